@@ -1,0 +1,113 @@
+"""Per-stage audit records: rows in and out, drops by reason, key uniqueness, nulls, coverage.
+
+Every stage writes ``results/audit/<stage>.json`` holding one record per output table, so a
+reviewer can check the lineage without rerunning anything (``dyadstats audit`` prints it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from dyadstats.io import write_json
+
+
+def profile_relation(
+    con: duckdb.DuckDBPyConnection, relation_sql: str, key: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Rows, null count per column, key uniqueness and year coverage of a SQL relation."""
+    rel = con.sql(relation_sql)
+    columns = rel.columns
+    null_exprs = ", ".join(f'count(*) - count("{c}") AS "{c}"' for c in columns)
+    nulls_row = con.execute(f"SELECT {null_exprs} FROM ({relation_sql})").fetchone() or ()
+    rows = con.execute(f"SELECT count(*) FROM ({relation_sql})").fetchone()[0]
+    out: dict[str, Any] = {
+        "rows": int(rows),
+        "columns": len(columns),
+        "nulls": {c: int(n) for c, n in zip(columns, nulls_row, strict=True)},
+    }
+    if key:
+        cols = ", ".join(f'"{k}"' for k in key)
+        dup = con.execute(
+            f"SELECT count(*) FROM (SELECT {cols} FROM ({relation_sql}) "
+            f"GROUP BY {cols} HAVING count(*) > 1)"
+        ).fetchone()[0]
+        out["key"] = list(key)
+        out["key_unique"] = dup == 0
+        out["duplicate_keys"] = int(dup)
+    year_col = next((c for c in ("year", "styear", "startyear", "yrtrig") if c in columns), None)
+    if year_col and rows:
+        lo, hi = con.execute(f'SELECT min("{year_col}"), max("{year_col}") FROM ({relation_sql})').fetchone()
+        out["years"] = [None if lo is None else int(lo), None if hi is None else int(hi)]
+        out["year_column"] = year_col
+    return out
+
+
+def profile_frame(frame: pd.DataFrame, key: Sequence[str] | None = None) -> dict[str, Any]:
+    """Same as ``profile_relation`` for an in-memory pandas frame."""
+    con = duckdb.connect()
+    con.register("frame_to_profile", frame)
+    try:
+        return profile_relation(con, "SELECT * FROM frame_to_profile", key)
+    finally:
+        con.close()
+
+
+def table_record(
+    table: str,
+    profile: Mapping[str, Any],
+    rows_in: int | None = None,
+    dropped: Mapping[str, int] | None = None,
+    inputs: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> dict[str, Any]:
+    """One audit record for one output table."""
+    return {
+        "table": table,
+        "inputs": list(inputs),
+        "rows_in": rows_in,
+        "rows_out": profile["rows"],
+        "dropped": dict(dropped or {}),
+        **{k: v for k, v in profile.items() if k != "rows"},
+        "notes": list(notes),
+    }
+
+
+def write_stage_audit(stage: str, records: Sequence[Mapping[str, Any]], path: str | Path) -> None:
+    """Write the audit file of one stage (atomic, sorted keys: byte-identical on rerun)."""
+    write_json({"stage": stage, "tables": sorted(records, key=lambda r: r["table"])}, path)
+
+
+def read_audits(directory: str | Path) -> list[dict[str, Any]]:
+    """All stage audits under ``results/audit`` in file-name order."""
+    out = []
+    for p in sorted(Path(directory).glob("*.json")):
+        with open(p, encoding="utf-8") as handle:
+            out.append(json.load(handle))
+    return out
+
+
+def lineage_rows(audits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Flatten stage audits into table rows for the terminal and the report."""
+    rows = []
+    for stage in audits:
+        for rec in stage.get("tables", []):
+            dropped = rec.get("dropped") or {}
+            rows.append(
+                {
+                    "stage": stage.get("stage"),
+                    "table": rec.get("table"),
+                    "rows_in": rec.get("rows_in"),
+                    "rows_out": rec.get("rows_out"),
+                    "dropped": "; ".join(f"{k}: {v:,}" for k, v in dropped.items()) or "-",
+                    "key_unique": rec.get("key_unique"),
+                    "years": "-" if not rec.get("years") else f"{rec['years'][0]}-{rec['years'][1]}",
+                    "null_cells": sum((rec.get("nulls") or {}).values()),
+                }
+            )
+    return rows

@@ -1,0 +1,106 @@
+"""The ``dyadstats`` command: run the workflow, print the audit lineage, run benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The repository (workflow) root: the nearest directory holding a Snakefile."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "Snakefile").is_file() and (candidate / "workflow").is_dir():
+            return candidate
+    raise SystemExit(f"dyadstats: no Snakefile found in {here} or its parents")
+
+
+def snakemake_argv(root: Path, cores: int, extra: Sequence[str]) -> list[str]:
+    return [
+        sys.executable, "-m", "snakemake",
+        "--snakefile", str(root / "Snakefile"),
+        "--directory", str(root),
+        "--cores", str(cores),
+        "--rerun-incomplete",
+        "--printshellcmds",
+        *extra,
+    ]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    root = find_root()
+    extra = list(args.snakemake_args)
+    if args.configfile:
+        extra = ["--configfile", args.configfile, *extra]
+    if args.targets:
+        extra = [*args.targets, *extra]
+    return subprocess.call(snakemake_argv(root, args.cores, extra))
+
+
+def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
+    """A plain fixed-width text table."""
+    cells = [[str(r.get(c, "")) if r.get(c) is not None else "-" for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
+    rule = "  ".join("-" * w for w in widths)
+    body = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join([line, rule, *body])
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from dyadstats.audit import lineage_rows, read_audits
+
+    directory = Path(args.directory) if args.directory else find_root() / "results" / "audit"
+    audits = read_audits(directory)
+    if not audits:
+        print(f"dyadstats audit: no stage audits in {directory}; run the pipeline first", file=sys.stderr)
+        return 1
+    rows = lineage_rows(audits)
+    cols = ["stage", "table", "rows_in", "rows_out", "dropped", "key_unique", "years", "null_cells"]
+    print(format_table(rows, cols))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    try:
+        from dyadstats.bench import main as bench_main
+    except ImportError:  # pragma: no cover - bench module arrives with the performance work
+        print("dyadstats bench: benchmark module not available", file=sys.stderr)
+        return 2
+    return bench_main(args.cases, output=args.output)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dyadstats", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the Snakemake workflow (real data -> report)")
+    run.add_argument("targets", nargs="*", help="Snakemake targets (default: all)")
+    run.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    run.add_argument("--configfile", help="a config file to use instead of config/config.yaml")
+    run.add_argument("--snakemake-args", nargs=argparse.REMAINDER, default=[],
+                     help="further arguments passed to Snakemake unchanged")
+    run.set_defaults(func=cmd_run)
+
+    audit = sub.add_parser("audit", help="print the per-stage audit lineage")
+    audit.add_argument("--directory", help="audit directory (default results/audit)")
+    audit.set_defaults(func=cmd_audit)
+
+    bench = sub.add_parser("bench", help="time every stage and the whole job")
+    bench.add_argument("cases", nargs="*", help="benchmark cases (default: all)")
+    bench.add_argument("--output", default="reports/bench.json")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

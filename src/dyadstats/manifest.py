@@ -1,0 +1,104 @@
+"""The source manifest: which raw files exist, where they come from and what they must hash to.
+
+The manifest (``data/sources.yaml``) lists sources; each source is one dataset release with
+one or more files, and each file becomes one canonical table at ingest. Users may declare
+additional sources in the run config under ``extra_sources`` with exactly the same shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dyadstats.errors import ConfigError
+
+FORMATS = ("csv", "tsv", "dta", "xls", "xlsx", "rda", "rds", "parquet")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One raw file of a source, with its integrity contract and table declaration."""
+
+    source_id: str
+    file: str
+    sha256: str
+    format: str
+    table: dict[str, Any]
+    bytes: int | None = None
+    rows: int | None = None
+    mirror_path: str | None = None
+    urls: tuple[str, ...] = ()
+    archive_url: str | None = None
+    archive_member: str | None = None
+    path: str | None = None
+    role: str = "input"
+    source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def table_name(self) -> str:
+        return str(self.table["name"])
+
+    @property
+    def local_name(self) -> str:
+        """File name under ``data/raw/<source>/``: the official name with spaces made safe."""
+        return self.file.replace(" ", "_")
+
+    @property
+    def raw_path(self) -> str:
+        return f"data/raw/{self.source_id}/{self.local_name}"
+
+
+def _as_file(source_id: str, source: dict[str, Any], entry: dict[str, Any]) -> SourceFile:
+    where = f"source '{source_id}', file '{entry.get('file', '?')}'"
+    for key in ("file", "sha256", "format", "table"):
+        if key not in entry:
+            raise ConfigError(f"{where}: missing required key '{key}'")
+    if entry["format"] not in FORMATS:
+        raise ConfigError(f"{where}: format '{entry['format']}' is not one of {', '.join(FORMATS)}")
+    if "name" not in entry["table"]:
+        raise ConfigError(f"{where}: table declaration has no 'name'")
+    return SourceFile(
+        source_id=source_id,
+        file=str(entry["file"]),
+        sha256=str(entry["sha256"]).lower(),
+        format=str(entry["format"]),
+        table=dict(entry["table"]),
+        bytes=entry.get("bytes"),
+        rows=entry.get("rows"),
+        mirror_path=entry.get("mirror_path"),
+        urls=tuple(entry.get("urls") or ()),
+        archive_url=entry.get("archive_url"),
+        archive_member=entry.get("archive_member"),
+        path=entry.get("path"),
+        role=str(entry.get("role", "input")),
+        source={k: v for k, v in source.items() if k != "files"},
+    )
+
+
+def load_manifest(
+    path: str | Path, extra_sources: dict[str, Any] | None = None
+) -> dict[str, SourceFile]:
+    """Load the manifest and any config-declared sources, keyed by canonical table name."""
+    with open(path, encoding="utf-8") as handle:
+        doc = yaml.safe_load(handle) or {}
+    sources: dict[str, Any] = dict(doc.get("sources") or {})
+    for source_id, source in (extra_sources or {}).items():
+        if source_id in sources:
+            raise ConfigError(
+                f"extra_sources.{source_id}: a source with this id is already in the manifest {path}"
+            )
+        sources[source_id] = source
+    files: dict[str, SourceFile] = {}
+    for source_id, source in sources.items():
+        for entry in source.get("files") or []:
+            item = _as_file(source_id, source, entry)
+            if item.table_name in files:
+                raise ConfigError(
+                    f"table '{item.table_name}' is declared twice "
+                    f"(sources '{files[item.table_name].source_id}' and '{source_id}')"
+                )
+            files[item.table_name] = item
+    return files

@@ -1,0 +1,52 @@
+"""The manifest itself: complete entries, and the mirror in ../shared matches it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dyadstats.io import sha256_file
+from dyadstats.manifest import load_manifest
+from tests.conftest import REPO
+
+MANIFEST = REPO / "data" / "sources.yaml"
+REQUIRED_SOURCE_KEYS = {"provider", "dataset", "version", "citation", "bibtex_key", "landing_url",
+                        "terms", "coverage", "files"}
+REQUIRED_TABLES = {
+    "cow_states", "cow_majors", "mid5_disputes", "mid5_participants", "mid5_incidents",
+    "mid5_incident_participants", "dyadic_mid402", "polity5", "vdem", "bmr", "uds",
+    "cow_contdird", "nmc", "ties", "icb_crises", "icb_actors", "ps_cow_alliance",
+    "ps_atop_alliance", "ps_cow_mindist", "ps_ccode_democracy", "ps_cow_ddy", "ps_cow_mid_ddydisps",
+}
+
+
+def test_every_source_is_fully_described() -> None:
+    doc = yaml.safe_load(MANIFEST.read_text())
+    for sid, source in doc["sources"].items():
+        missing = REQUIRED_SOURCE_KEYS - set(source)
+        assert not missing, f"{sid} lacks {missing}"
+        for f in source["files"]:
+            assert {"file", "bytes", "sha256", "format", "rows", "table"} <= set(f), f
+            assert len(f["sha256"]) == 64
+
+
+def test_required_tables_declared() -> None:
+    assert REQUIRED_TABLES <= set(load_manifest(MANIFEST))
+
+
+def test_published_row_counts() -> None:
+    files = load_manifest(MANIFEST)
+    assert files["mid5_participants"].rows == 5883
+    assert files["cow_states"].rows == 243
+    assert files["polity5"].rows == 17574
+    assert files["dyadic_mid402"].rows == 10358
+
+
+@pytest.mark.parametrize("table", sorted(REQUIRED_TABLES))
+def test_mirror_matches_manifest(shared_data: Path, table: str) -> None:
+    item = load_manifest(MANIFEST)[table]
+    path = shared_data / item.mirror_path
+    assert path.stat().st_size == item.bytes
+    assert sha256_file(path) == item.sha256

@@ -1,0 +1,77 @@
+"""Acquire + ingest through Snakemake on the real data, in a temporary directory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dyadstats.manifest import load_manifest
+from tests.conftest import REPO, base_config, run_workflow
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    workdir = tmp_path_factory.mktemp("ingest")
+    result = run_workflow(
+        workdir, base_config(shared_data), ["results/dyadstats.duckdb", "results/audit/ingest.json"]
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
+def test_every_table_at_manifest_row_count(ingested: Path) -> None:
+    manifest = load_manifest(REPO / "data" / "sources.yaml")
+    con = duckdb.connect(str(ingested / "results" / "dyadstats.duckdb"), read_only=True)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    for name, item in manifest.items():
+        assert name in tables, name
+        (rows,) = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+        assert rows == item.rows, f"{name}: {rows} rows, manifest {item.rows}"
+
+
+def test_codebook_missing_codes_are_null(ingested: Path) -> None:
+    con = duckdb.connect(str(ingested / "results" / "dyadstats.duckdb"), read_only=True)
+    # MID -9 and Polity -66/-77/-88 never survive ingest; polity2 keeps its values.
+    assert con.execute("SELECT count(*) FROM mid5_participants WHERE fatality = -9 OR stday = -9").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM mid5_participants WHERE stday IS NULL").fetchone()[0] > 0
+    assert con.execute("SELECT count(*) FROM polity5 WHERE polity IN (-66, -77, -88)").fetchone()[0] == 0
+    assert con.execute("SELECT min(polity2), max(polity2) FROM polity5").fetchone() == (-10, 10)
+    assert con.execute("SELECT count(*) FROM nmc WHERE milex = -9").fetchone()[0] == 0
+    assert con.execute("SELECT typeof(ccode) FROM cow_states LIMIT 1").fetchone()[0] == "BIGINT"
+
+
+def test_changed_mirror_byte_fails_with_checksum_and_keeps_results(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    mirror = tmp_path / "mirror"
+    shutil.copytree(shared_data / "raw" / "cow_state_system_v2016", mirror / "raw" / "cow_state_system_v2016")
+    for sub in ("raw", "peacesciencer"):
+        for p in (shared_data / sub).rglob("*"):
+            target = mirror / sub / p.relative_to(shared_data / sub)
+            if p.is_file() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.symlink_to(p)
+    workdir = tmp_path / "run"
+    target = ["results/ingest/cow_states.parquet"]
+    first = run_workflow(workdir, base_config(mirror), target)
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = (workdir / target[0]).read_bytes()
+
+    states = mirror / "raw" / "cow_state_system_v2016" / "states2016.csv"
+    data = bytearray(states.read_bytes())
+    data[200] = ord("9") if data[200] != ord("9") else ord("8")
+    states.write_bytes(bytes(data))
+
+    second = run_workflow(workdir, base_config(mirror), target)
+    assert second.returncode != 0
+    assert "checksum mismatch" in second.stderr
+    assert "3d78d333ea75a7791bf5772b203d2ab96b27e70ed52825f5293c474195f47888" in second.stderr
+    assert str(states) in second.stderr
+    assert not list((workdir / "data" / "raw").rglob("*.part"))
+    # downstream results from the good run are untouched
+    assert (workdir / target[0]).read_bytes() == before

@@ -1,0 +1,38 @@
+# Config validation, the manifest, and the table registry shared by all rule files.
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from dyadstats.acquire import mirror_candidates, mirror_dirs
+from dyadstats.manifest import load_manifest
+
+validate(config, "../schemas/config.schema.yaml")
+
+MANIFEST = load_manifest(config["manifest"], config.get("extra_sources"))
+MIRRORS = mirror_dirs(config.get("mirrors"), base=workflow.basedir)
+RAW_FILES = {item.raw_path: item for item in MANIFEST.values()}
+
+# Every Parquet table registered in results/dyadstats.duckdb: name -> path. Rule files add theirs.
+DB_TABLES = {name: f"results/ingest/{name}.parquet" for name in MANIFEST}
+
+
+wildcard_constraints:
+    source="[^/]+",
+    file="[^/]+",
+    table="[a-z][a-z0-9_]*",
+
+
+def raw_item(wildcards):
+    return RAW_FILES[f"data/raw/{wildcards.source}/{wildcards.file}"]
+
+
+def mirror_input(wildcards):
+    """The mirror copy, if any, so that a changed mirror file triggers a re-check."""
+    for candidate in mirror_candidates(raw_item(wildcards), MIRRORS):
+        if candidate.is_file():
+            return [str(candidate)]
+    return []
+
+
+def ingest_raw(wildcards):
+    return MANIFEST[wildcards.table].raw_path

@@ -1,0 +1,35 @@
+rule ingest:
+    """One raw file -> one canonical Parquet table, validated against its declaration."""
+    input:
+        raw=ingest_raw,
+    output:
+        parquet="results/ingest/{table}.parquet",
+        audit="results/audit/ingest/{table}.json",
+    params:
+        declaration=lambda w: MANIFEST[w.table].table,
+        sha256=lambda w: MANIFEST[w.table].sha256,
+    log:
+        "logs/ingest/{table}.log",
+    run:
+        from dyadstats.ingest import ingest_file
+        from dyadstats.io import write_json
+        from dyadstats.logs import job_log
+
+        with job_log(log[0]):
+            record = ingest_file(MANIFEST[wildcards.table], input.raw, output.parquet)
+            write_json(record, output.audit)
+
+
+rule audit_ingest:
+    """Gather the per-table ingest audits into results/audit/ingest.json."""
+    input:
+        expand("results/audit/ingest/{table}.json", table=sorted(MANIFEST)),
+    output:
+        "results/audit/ingest.json",
+    run:
+        import json
+
+        from dyadstats.audit import write_stage_audit
+
+        records = [json.loads(Path(p).read_text()) for p in input]
+        write_stage_audit("ingest", records, output[0])
