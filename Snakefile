@@ -1,5 +1,6 @@
 # dyadstats workflow entry point: real data -> dyad-years -> models -> report.
-# Rule files live in workflow/rules/; each calls into the dyadstats package.
+# Rule files live in workflow/rules/; each calls into the dyadstats package and appends its
+# final outputs to FINAL_TARGETS and its Parquet tables to DB_TABLES (see common.smk).
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -11,12 +12,18 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/acquire.smk"
 include: "workflow/rules/ingest.smk"
-# database.smk must stay last: it registers every table the stages above declared.
+include: "workflow/rules/universe.smk"
+include: "workflow/rules/events.smk"
+include: "workflow/rules/frame.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/multiverse.smk"
+# database.smk registers every table the rule files above declared in DB_TABLES.
 include: "workflow/rules/database.smk"
+# report.smk comes last: it reads the database and every stage's audit.
+include: "workflow/rules/report.smk"
 
 
 rule all:
     default_target: True
     input:
-        "results/dyadstats.duckdb",
-        "results/audit/ingest.json",
+        FINAL_TARGETS,

@@ -15,6 +15,9 @@ RAW_FILES = {item.raw_path: item for item in MANIFEST.values()}
 # Every Parquet table registered in results/dyadstats.duckdb: name -> path. Rule files add theirs.
 DB_TABLES = {name: f"results/ingest/{name}.parquet" for name in MANIFEST}
 
+# What `rule all` builds. Rule files append their final outputs.
+FINAL_TARGETS = ["results/dyadstats.duckdb", "results/audit/ingest.json"]
+
 
 wildcard_constraints:
     source="[^/]+",

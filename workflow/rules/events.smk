@@ -1,0 +1,1 @@
+# events stage rules (see README 'What the main job does').

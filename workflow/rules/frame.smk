@@ -1,0 +1,1 @@
+# frame stage rules (see README 'What the main job does').

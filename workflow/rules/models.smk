@@ -1,0 +1,1 @@
+# models stage rules (see README 'What the main job does').

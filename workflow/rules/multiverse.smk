@@ -1,0 +1,1 @@
+# multiverse stage rules (see README 'What the main job does').

@@ -1,0 +1,1 @@
+# report stage rules (see README 'What the main job does').

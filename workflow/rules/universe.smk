@@ -1,0 +1,1 @@
+# universe stage rules (see README 'What the main job does').
