@@ -152,7 +152,7 @@ def build_schema(item: SourceFile) -> pa.DataFrameSchema:
             checks.append(pa.Check.le(rule["max"]))
         if "isin" in rule:
             checks.append(pa.Check.isin(rule["isin"]))
-        dtype = {"int": "Int64", "float": "Float64", "str": "string"}.get(rule.get("type"), None)
+        dtype = {"int": "Int64", "float": "Float64", "str": "string"}.get(rule.get("type"))
         columns[name] = pa.Column(
             dtype, checks=checks, nullable=bool(rule.get("nullable", False)), required=True
         )
