@@ -25,6 +25,14 @@ def _decode_text(path: Path) -> str:
         raise ReadError(f"{path}: the file is empty")
     if raw.startswith(UTF8_BOM):
         raw = raw[len(UTF8_BOM):]
+    # Excel's "Unicode text" export is UTF-16 with a byte-order mark: say so, not "byte 0".
+    for bom, name in ((b"\xff\xfe\x00\x00", "UTF-32LE"), (b"\x00\x00\xfe\xff", "UTF-32BE"),
+                      (b"\xff\xfe", "UTF-16LE"), (b"\xfe\xff", "UTF-16BE")):
+        if raw.startswith(bom):
+            raise ReadError(
+                f"{path}: the file is {name} (byte-order mark {bom.hex(' ')}), not UTF-8. Re-save it "
+                f"as UTF-8 (for example: iconv -f {name[:6]} -t utf-8 in.csv > out.csv)."
+            )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

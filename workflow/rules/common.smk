@@ -8,7 +8,21 @@ from dyadstats.manifest import load_manifest
 
 validate(config, "../schemas/config.schema.yaml")
 
-MANIFEST = load_manifest(config["manifest"], config.get("extra_sources"))
+
+def from_root(path):
+    """Config paths are relative to the repository root, whatever --directory the run uses."""
+    return str(Path(workflow.basedir) / path) if not Path(path).is_absolute() else str(path)
+
+
+def rooted_sources(extra):
+    """extra_sources with each file's local `path` resolved against the repository root."""
+    return {
+        sid: {**src, "files": [{**f, "path": from_root(f["path"])} if "path" in f else f for f in src.get("files", [])]}
+        for sid, src in (extra or {}).items()
+    }
+
+
+MANIFEST = load_manifest(from_root(config["manifest"]), rooted_sources(config.get("extra_sources")))
 MIRRORS = mirror_dirs(config.get("mirrors"), base=workflow.basedir)
 RAW_FILES = {item.raw_path: item for item in MANIFEST.values()}
 
