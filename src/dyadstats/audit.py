@@ -92,6 +92,9 @@ def read_audits(directory: str | Path) -> list[dict[str, Any]]:
     return out
 
 
+LINEAGE_COLUMNS = ("stage", "table", "rows_in", "rows_out", "dropped", "key_unique", "years", "null_cells")
+
+
 def lineage_rows(audits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Flatten stage audits into table rows for the terminal and the report."""
     rows = []

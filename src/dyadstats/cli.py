@@ -52,7 +52,7 @@ def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from dyadstats.audit import lineage_rows, read_audits
+    from dyadstats.audit import LINEAGE_COLUMNS, lineage_rows, read_audits
 
     directory = Path(args.directory) if args.directory else find_root() / "results" / "audit"
     audits = read_audits(directory)
@@ -60,8 +60,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"dyadstats audit: no stage audits in {directory}; run the pipeline first", file=sys.stderr)
         return 1
     rows = lineage_rows(audits)
-    cols = ["stage", "table", "rows_in", "rows_out", "dropped", "key_unique", "years", "null_cells"]
-    print(format_table(rows, cols))
+    print(format_table(rows, LINEAGE_COLUMNS))
     return 0
 
 

@@ -1,1 +1,114 @@
-# report stage rules (see README 'What the main job does').
+# report stage: tables, figures, finding, provenance and the audit lineage -> reports/.
+# Included last, so FINAL_TARGETS already lists every other stage's final outputs (the stage
+# database, each results/audit/<stage>.json, the multiverse outputs if any); the report depends
+# on all of them and therefore runs after everything it summarises.
+from datetime import UTC, datetime
+
+from dyadstats.report.render import report_outputs
+
+# When this workflow run started (parse time); the report's provenance records it with the end.
+REPORT_RUN_STARTED = datetime.now(UTC).replace(microsecond=0).isoformat()
+REPORT_UPSTREAM = list(dict.fromkeys(FINAL_TARGETS))
+REPORT_FILES = report_outputs("reports")
+
+
+report: "../report/workflow.rst"
+
+
+rule write_report:
+    """Write reports/report.html (self-contained), report.md, tables, figures and provenance."""
+    input:
+        upstream=REPORT_UPSTREAM,
+        database="results/dyadstats.duckdb",
+    output:
+        html=report(
+            "reports/report.html",
+            caption="../report/report_html.rst",
+            category="Report",
+            labels={"output": "report (HTML)"},
+        ),
+        markdown="reports/report.md",
+        provenance=report(
+            "reports/provenance.json",
+            caption="../report/provenance.rst",
+            category="Provenance",
+            labels={"output": "provenance.json"},
+        ),
+        references="reports/references.bib",
+        audit="results/audit/report.json",
+        regression_csv=report(
+            "reports/tables/regression.csv",
+            caption="../report/regression.rst",
+            category="Tables",
+            labels={"table": "regression"},
+        ),
+        regression_tex="reports/tables/regression.tex",
+        sample_csv=report(
+            "reports/tables/sample.csv",
+            caption="../report/sample.rst",
+            category="Tables",
+            labels={"table": "sample"},
+        ),
+        sample_tex="reports/tables/sample.tex",
+        rates_csv=report(
+            "reports/tables/rates.csv",
+            caption="../report/rates.rst",
+            category="Tables",
+            labels={"table": "rates by regime pair"},
+        ),
+        rates_tex="reports/tables/rates.tex",
+        robustness_csv=report(
+            "reports/tables/robustness.csv",
+            caption="../report/robustness.rst",
+            category="Tables",
+            labels={"table": "robustness"},
+        ),
+        robustness_tex="reports/tables/robustness.tex",
+        odds_ratios_png="reports/figures/odds_ratios.png",
+        odds_ratios_svg=report(
+            "reports/figures/odds_ratios.svg",
+            caption="../report/odds_ratios.rst",
+            category="Figures",
+            labels={"figure": "odds ratios"},
+        ),
+        predictions_png="reports/figures/predicted_probabilities.png",
+        predictions_svg=report(
+            "reports/figures/predicted_probabilities.svg",
+            caption="../report/predicted_probabilities.rst",
+            category="Figures",
+            labels={"figure": "predicted probabilities"},
+        ),
+        time_png="reports/figures/rate_over_time.png",
+        time_svg=report(
+            "reports/figures/rate_over_time.svg",
+            caption="../report/rate_over_time.rst",
+            category="Figures",
+            labels={"figure": "rate over time"},
+        ),
+    params:
+        stage_outputs=sorted(set(DB_TABLES.values())),
+        extra_inputs=[str(Path(workflow.basedir) / config["manifest"]), *workflow.configfiles],
+        repo=workflow.basedir,
+        started_at=REPORT_RUN_STARTED,
+    log:
+        "logs/report.log",
+    run:
+        from dyadstats.logs import job_log
+        from dyadstats.report import build_report
+
+        with job_log(log[0]):
+            build_report(
+                database=input.database,
+                audit_dir="results/audit",
+                manifest=MANIFEST,
+                config=config,
+                out_dir="reports",
+                repo=params.repo,
+                started_at=params.started_at,
+                stage_outputs=params.stage_outputs,
+                extra_inputs=params.extra_inputs,
+                audit_out=output.audit,
+            )
+
+
+FINAL_TARGETS.extend(["reports/report.html", "reports/report.md", "results/audit/report.json"])
