@@ -1,0 +1,201 @@
+"""The column registry of the analysis frames and the generated codebook (reports/codebook.md).
+
+The registry below declares, for every column of ``analysis_dyad_years`` and
+``analysis_directed_dyad_years``: its name, definition, source table(s) and which coverage
+applies. ``dyadstats.frame`` refuses to write a frame whose columns differ from the registry,
+so the codebook cannot drift from the data; missing counts come from the written frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dyadstats.democracy import MEASURES
+
+if TYPE_CHECKING:  # only for type hints: frame imports this module
+    from dyadstats.frame import FrameOptions
+
+
+@dataclass(frozen=True)
+class ColumnDoc:
+    """One frame column: definition, source table(s), the coverage key it is coded within."""
+
+    name: str
+    definition: str
+    source: str
+    coverage: str  # key into the frame's coverage mapping ('universe', 'mid', 'nmc', ...)
+    lagged: bool = False
+
+
+MID_SOURCE = "mid_dyad_years (MID 5.0 via the events stage)"
+TIES_SOURCE = "ties_directed_dyad_years (TIES 4.1 via the events stage)"
+
+KEYS = [
+    ColumnDoc("ccode1", "COW code of state 1 (the lower code in the non-directed frame)", "dyad_years", "universe"),
+    ColumnDoc("ccode2", "COW code of state 2", "dyad_years", "universe"),
+    ColumnDoc("year", "calendar year", "dyad_years", "universe"),
+    ColumnDoc("dyad_id", "ccode1 * 1000 + ccode2 (cluster id)", "dyad_years", "universe"),
+]
+DIRECTED_KEYS = [
+    ColumnDoc("ccode1", "COW code of state A (challenger / sender)", "directed_dyad_years", "universe"),
+    ColumnDoc("ccode2", "COW code of state B (target)", "directed_dyad_years", "universe"),
+    ColumnDoc("year", "calendar year", "directed_dyad_years", "universe"),
+    ColumnDoc("dyad_id", "ccode1 * 1000 + ccode2 (directed pair id)", "directed_dyad_years", "universe"),
+    ColumnDoc("pair_id", "min(ccode) * 1000 + max(ccode): the non-directed dyad, for clustering", "directed_dyad_years", "universe"),
+]
+ERA = ColumnDoc("era", "period: first year-1945, 1946-1989, 1990-last year", "dyad_years", "universe")
+
+ND_OUTCOMES = [
+    ColumnDoc("coercion_onset", "1 if a MID begins in the dyad-year whose dyadic hostility (higher of the two states' hostlev) is a threat (2) or display (3) of force", MID_SOURCE, "mid"),
+    ColumnDoc("coercion_onset_limited", "1 if a MID begins whose dyadic hostility is 2-4 (threat, display or use of force)", MID_SOURCE, "mid"),
+    ColumnDoc("mid_onset", "1 if any MID (dyadic hostility 2-5) begins in the dyad-year", MID_SOURCE, "mid"),
+    ColumnDoc("mid_onset_originators", "1 if a MID (hostility 2-5) begins in which both states are originators", MID_SOURCE, "mid"),
+]
+DIR_OUTCOMES = [
+    ColumnDoc("coercion_initiated", "1 if A is a side-A originator of a MID beginning this year whose own hostility level is a threat (2) or display (3), with B on side B", MID_SOURCE, "mid"),
+    ColumnDoc("mid_initiated", "1 if A is a side-A originator of a MID (dyadic hostility 2-5) beginning this year with B on side B", MID_SOURCE, "mid"),
+    ColumnDoc("sanction_threat_initiated", "1 if A (sender) begins a TIES sanction threat against B (target) this year", TIES_SOURCE, "ties"),
+    ColumnDoc("sanction_imposition_initiated", "1 if A (sender) begins imposing TIES sanctions on B (target) this year", TIES_SOURCE, "ties"),
+]
+ONGOING = [
+    ColumnDoc("mid_ongoing", "1 if any MID (hostility 2-5) between the two states is active in the year, onset year included (peacesciencer cowmidongoing)", MID_SOURCE, "mid"),
+    ColumnDoc("mid_continuing", "1 if a MID that began in an earlier year is active and no new MID begins (the rows build.ongoing: drop removes)", MID_SOURCE, "mid"),
+]
+ND_TIES = [
+    ColumnDoc("sanction_threat_onset", "1 if a TIES sanction threat begins between the two states this year (either direction)", TIES_SOURCE, "ties"),
+    ColumnDoc("sanction_imposition_onset", "1 if a TIES sanction imposition begins between the two states this year (either direction)", TIES_SOURCE, "ties"),
+]
+
+CONTROLS = [
+    ColumnDoc("conttype", "COW direct contiguity type, lowest (closest) in the year: 0 none, 1 land/river, 2-5 water <= 12/24/150/400 miles", "cow_contdird", "contiguity"),
+    ColumnDoc("contiguity_land", "1 if contiguous by land or river (conttype 1)", "cow_contdird", "contiguity"),
+    ColumnDoc("contiguity_any", "1 if directly contiguous (conttype 1-5)", "cow_contdird", "contiguity"),
+    ColumnDoc("contiguity_150", "1 if contiguous within 150 miles of water (conttype 1-4)", "cow_contdird", "contiguity"),
+    ColumnDoc("cinc_1", "CINC composite capability score of state 1", "nmc", "nmc"),
+    ColumnDoc("cinc_2", "CINC of state 2", "nmc", "nmc"),
+    ColumnDoc("capability_ratio", "lower CINC / higher CINC (0-1]", "nmc", "nmc"),
+    ColumnDoc("log_capability_ratio", "ln(higher CINC / lower CINC)", "nmc", "nmc"),
+    ColumnDoc("major_power_1", "1 if state 1 is a COW major power in the year (any day)", "cow_majors", "majors"),
+    ColumnDoc("major_power_2", "1 if state 2 is a COW major power in the year", "cow_majors", "majors"),
+    ColumnDoc("major_power_dyad", "1 if either state is a major power", "cow_majors", "majors"),
+    ColumnDoc("defense_pact", "1 if a COW (v4.1) defense pact links the two states in the year (either direction)", "ps_cow_alliance", "cow_alliance"),
+    ColumnDoc("defense_pact_atop", "1 if an ATOP (v5.1) defense obligation links the two states (either direction)", "ps_atop_alliance", "atop_alliance"),
+    ColumnDoc("mindist", "minimum distance in km on 1 January (CShapes 2.0); NULL if the pair is not in the table", "ps_cow_mindist", "mindist"),
+    ColumnDoc("politically_relevant", "1 if directly contiguous (conttype 1..build.controls.politically_relevant_max_conttype, default 5 = within 400 miles) or either state a major power", "cow_contdird, cow_majors", "contiguity"),
+]
+
+
+def democracy_docs(options: FrameOptions | None = None) -> list[ColumnDoc]:
+    """The democracy columns per measure, in frame order."""
+    docs: list[ColumnDoc] = []
+    for name, m in MEASURES.items():
+        rule = options.democracy[name].describe() if options else f"{m.score} {m.default_rule} {m.default_threshold:g}"
+        cov = f"democracy_{name}"
+        docs += [
+            ColumnDoc(f"{m.score}_1", f"{m.label} of state 1", m.table, cov),
+            ColumnDoc(f"{m.score}_2", f"{m.label} of state 2", m.table, cov),
+        ]
+        if m.weak_link:
+            docs += [
+                ColumnDoc(f"min_{m.score}", f"weak link: the lower {m.score} of the two states", m.table, cov),
+                ColumnDoc(f"max_{m.score}", f"the higher {m.score} of the two states", m.table, cov),
+            ]
+        docs += [
+            ColumnDoc(f"dem_{name}_1", f"1 if state 1 is a democracy ({rule}), 0 if not", m.table, cov),
+            ColumnDoc(f"dem_{name}_2", f"1 if state 2 is a democracy ({rule})", m.table, cov),
+            ColumnDoc(f"joint_democracy_{name}", f"1 if both states are democracies ({rule})", m.table, cov),
+            ColumnDoc(f"mixed_dyad_{name}", "1 if exactly one state is a democracy", m.table, cov),
+            ColumnDoc(f"joint_autocracy_{name}", "1 if neither state is a democracy", m.table, cov),
+            ColumnDoc(f"regime_pair_{name}", "'joint democracy', 'mixed' or 'joint autocracy'", m.table, cov),
+        ]
+    return docs
+
+
+def peace_docs(outcomes: list[ColumnDoc], options: FrameOptions | None) -> list[ColumnDoc]:
+    rule = options.peace_rule if options else "onset"
+    docs = []
+    for o in outcomes:
+        base = f"peace_years_{o.name}"
+        docs += [
+            ColumnDoc(base, f"rows (years) since the dyad's last {o.name} {'onset' if rule == 'onset' else 'active'} year, 0 in its first observed year and the year after an event", o.source, o.coverage),
+            ColumnDoc(f"{base}_2", f"{base} squared", o.source, o.coverage),
+            ColumnDoc(f"{base}_3", f"{base} cubed", o.source, o.coverage),
+        ]
+    return docs
+
+
+def frame_registry(directed: bool, options: FrameOptions | None = None) -> list[ColumnDoc]:
+    """Every column of one frame, in the frame's column order."""
+    if directed:
+        keys = [*DIRECTED_KEYS, ERA]
+        mid_out = DIR_OUTCOMES[:2]
+        outcomes = [*mid_out, *DIR_OUTCOMES[2:], *ONGOING]
+        spells = DIR_OUTCOMES
+    else:
+        keys = [*KEYS, ERA]
+        outcomes = [*ND_OUTCOMES, *ONGOING, *ND_TIES]
+        spells = [*ND_OUTCOMES, *ND_TIES]
+    regressors = [*democracy_docs(options), *CONTROLS]
+    lags = [
+        ColumnDoc(f"{r.name}_lag1", f"{r.name} in the dyad's previous year (NULL in its first year or after a gap)", r.source, r.coverage, lagged=True)
+        for r in regressors
+    ]
+    return [*keys, *outcomes, *regressors, *peace_docs(spells, options), *lags]
+
+
+def _coverage_text(key: str, coverage: Mapping[str, Any]) -> str:
+    span = coverage.get(key)
+    if not span or span[0] is None:
+        return "-"
+    return f"{span[0]}-{span[1]}"
+
+
+def render_codebook(
+    options: FrameOptions, coverage: Mapping[str, Any], records: Mapping[str, Mapping[str, Any]]
+) -> str:
+    """Markdown codebook of both frames: definition, source, coverage, missing count per column."""
+    lines = [
+        "# Codebook: analysis frames",
+        "",
+        "Generated by `dyadstats.codebook` from the column registry and the written frames "
+        "(do not edit by hand).",
+        "",
+        "## Coding options of this build",
+        "",
+    ]
+    for key, value in options.record().items():
+        lines.append(f"- `{key}`: {value}")
+    lines += [
+        "",
+        "Coverage is the span the column is coded within: outside it the column is NULL (never 0). "
+        "Event coverage is the source's declared span; control coverage is measured from the source "
+        "table; democracy coverage is the span of non-missing scores (inside it a state-year may still "
+        "lack a score: missing stays missing). `_lag1` columns are NULL in a dyad's first year.",
+        "",
+        "| source coverage | years |",
+        "|---|---|",
+    ]
+    for key in sorted(coverage):
+        lines.append(f"| {key} | {_coverage_text(key, coverage)} |")
+    for table, directed in (("analysis_dyad_years", False), ("analysis_directed_dyad_years", True)):
+        rec = records.get(table, {})
+        nulls = rec.get("nulls", {})
+        lines += [
+            "",
+            f"## `{table}`",
+            "",
+            f"{rec.get('rows_out', 0):,} rows, {len(nulls)} columns; key (ccode1, ccode2, year) "
+            f"unique: {rec.get('key_unique')}.",
+            "",
+            "| column | definition | source | coverage | missing |",
+            "|---|---|---|---|---:|",
+        ]
+        for doc in frame_registry(directed, options):
+            missing = nulls.get(doc.name)
+            lines.append(
+                f"| `{doc.name}` | {doc.definition} | {doc.source} | {_coverage_text(doc.coverage, coverage)} | "
+                f"{'-' if missing is None else f'{missing:,}'} |"
+            )
+    return "\n".join(lines) + "\n"
