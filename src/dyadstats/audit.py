@@ -99,6 +99,10 @@ def lineage_rows(audits: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Flatten stage audits into table rows for the terminal and the report."""
     rows = []
     for stage in audits:
+        if not stage.get("tables"):
+            # A stage that wrote an audit with no table still shows, so no stage goes missing.
+            rows.append({"stage": stage.get("stage"), "table": "-", "rows_in": None, "rows_out": None,
+                         "dropped": "-", "key_unique": None, "years": "-", "null_cells": None})
         for rec in stage.get("tables", []):
             dropped = rec.get("dropped") or {}
             rows.append(

@@ -140,3 +140,11 @@ def test_audit_lineage_in_report_and_terminal(world: dict, capsys: pytest.Captur
     out = capsys.readouterr().out
     stages = {line.split()[0] for line in out.splitlines()[2:]}
     assert stages == {"build", "ingest", "report"}
+
+
+def test_a_stage_audit_without_tables_still_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from dyadstats.audit import write_stage_audit
+
+    write_stage_audit("models", [], tmp_path / "models.json")
+    assert cli_main(["audit", "--directory", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines()[2].split()[0] == "models"

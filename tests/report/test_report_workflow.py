@@ -1,0 +1,110 @@
+"""The whole main job on the real data ends with the report; a second run is byte-identical."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import REPO, base_config, run_workflow
+from tests.report.test_chromium import render_checks
+
+pytestmark = pytest.mark.integration
+
+DETERMINISTIC = ("reports/tables", "reports/figures", "results/models")
+
+
+def _hashes(workdir: Path) -> dict[str, str]:
+    out = {}
+    for sub in DETERMINISTIC:
+        for p in sorted((workdir / sub).rglob("*")):
+            if p.is_file():
+                out[str(p.relative_to(workdir))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    workdir = tmp_path_factory.mktemp("report-run")
+    result = run_workflow(workdir, base_config(shared_data))
+    assert result.returncode == 0, result.stderr[-6000:]
+    return workdir
+
+
+def test_main_job_ends_with_the_report(run: Path) -> None:
+    for f in ("reports/report.html", "reports/report.md", "reports/provenance.json",
+              "reports/references.bib", "reports/tables/regression.tex", "reports/figures/odds_ratios.svg"):
+        assert (run / f).is_file(), f
+
+
+def test_finding_and_table_agree_with_model_estimates(run: Path) -> None:
+    con = duckdb.connect(str(run / "results" / "dyadstats.duckdb"), read_only=True)
+    model, term = con.execute(
+        "SELECT model, focal_term FROM model_fit WHERE focal_term IS NOT NULL ORDER BY rowid LIMIT 1"
+    ).fetchone()
+    b, se, p, lo, hi = con.execute(
+        "SELECT estimate, std_error, p_value, conf_low, conf_high FROM model_estimates WHERE model = ? AND term = ?",
+        [model, term],
+    ).fetchone()
+    con.close()
+    md = (run / "reports" / "report.md").read_text()
+    finding = next(line for line in md.splitlines() if line.startswith("**Finding.**"))
+    assert f"In the main model ({model}:" in finding
+    assert f"odds ratio {math.exp(b):.2f}, 95% CI {math.exp(lo):.2f} to {math.exp(hi):.2f}" in finding
+    stars = "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+    regression = (run / "reports" / "tables" / "regression.csv").read_text()
+    assert f"{b:.3f}{stars} ({se:.3f})" in regression
+
+
+def test_second_run_is_byte_identical(run: Path, shared_data: Path) -> None:
+    before = _hashes(run)
+    assert any(k.startswith("results/models/") for k in before)
+    prov_before = json.loads((run / "reports" / "provenance.json").read_text())
+    for sub in ("results/models", "reports"):
+        shutil.rmtree(run / sub)
+    result = run_workflow(run, base_config(shared_data))
+    assert result.returncode == 0, result.stderr[-6000:]
+    assert _hashes(run) == before
+    prov_after = json.loads((run / "reports" / "provenance.json").read_text())
+    assert prov_after["inputs"] == prov_before["inputs"]
+    assert prov_after["started_at"] >= prov_before["finished_at"]
+
+
+def test_dyadstats_audit_prints_every_stage(run: Path) -> None:
+    stages = {json.loads(p.read_text())["stage"] for p in (run / "results" / "audit").glob("*.json")}
+    assert {"ingest", "report"} <= stages and len(stages) >= 4
+    out = subprocess.run(
+        [sys.executable, "-m", "dyadstats.cli", "audit", "--directory", str(run / "results" / "audit")],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    printed = {line.split()[0] for line in out.splitlines()[2:] if line.strip()}
+    assert printed == stages
+    md = (run / "reports" / "report.md").read_text().split("## Stage audit", 1)[1]
+    for stage in stages:
+        assert f"| {stage} / " in md, stage
+
+
+def test_snakemake_report_with_captions(run: Path) -> None:
+    target = run / "snakemake-report.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(run),
+         "--configfile", str(run / "config.yaml"), "--report", str(target)],
+        capture_output=True, text=True, cwd=run,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    text = target.read_text(errors="replace")
+    assert "Forest plot" in text and "odds_ratios.svg" in text
+
+
+def test_real_report_renders_in_chromium(run: Path) -> None:
+    probe = dict(kv.split("=") for kv in render_checks(
+        run / "reports" / "report.html", REPO / "test-artifacts" / "report.png").split())
+    assert int(probe["images"]) >= 3 and probe["decoded"] == probe["images"]
+    assert int(probe["tables"]) >= 6
