@@ -70,30 +70,56 @@ log = logging.getLogger(__name__)
 
 ONGOING_CHOICES = ("keep", "drop")
 
-# outcome -> (SQL condition on one dispute-dyad-year row, meaning) for the non-directed frame
-MID_OUTCOMES: dict[str, str] = {
-    "coercion_onset": "hostlev BETWEEN 2 AND 3",
-    "coercion_onset_limited": "hostlev BETWEEN 2 AND 4",
-    "mid_onset": "hostlev BETWEEN 2 AND 5",
-    "mid_onset_originators": "hostlev BETWEEN 2 AND 5 AND orig1 = 1 AND orig2 = 1",
+# Non-directed MID outcomes from the whittled ``mid_dyad_years`` (one row per dyad-year) and
+# its summaries over *all* disputes of the dyad-year (n_onsets, min/max_onset_hostlev): the
+# dyad-year is an onset of the band if its lowest or highest onset hostility, or the kept
+# dispute's, falls in the band. Exact unless a dyad-year has three or more new disputes with
+# hostility below, inside and above the band at once (none in MID 5.0 for the bands used;
+# two dyad-years have onsets of hostility 1 and 4 only).
+def _band(lo: int, hi: int) -> str:
+    return (
+        f"(n_onsets > 0 AND (min_onset_hostlev BETWEEN {lo} AND {hi} "
+        f"OR max_onset_hostlev BETWEEN {lo} AND {hi} "
+        f"OR (mid_onset = 1 AND hostlev BETWEEN {lo} AND {hi})))"
+    )
+
+
+# outcome -> (onset condition, 'active' condition for the ongoing peace-years rule)
+MID_OUTCOMES: dict[str, tuple[str, str]] = {
+    "coercion_onset": (_band(2, 3), "hostlev BETWEEN 2 AND 3"),
+    "coercion_onset_limited": (_band(2, 4), "hostlev BETWEEN 2 AND 4"),
+    "mid_onset": (_band(2, 5), "hostlev BETWEEN 2 AND 5"),
+    "mid_onset_originators": (
+        "(mid_onset = 1 AND hostlev BETWEEN 2 AND 5 AND orig1 = 1 AND orig2 = 1)",
+        "hostlev BETWEEN 2 AND 5 AND orig1 = 1 AND orig2 = 1",
+    ),
 }
-# directed: on rows oriented so that state 1 is the would-be initiator
-MID_DIRECTED_OUTCOMES: dict[str, str] = {
-    "coercion_initiated": "sidea1 = 1 AND orig1 = 1 AND sidea2 = 0 AND hostlev1 BETWEEN 2 AND 3",
-    "mid_initiated": "sidea1 = 1 AND orig1 = 1 AND sidea2 = 0 AND hostlev BETWEEN 2 AND 5",
+# Directed: the events stage codes initiation over all disputes of the directed dyad-year;
+# 'active' uses the kept dispute with A a side-A originator facing B on side B.
+MID_DIRECTED_OUTCOMES: dict[str, tuple[str, str]] = {
+    "coercion_initiated": (
+        "coercion_initiated = 1",
+        "sidea1 = 1 AND orig1 = 1 AND sidea2 = 0 AND hostlev1 BETWEEN 2 AND 3",
+    ),
+    "mid_initiated": (
+        "mid_initiated = 1",
+        "sidea1 = 1 AND orig1 = 1 AND sidea2 = 0 AND hostlev BETWEEN 2 AND 5",
+    ),
 }
+# TIES rows exist only in onset years (cases carry no yearly duration), so 'active' = onset.
 TIES_OUTCOMES: dict[str, str] = {
-    "sanction_threat_onset": "threat_onset",
-    "sanction_imposition_onset": "imposition_onset",
+    "sanction_threat_onset": "sanction_threat_onset",
+    "sanction_imposition_onset": "sanction_imposition_onset",
 }
 TIES_DIRECTED_OUTCOMES: dict[str, str] = {
-    "sanction_threat_initiated": "threat_onset",
-    "sanction_imposition_initiated": "imposition_onset",
+    "sanction_threat_initiated": "sanction_threat_onset",
+    "sanction_imposition_initiated": "sanction_imposition_onset",
 }
-MID_COLUMNS = ("ccode1", "ccode2", "year", "mid_onset", "hostlev", "hostlev1", "hostlev2",
-               "orig1", "orig2", "sidea1", "sidea2")
-TIES_COLUMNS = ("ccode1", "ccode2", "year", "threat_onset", "imposition_onset",
-                "threat_active", "imposition_active")
+MID_COLUMNS = ("ccode1", "ccode2", "year", "mid_onset", "hostlev", "orig1", "orig2",
+               "n_onsets", "min_onset_hostlev", "max_onset_hostlev")
+MID_DIRECTED_COLUMNS = ("ccode1", "ccode2", "year", "hostlev", "hostlev1", "orig1", "sidea1",
+                        "sidea2", "mid_initiated", "coercion_initiated")
+TIES_COLUMNS = ("ccode1", "ccode2", "year", "sanction_threat_onset", "sanction_imposition_onset")
 
 
 @dataclass(frozen=True)
@@ -163,68 +189,64 @@ def _require_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Sequen
 
 
 def create_event_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Aggregate the event tables to one row per dyad-year (non-directed) / directed dyad-year.
+    """Event flags per dyad-year (``ev_mid``, ``ev_ties``) and directed dyad-year
+    (``ev_mid_directed``, ``ev_ties_directed``).
 
-    ``_act_<o>``: a dispute/case of outcome o's kind is active in the year (onset or not); used
-    by the ``ongoing`` peace-years rule.
+    ``_act_<o>``: an event of outcome o's kind is active in the year (onset or not); used by
+    the ``ongoing`` peace-years rule. Several rows per key are allowed (hand-built or
+    unwhittled inputs): the flags are the maximum over them.
     """
     _require_columns(con, "mid_dyad_years", MID_COLUMNS)
+    _require_columns(con, "mid_directed_dyad_years", MID_DIRECTED_COLUMNS)
     _require_columns(con, "ties_directed_dyad_years", TIES_COLUMNS)
-    onset = ", ".join(f"max((mid_onset = 1 AND {c})::INTEGER) AS {o}" for o, c in MID_OUTCOMES.items())
-    active = ", ".join(f"max(({c})::INTEGER) AS _act_{o}" for o, c in MID_OUTCOMES.items())
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE ev_mid AS
-            SELECT ccode1, ccode2, year, {onset}, {active}, 1 AS mid_ongoing
-            FROM mid_dyad_years WHERE hostlev BETWEEN 2 AND 5 GROUP BY ccode1, ccode2, year"""
-    )
     bad = con.execute("SELECT count(*) FROM mid_dyad_years WHERE ccode1 >= ccode2").fetchone()[0]
     if bad:
         raise SchemaError(f"mid_dyad_years: {bad} rows with ccode1 >= ccode2 (must be non-directed)")
-    d_onset = ", ".join(f"max((mid_onset = 1 AND {c})::INTEGER) AS {o}" for o, c in MID_DIRECTED_OUTCOMES.items())
-    d_active = ", ".join(f"max(({c})::INTEGER) AS _act_{o}" for o, c in MID_DIRECTED_OUTCOMES.items())
+
+    def flags(outcomes: Mapping[str, tuple[str, str]]) -> str:
+        onset = [f"max(coalesce({c}, false)::INTEGER) AS {o}" for o, (c, _) in outcomes.items()]
+        active = [f"max(coalesce({a}, false)::INTEGER) AS _act_{o}" for o, (_, a) in outcomes.items()]
+        return ", ".join(onset + active)
+
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ev_mid AS
+            SELECT ccode1, ccode2, year, {flags(MID_OUTCOMES)},
+                   max((hostlev BETWEEN 2 AND 5)::INTEGER) AS mid_ongoing
+            FROM mid_dyad_years GROUP BY ccode1, ccode2, year"""
+    )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ev_mid_directed AS
-            WITH oriented AS (
-                SELECT ccode1, ccode2, year, mid_onset, hostlev, hostlev1, orig1, sidea1, sidea2
-                FROM mid_dyad_years
-                UNION ALL
-                SELECT ccode2, ccode1, year, mid_onset, hostlev, hostlev2, orig2, sidea2, sidea1
-                FROM mid_dyad_years)
-            SELECT ccode1, ccode2, year, {d_onset}, {d_active}
-            FROM oriented WHERE hostlev BETWEEN 2 AND 5 GROUP BY ccode1, ccode2, year"""
+            SELECT ccode1, ccode2, year, {flags(MID_DIRECTED_OUTCOMES)}
+            FROM mid_directed_dyad_years GROUP BY ccode1, ccode2, year"""
     )
     t_dir = ", ".join(
-        f"max({c}::INTEGER) AS {o}, max({c.replace('_onset', '_active')}::INTEGER) AS _act_{o}"
-        for o, c in TIES_DIRECTED_OUTCOMES.items()
+        f"max({c})::INTEGER AS {o}, max({c})::INTEGER AS _act_{o}" for o, c in TIES_DIRECTED_OUTCOMES.items()
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ev_ties_directed AS
             SELECT ccode1, ccode2, year, {t_dir} FROM ties_directed_dyad_years
             WHERE ccode1 <> ccode2 GROUP BY ccode1, ccode2, year"""
     )
-    t_nd = ", ".join(
-        f"max({c}::INTEGER) AS {o}, max({c.replace('_onset', '_active')}::INTEGER) AS _act_{o}"
-        for o, c in TIES_OUTCOMES.items()
-    )
+    t_nd = ", ".join(f"max({c})::INTEGER AS {o}, max({c})::INTEGER AS _act_{o}" for o, c in TIES_OUTCOMES.items())
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ev_ties AS
             SELECT least(ccode1, ccode2) AS ccode1, greatest(ccode1, ccode2) AS ccode2, year, {t_nd}
             FROM ties_directed_dyad_years WHERE ccode1 <> ccode2 GROUP BY ALL"""
     )
-    (mid_rows, mid_dyad_years_n, multi) = con.execute(
-        """SELECT count(*), count(DISTINCT (ccode1, ccode2, year)),
-                  (SELECT count(*) FROM (SELECT ccode1, ccode2, year FROM mid_dyad_years
-                   GROUP BY ALL HAVING count(*) > 1))
-           FROM mid_dyad_years"""
+    rows, keys = con.execute(
+        "SELECT count(*), count(DISTINCT (ccode1, ccode2, year)) FROM mid_dyad_years"
     ).fetchone()
+    ambiguous = con.execute(
+        "SELECT count(*) FROM mid_dyad_years WHERE n_onsets > 2 AND min_onset_hostlev < 2 AND max_onset_hostlev > 3"
+    ).fetchone()[0]
     return {
-        "mid_dispute_dyad_year_rows": int(mid_rows),
-        "mid_dyad_years": int(mid_dyad_years_n),
-        "mid_dyad_years_with_several_disputes": int(multi),
-        "mid_rows_hostility_below_2": con.execute(
+        "mid_dyad_year_rows": int(rows),
+        "mid_dyad_years": int(keys),
+        "mid_dyad_years_hostility_below_2": con.execute(
             "SELECT count(*) FROM mid_dyad_years WHERE hostlev IS NULL OR hostlev < 2"
         ).fetchone()[0],
-        "ties_case_dyad_year_rows": con.execute("SELECT count(*) FROM ties_directed_dyad_years").fetchone()[0],
+        "mid_dyad_years_band_ambiguous": int(ambiguous),
+        "ties_directed_dyad_year_rows": con.execute("SELECT count(*) FROM ties_directed_dyad_years").fetchone()[0],
     }
 
 
