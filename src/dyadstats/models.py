@@ -822,6 +822,8 @@ def gather_models(model_names: Sequence[str], estimates: Sequence[str], fits: Se
     order = {name: i for i, name in enumerate(model_names)}
 
     def cat(paths: Sequence[str], sort: list[str]) -> pd.DataFrame:
+        if not paths:  # no models declared: empty tables with the contract's columns
+            return pd.DataFrame(columns=["model", *sort])
         df = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
         df["__order"] = df["model"].map(order)
         return df.sort_values(["__order", *sort], kind="stable").drop(columns="__order").reset_index(drop=True)
