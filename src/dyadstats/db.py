@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -12,14 +13,29 @@ from dyadstats.io import atomic_path
 
 log = logging.getLogger(__name__)
 
+#: Environment overrides of every stage connection's resources (e.g. a 50x world on a small
+#: machine: ``DYADSTATS_DUCKDB_MEMORY_LIMIT=4GB`` makes DuckDB spill to the temp directory).
+MEMORY_LIMIT_ENV = "DYADSTATS_DUCKDB_MEMORY_LIMIT"
+THREADS_ENV = "DYADSTATS_DUCKDB_THREADS"
+TEMP_DIRECTORY_ENV = "DYADSTATS_DUCKDB_TEMP_DIRECTORY"
+
 
 def connect(threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with optional resource limits."""
+    """An in-memory DuckDB connection with optional resource limits.
+
+    Unset arguments fall back to the ``DYADSTATS_DUCKDB_*`` environment variables, then to
+    DuckDB's defaults (all cores, 80% of RAM, spilling to ``.tmp`` under the working directory).
+    """
     con = duckdb.connect()
+    threads = threads or (int(os.environ[THREADS_ENV]) if os.environ.get(THREADS_ENV) else None)
+    memory_limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV) or None
+    temp_directory = os.environ.get(TEMP_DIRECTORY_ENV)
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
+    if temp_directory:
+        con.execute(f"SET temp_directory = {quote_path(temp_directory)}")
     con.execute("SET preserve_insertion_order = true")
     return con
 
