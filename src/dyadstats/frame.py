@@ -364,7 +364,8 @@ def spells_sql(options: FrameOptions, directed: bool, base: str = "frame_base") 
     outcomes = spell_outcomes(directed)
     stage_one: list[tuple[str, str]] = []
     for o in outcomes:
-        event = o if options.peace_rule == "onset" else f"_act_{o}"
+        # ongoing rule: an onset year is always an event year, whatever dispute was kept
+        event = o if options.peace_rule == "onset" else f"greatest({o}, _act_{o})"
         stage_one += spell_stage_one(o, event, unit)
     stage_two = [c for o in outcomes for c in spell_stage_two(o, unit)]
     narrow = ", ".join(["ccode1", "ccode2", "year", *outcomes, *(f"_act_{o}" for o in outcomes)])
