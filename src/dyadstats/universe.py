@@ -21,7 +21,7 @@ import duckdb
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
 from dyadstats.db import connect, quote_path
 from dyadstats.errors import ConfigError
-from dyadstats.io import write_parquet
+from dyadstats.io import atomic_path
 from dyadstats.sql import read_sql
 
 log = logging.getLogger(__name__)
@@ -108,9 +108,16 @@ def same_day_exclusions(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, path: str | Path) -> None:
-    """Write table ``table`` of ``con`` to Parquet in its stored (sorted) row order, atomically."""
-    # A fresh cursor: DuckDB 2.0 refuses new relations while a fetchone() result is open.
-    write_parquet(con.cursor().sql(f"SELECT * FROM {table}").to_arrow_table(), path)
+    """Write table ``table`` of ``con`` to Parquet in its stored (sorted) row order, atomically.
+
+    DuckDB streams the rows to the file (``COPY``): no Arrow copy of the whole table in memory,
+    so the peak stays bounded by DuckDB's memory limit at any number of dyad-years.
+    """
+    with atomic_path(path) as tmp:
+        # A fresh cursor: DuckDB 2.0 refuses new statements while a fetchone() result is open.
+        con.cursor().execute(
+            f"COPY (SELECT * FROM {table}) TO {quote_path(tmp)} (FORMAT parquet, COMPRESSION zstd)"
+        )
 
 
 def build_universe(
