@@ -234,6 +234,8 @@ def machine_info(root: Path) -> dict[str, Any]:
         "python": platform.python_version(),
         "versions": versions,
         "git_commit": _git_commit(root),
+        # Other work on the machine inflates wall times: record how busy it was.
+        "load_average_1_5_15": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
 
 
@@ -611,7 +613,8 @@ def format_report(results: Mapping[str, Any], machine: Mapping[str, Any]) -> str
     from dyadstats.cli import format_table
 
     head = (f"machine: {machine['cores']} cores ({machine['cores_usable']} usable), "
-            f"{machine['memory_gib']} GiB, {machine['cpu']}; Python {machine['python']}; "
+            f"{machine['memory_gib']} GiB, {machine['cpu']}; load {machine.get('load_average_1_5_15')}; "
+            f"Python {machine['python']}; "
             + ", ".join(f"{k} {v}" for k, v in machine["versions"].items() if v))
     return head + "\n\n" + format_table(table_rows(results), TABLE_COLUMNS)
 
@@ -694,6 +697,7 @@ def main(cases: Sequence[str] | None = None, output: str | Path = "reports/bench
     ctx = Context(root=root, config=config, options=options, work=work)
     machine = machine_info(root)
     results = run_cases(wanted, ctx)
+    machine["load_average_after"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     out = Path(output)
     out = out if out.is_absolute() else root / out
     write_json({"machine": machine, "runs_per_step": options.runs, "cases": results,
