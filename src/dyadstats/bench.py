@@ -434,6 +434,13 @@ def full_steps(ctx: Context) -> list[Step]:
              note="snakemake, everything after ingest (the issue's target)"),
         Step(name="noop", argv=snakemake_cmd(ctx.root, work, configfile, cores),
              note="snakemake with nothing to do: parse + DAG (the per-call floor)"),
+        # Snakemake 9's local executor spawns every `run:` job as a new `python -m snakemake`
+        # process that parses the whole workflow again; --force-use-threads runs them in threads
+        # of the main process instead. Timed side by side so the per-job start-up shows.
+        Step(name="job_threads",
+             argv=snakemake_cmd(ctx.root, work, configfile, cores, extra=["--force-use-threads"]),
+             prepare=lambda: fresh_copy(template, work),
+             note="as job, with --force-use-threads (run: jobs in threads, no process per job)"),
     ]
     # Stage by stage: each its own Snakemake call on a copy where the earlier stages are done.
     staged = ctx.work / "full-staged"
