@@ -1,4 +1,4 @@
-"""The ``dyadstats`` command: run the workflow, print the audit lineage, run benchmarks."""
+"""The ``dyadstats`` command: run the workflow or the multiverse, print the audit lineage, run benchmarks."""
 
 from __future__ import annotations
 
@@ -39,6 +39,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.targets:
         extra = [*args.targets, *extra]
     return subprocess.call(snakemake_argv(root, args.cores, extra))
+
+
+MULTIVERSE_OVERLAY = Path("config") / "multiverse.yaml"
+MULTIVERSE_TARGETS = (
+    "results/multiverse/model_multiverse.parquet",
+    "results/multiverse/specification_curve.png",
+)
+
+
+def multiverse_argv(root: Path, args: argparse.Namespace) -> list[str]:
+    """Snakemake arguments of ``dyadstats multiverse``: the config plus the enabling overlay."""
+    base = args.configfile or str(root / "config" / "config.yaml")
+    targets = list(MULTIVERSE_TARGETS) if args.grid_only else []
+    extra = [*targets, "--configfile", base, str(root / MULTIVERSE_OVERLAY)]
+    if args.profile:
+        extra += ["--profile", args.profile]
+    return snakemake_argv(root, args.cores, [*extra, *args.snakemake_args])
+
+
+def cmd_multiverse(args: argparse.Namespace) -> int:
+    return subprocess.call(multiverse_argv(find_root(), args))
 
 
 def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
@@ -84,6 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--snakemake-args", nargs=argparse.REMAINDER, default=[],
                      help="further arguments passed to Snakemake unchanged")
     run.set_defaults(func=cmd_run)
+
+    multiverse = sub.add_parser(
+        "multiverse",
+        help="run the specification-curve grid (and, by default, the database and report with it)",
+    )
+    multiverse.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    multiverse.add_argument("--configfile", help="a config file to use instead of config/config.yaml")
+    multiverse.add_argument("--profile", help="a Snakemake profile, e.g. workflow/profiles/slurm")
+    multiverse.add_argument("--grid-only", action="store_true",
+                            help="build only the gathered table and the figure, not the report")
+    multiverse.add_argument("--snakemake-args", nargs=argparse.REMAINDER, default=[],
+                            help="further arguments passed to Snakemake unchanged")
+    multiverse.set_defaults(func=cmd_multiverse)
 
     audit = sub.add_parser("audit", help="print the per-stage audit lineage")
     audit.add_argument("--directory", help="audit directory (default results/audit)")
