@@ -308,3 +308,23 @@ def test_specification_curve_is_sorted_coloured_and_reproducible(tmp_path: Path)
     first = [p.read_bytes() for p in write_specification_curve(table, levels, tmp_path / "one")]
     second = [p.read_bytes() for p in write_specification_curve(table, levels, tmp_path / "two")]
     assert first == second and first[0][:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in first[1]
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------
+
+
+def test_cli_multiverse_adds_the_enabling_overlay() -> None:
+    from dyadstats.cli import build_parser, multiverse_argv
+
+    overlay = yaml.safe_load((REPO / "config" / "multiverse.yaml").read_text())
+    assert overlay == {"multiverse": {"enabled": True}}
+    args = build_parser().parse_args(["multiverse", "--cores", "2", "--grid-only", "--profile", "p"])
+    argv = multiverse_argv(REPO, args)
+    i = argv.index("--configfile")
+    assert argv[i + 1:i + 3] == [str(REPO / "config" / "config.yaml"), str(REPO / "config" / "multiverse.yaml")]
+    assert argv[argv.index("--cores") + 1] == "2" and argv[argv.index("--profile") + 1] == "p"
+    assert "results/multiverse/model_multiverse.parquet" in argv[:i]
+    full = multiverse_argv(REPO, build_parser().parse_args(["multiverse"]))
+    assert not any(a.startswith("results/") for a in full)  # default target: rule all
