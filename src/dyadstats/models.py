@@ -323,12 +323,9 @@ def placeholder_columns(spec: ModelSpec) -> tuple[dict[str, str], dict[str, str]
             "joint_democracy": _lag(f"joint_democracy_{m}", lag),
             "mixed_dyad": _lag(f"mixed_dyad_{m}", lag),
             "joint_autocracy": _lag(f"joint_autocracy_{m}", lag),
-            "regime_pair": f"regime_pair_{m}",
+            # Groups the predictions; resolve() codes it from dem_1/dem_2 if the frame lacks it.
+            "regime_pair": _lag(f"regime_pair_{m}", lag),
         }
-        if lag:
-            # The frame has no lagged regime pair; code it from the lagged sides.
-            name, sql = _regime_pair_sql(cols["dem_1"], cols["dem_2"], f"regime_pair_{m}_lag1")
-            cols["regime_pair"], derived[name] = name, sql
     if score is None:  # BMR: the weakest link of a dichotomy is joint democracy itself.
         cols["weak_link"] = cols["joint_democracy"]
         cols["strong_link"] = f"(1 - {cols['joint_autocracy']})"
@@ -629,16 +626,21 @@ def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame
     from firthmodels import FirthLogisticRegression
 
     X = design.X.to_numpy()
+    # Firth's penalty (Jeffreys prior) is invariant to rescaling columns, so fit on columns of
+    # unit scale and map back exactly: b = b_scaled / scale. This spares Newton-Raphson the
+    # step-halving that raw cubic peace-year columns (up to ~10^7) provoke.
+    scale = np.abs(X).max(axis=0)
+    scale[scale == 0] = 1.0
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         # Tight tolerances (library default 1e-4): Newton converges quadratically, so this costs
         # one or two iterations and makes the estimates reproducible to ~1e-8.
         model = FirthLogisticRegression(
             fit_intercept=False, max_iter=spec.max_iter, gtol=1e-8, xtol=1e-8
-        ).fit(X, design.y)
-    params = pd.Series(model.coef_, index=design.X.columns)
+        ).fit(X / scale, design.y)
+    params = pd.Series(model.coef_ / scale, index=design.X.columns)
     # firthmodels' Wald SEs come from the inverse Fisher information at the Firth estimate.
-    p = 1.0 / (1.0 + np.exp(-(X @ model.coef_)))
+    p = 1.0 / (1.0 + np.exp(-(X @ params.to_numpy())))
     info_mat = (X * (p * (1 - p))[:, None]).T @ X
     cov = pd.DataFrame(np.linalg.inv(info_mat), index=params.index, columns=params.index)
     with np.errstate(divide="ignore"):
@@ -651,7 +653,6 @@ def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame
         "warnings": _warning_texts(caught),
         "k": X.shape[1],
         "penalized_log_likelihood": float(model.loglik_),
-        "library_bse": np.asarray(model.bse_, dtype=float),
     }
     return params, cov, info
 
