@@ -227,6 +227,7 @@ def _toy(estimates: list[float], p: list[float], **dims: list[str]) -> pd.DataFr
     rows = []
     for i, (e, pv) in enumerate(zip(estimates, p, strict=True)):
         base = {d: "x" for d in mv.DIMENSIONS}
+        base["estimator"] = "logit"
         base.update({d: v[i] for d, v in dims.items()})
         rows.append({"spec_id": i + 1, "estimate": e, "p_value": pv, "status": "ok", **base})
     return pd.DataFrame(rows)
@@ -234,6 +235,7 @@ def _toy(estimates: list[float], p: list[float], **dims: list[str]) -> pd.DataFr
 
 def test_summary_counts_by_hand() -> None:
     df = _toy([-0.5, -0.2, 0.1, -0.3, 0.4], [0.01, 0.2, 0.03, 0.04, 0.5])
+    df.loc[0, "estimator"] = "firth"
     df.loc[len(df)] = {**df.iloc[0].to_dict(), "spec_id": 6, "estimate": np.nan, "status": "failed"}
     c = mv.summary_counts(df)
     assert c["specifications"] == 6 and c["estimated"] == 5 and c["not estimated"] == 1
@@ -242,6 +244,7 @@ def test_summary_counts_by_hand() -> None:
     assert c["share negative and significant"] == 0.4
     assert c["share positive and significant"] == 0.2
     assert c["median estimate"] == -0.2
+    assert c["share significant, logit only"] == 0.5  # p of the logit rows: 0.2, 0.03, 0.04, 0.5
 
 
 def test_choice_effects_variance_decomposition() -> None:

@@ -581,6 +581,12 @@ def summary_counts(df: pd.DataFrame, alpha: float = 0.05) -> dict[str, Any]:
         "share negative and significant": share((est < 0) & (p < alpha)),
         "share positive and significant": share((est > 0) & (p < alpha)),
         "median estimate": round(float(np.median(est)), 4) if n else None,
+        # Firth fits carry model-based SEs only (firthmodels), which ignore the dependence of a
+        # dyad's years: their p values are smaller than clustered ones. Report logit alone too.
+        "share significant, logit only": (
+            round(float((ok.loc[ok["estimator"] == "logit", "p_value"].to_numpy(float) < alpha).mean()), 4)
+            if (ok["estimator"] == "logit").any() else None
+        ),
         "alpha": alpha,
     }
 
@@ -632,6 +638,8 @@ def report_summary(counts: Mapping[str, Any], dims: pd.DataFrame, skipped: int) 
         "share with a negative joint-democracy estimate": counts["share negative"],
         f"share significant at {counts['alpha']:g}": counts["share significant"],
         f"share negative and significant at {counts['alpha']:g}": counts["share negative and significant"],
+        f"share significant at {counts['alpha']:g}, logit (dyad-clustered SEs) only":
+            counts["share significant, logit only"],
         "median estimate (log odds)": counts["median estimate"],
     }
     if not dims.empty:
