@@ -36,6 +36,7 @@ def test_finding_numbers_from_the_main_model(models) -> None:
     assert set(f.predictions) == {"joint democracy", "mixed", "joint autocracy", "other dyads"}
     text = finding_text(f, options)
     assert f"odds ratio {math.exp(-0.7):.2f}" in text  # 0.50
+    assert "), joint democracy goes with" in text
     assert "95% CI 0.34 to 0.73" in text
     assert "50% lower odds" in text
     assert "statistically significant at the 0.05 level" in text

@@ -14,8 +14,9 @@ from dyadstats.manifest import load_manifest
 from dyadstats.report import build_report
 from dyadstats.report.render import report_outputs
 
-# Lines that legitimately differ between runs: run times and the working-tree state.
-TIME_LINE = re.compile(r"(Started|Finished|started_at|finished_at|Working tree)")
+# Lines that legitimately differ between runs: run times and the git state (other people may
+# commit or edit while the test runs).
+TIME_LINE = re.compile(r"(Started|Finished|started_at|finished_at|Working tree|Git commit)")
 
 
 def _build(world: dict, out_dir: str = "reports") -> dict[str, list[str]]:

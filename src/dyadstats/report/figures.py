@@ -65,10 +65,10 @@ def forest_plot(robust: pd.DataFrame, options: ReportOptions) -> Figure:
         ax.xaxis.set_minor_formatter(plain)
         ax.set_yticks(y)
         ax.set_yticklabels(
-            [f"{m}  ({options.term_labels.get(o, o)})" for m, o in zip(robust["model"], robust["outcome"], strict=True)]
+            [f"{m}  ({options.term_labels.get(t, t)})" for m, t in zip(robust["model"], robust["focal_term"], strict=True)]
         )
-        ax.set_xlabel("Odds ratio of joint democracy (95% CI, log scale)")
-        ax.set_title(f"Joint democracy across models (blue: p < {options.alpha})", loc="left")
+        ax.set_xlabel("Odds ratio of the model's democracy term (95% CI, log scale; 1 = no association)")
+        ax.set_title(f"The democracy term across models (blue: p < {options.alpha})", loc="left")
     return fig
 
 

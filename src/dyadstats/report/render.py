@@ -71,10 +71,17 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def mid_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: lower-case first letter unless an acronym."""
+    return label if label[:2].isupper() or not label else label[0].lower() + label[1:]
+
+
 def finding_text(finding: Finding, options: ReportOptions) -> str:
     """The finding sentence: ``templates/finding.txt.j2`` filled from the model tables."""
     text = _environment().get_template("finding.txt.j2").render(
-        f=finding, outcome_label=options.term_labels.get(finding.outcome, finding.outcome)
+        f=finding,
+        focal_label=mid_sentence(finding.focal_label),
+        outcome_label=mid_sentence(options.term_labels.get(finding.outcome, finding.outcome)),
     )
     return " ".join(text.split())
 
@@ -171,7 +178,7 @@ def build_report(
     shown = tables.table_models(models, options)
     figure_specs = {
         "odds_ratios": (figures.forest_plot(robust, options),
-                        "Odds ratio of joint democracy with 95% confidence interval, every model."),
+                        "Odds ratio of each model's democracy term (joint democracy, or the weak-link score where a model uses it) with its 95% confidence interval."),
         "predicted_probabilities": (figures.predictions_plot(models.predictions, shown),
                                     "Predicted probability of the outcome by regime-pair type, with 95% CIs."),
         "rate_over_time": (figures.rate_over_time_plot(over_time, options),
