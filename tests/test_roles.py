@@ -12,12 +12,14 @@ import pytest
 
 from dyadstats.errors import ConfigError, SchemaError
 from dyadstats.roles import (
+    DISPUTE_DYAD_YEAR_COLUMNS,
     CovariateRole,
     DemocracyRole,
     EventRole,
     Roles,
     attach_roles_sql,
     build_role_table,
+    create_role_dispute_dyad_years,
     parse_roles,
     role_columns,
     role_output,
@@ -143,6 +145,9 @@ def test_dyadic_directed_events_collapse_to_nondirected(tmp_path: Path, state_ye
     ]
     assert set(got["source"]) == {"dy"}
     assert record["key_unique"] is True
+    # the events stage can take it as its dispute_dyad_years unchanged
+    assert tuple(got.columns) == DISPUTE_DYAD_YEAR_COLUMNS
+    assert got["disp_hostlev"].tolist() == [4, 4, 2] and got["styear"].tolist() == [1990, 1990, 1991]
 
 
 def test_participant_events_keep_mid_shape(tmp_path: Path, state_years: str) -> None:
@@ -153,8 +158,8 @@ def test_participant_events_keep_mid_shape(tmp_path: Path, state_years: str) -> 
     out = tmp_path / "out.parquet"
     build_role_table(role, table, state_years, str(out))
     got = pd.read_parquet(out)
-    assert list(got.columns) == ["dispnum", "ccode", "sidea", "styear", "stmon", "endyear", "endmon",
-                                 "hostlev", "hiact", "orig", "fatality", "source"]
+    assert list(got.columns) == ["dispnum", "ccode", "sidea", "styear", "stmon", "stday", "endyear", "endmon",
+                                 "endday", "hostlev", "hiact", "orig", "fatality", "fatalpre", "source"]
     assert got["dispnum"].tolist() == [1, 1] and got["fatality"].isna().all()
 
     bad = parquet(tmp_path, "p2", pd.DataFrame([(1, 2, 2, 1990, 3, 1990, 5, 3, 7, 1)], columns=cols))
@@ -215,3 +220,26 @@ def test_parse_roles_names_the_offending_key() -> None:
                          "covariates": {"tpop": {"table": "bmr"}}}, {"bmr"})
     assert roles.democracy[0].rule == ">=" and roles.covariates[0].column == "tpop"
     assert json.loads(json.dumps(role_columns(roles)))[-1] == "max_tpop"
+
+
+def test_participant_source_runs_through_the_mid5_pairing(tmp_path: Path, state_years: str) -> None:
+    from dyadstats.sql import read_sql
+
+    # Dispute 1 (1990-03 to 1991-02): 2 (side A, originator, display) vs 200 (side B, no action)
+    # and 365 (side B, joins 1991-01, use of force): 2-200 onset 1990, 2-365 onset 1991.
+    rows = [(1, 2, 1, 1990, 3, 1, 1991, 2, 28, 3, 7, 1), (1, 200, 0, 1990, 3, 1, 1991, 2, 28, 1, 0, 1),
+            (1, 365, 0, 1991, 1, 10, 1991, 2, 28, 4, 16, 0)]
+    cols = ["dispnum", "ccode", "sidea", "styear", "stmon", "stday", "endyear", "endmon", "endday",
+            "hostlev", "hiact", "orig"]
+    role = EventRole(name="ct", table="p", level="participant")
+    out = tmp_path / "ct.parquet"
+    build_role_table(role, parquet(tmp_path, "p", pd.DataFrame(rows, columns=cols)), state_years, str(out))
+    con = duckdb.connect()
+    create_role_dispute_dyad_years(con, role, str(out), read_sql("mid5_dispute_dyad_years"))
+    got = con.execute("SELECT dispnum, ccode1, ccode2, year, mid_onset, hostlev, disp_hostlev, recip, "
+                      "styear, stmon, source FROM dispute_dyad_years ORDER BY ALL").fetchall()
+    assert got == [
+        (1, 2, 200, 1990, 1, 3, 4, 1, 1990, 3, "ct"),
+        (1, 2, 200, 1991, 0, 3, 4, 1, 1990, 3, "ct"),
+        (1, 2, 365, 1991, 1, 4, 4, 1, 1990, 3, "ct"),
+    ]

@@ -43,13 +43,20 @@ MAX_EXAMPLES = 5
 
 # Canonical columns of each event level, and which of them a source must map.
 PARTICIPANT_COLUMNS = (
-    "dispnum", "ccode", "sidea", "styear", "stmon", "endyear", "endmon", "hostlev", "hiact",
-    "orig", "fatality",
+    "dispnum", "ccode", "sidea", "styear", "stmon", "stday", "endyear", "endmon", "endday",
+    "hostlev", "hiact", "orig", "fatality", "fatalpre",
 )
-PARTICIPANT_REQUIRED = ("dispnum", "ccode", "sidea", "styear", "endyear", "hostlev", "orig")
+PARTICIPANT_REQUIRED = ("dispnum", "ccode", "sidea", "styear", "stmon", "endyear", "endmon", "hostlev", "orig")
 DYADIC_COLUMNS = (
     "ccode1", "ccode2", "year", "onset", "start_year", "hostlev", "hostlev1", "hostlev2",
-    "dispnum", "orig1", "orig2",
+    "dispnum", "orig1", "orig2", "sidea1", "sidea2", "hiact1", "hiact2",
+)
+# Columns of the events stage's unwhittled ``dispute_dyad_years`` (NULL where not coded).
+DISPUTE_DYAD_YEAR_COLUMNS = (
+    "dispnum", "ccode1", "ccode2", "year", "mid_onset", "mid_ongoing", "sidea1", "sidea2",
+    "hiact1", "hiact2", "hostlev1", "hostlev2", "orig1", "orig2", "fatality1", "fatality2",
+    "fatalpre1", "fatalpre2", "hostlev", "disp_hostlev", "fatality", "recip", "mindur", "maxdur",
+    "stmon", "styear", "source",
 )
 DYADIC_REQUIRED = ("ccode1", "ccode2", "year")
 
@@ -464,7 +471,9 @@ def _build_dyadic_events(
         f"CREATE TEMP TABLE role_in AS SELECT {col('dispnum')} AS dispnum, {col('ccode1')} AS a, "
         f"{col('ccode2')} AS b, {col('year')} AS year, {onset} AS onset, {col('hostlev')} AS hostlev, "
         f"{col('hostlev1')} AS hostlev_a, {col('hostlev2')} AS hostlev_b, "
-        f"{col('orig1')} AS orig_a, {col('orig2')} AS orig_b FROM {src}"
+        f"{col('orig1')} AS orig_a, {col('orig2')} AS orig_b, {col('sidea1')} AS sidea_a, "
+        f"{col('sidea2')} AS sidea_b, {col('hiact1')} AS hiact_a, {col('hiact2')} AS hiact_b, "
+        f"{col('start_year')} AS start_year FROM {src}"
     )
     _require_not_null(con, "role_in", ["a", "b", "year", "onset"], key, table_path)
     _check_codes(con, "role_in", {"onset": (0, 1), "hostlev": (1, 2, 3, 4, 5)}, key, table_path)
@@ -477,17 +486,36 @@ def _build_dyadic_events(
         role.unknown_states, f"{table_path} ({key})", f"{key}.unknown_states",
     )
     # Side-specific fields follow the state: hostlev1 is the lower-coded state's.
-    sql = f"""
+    def side(a: str, b: str) -> str:
+        return f"max(CASE WHEN ccode1 < ccode2 THEN {a} ELSE {b} END)"
+
+    pairs = f"""
         SELECT dispnum, least(ccode1, ccode2) AS ccode1, greatest(ccode1, ccode2) AS ccode2, year,
                max(onset)::INTEGER AS mid_onset, 1 AS mid_ongoing,
+               {side('sidea_a', 'sidea_b')} AS sidea1, {side('sidea_b', 'sidea_a')} AS sidea2,
+               {side('hiact_a', 'hiact_b')} AS hiact1, {side('hiact_b', 'hiact_a')} AS hiact2,
+               {side('hostlev_a', 'hostlev_b')} AS hostlev1, {side('hostlev_b', 'hostlev_a')} AS hostlev2,
+               {side('orig_a', 'orig_b')} AS orig1, {side('orig_b', 'orig_a')} AS orig2,
                max(coalesce(hostlev, greatest(hostlev_a, hostlev_b))) AS hostlev,
-               max(CASE WHEN ccode1 < ccode2 THEN hostlev_a ELSE hostlev_b END) AS hostlev1,
-               max(CASE WHEN ccode1 < ccode2 THEN hostlev_b ELSE hostlev_a END) AS hostlev2,
-               max(CASE WHEN ccode1 < ccode2 THEN orig_a ELSE orig_b END) AS orig1,
-               max(CASE WHEN ccode1 < ccode2 THEN orig_b ELSE orig_a END) AS orig2,
-               '{role.name}' AS source
+               min(coalesce(start_year, year)) AS styear
         FROM ({checked.kept_sql})
         GROUP BY dispnum, least(ccode1, ccode2), greatest(ccode1, ccode2), year
+    """
+    # The dispute-level hostility is the highest of the dispute's dyads (the dyad's own without
+    # a dispute id); fatality, reciprocation, durations and start month are not coded here.
+    sql = f"""
+        SELECT dispnum, ccode1, ccode2, year, mid_onset, mid_ongoing, sidea1, sidea2, hiact1, hiact2,
+               hostlev1, hostlev2, orig1, orig2,
+               NULL::BIGINT AS fatality1, NULL::BIGINT AS fatality2, NULL::BIGINT AS fatalpre1,
+               NULL::BIGINT AS fatalpre2, hostlev,
+               CASE WHEN dispnum IS NULL THEN hostlev
+                    ELSE max(hostlev) OVER (PARTITION BY dispnum) END AS disp_hostlev,
+               NULL::BIGINT AS fatality, NULL::BIGINT AS recip, NULL::BIGINT AS mindur,
+               NULL::BIGINT AS maxdur, NULL::BIGINT AS stmon,
+               CASE WHEN dispnum IS NULL THEN styear
+                    ELSE min(styear) OVER (PARTITION BY dispnum, ccode1, ccode2) END AS styear,
+               '{role.name}' AS source
+        FROM ({pairs})
     """
     _write(con, sql, "ccode1, ccode2, year, dispnum NULLS FIRST", out_path)
     return _record(
@@ -568,3 +596,50 @@ def attach_roles_sql(frame: str, roles: Roles, paths: Mapping[str, str] | None =
                          f"AND {a}.ccode2 = d.ccode2 AND {a}.year = d.year")
             selects.append(f"{a}.value AS {n}")
     return f"SELECT {', '.join(selects)} FROM {frame} d {' '.join(joins)}"
+
+
+# --------------------------------------------------------------------------------------------
+# Hook for the events stage: a role event source in place of MID 5.0
+# --------------------------------------------------------------------------------------------
+
+# Dispute-level fields the MID 5.0 pairing reads from MIDA, derived from participant rows:
+# highest hostility and fatality of any participant, reciprocated if a side-B state took
+# militarized action (hostility >= 2), the earliest start; durations need exact days.
+DISPUTES_FROM_PARTICIPANTS_SQL = """
+SELECT dispnum,
+       max(hostlev) AS hostlev,
+       max(fatality) AS fatality,
+       max((sidea = 0 AND hostlev >= 2)::INTEGER) AS recip,
+       NULL::BIGINT AS mindur, NULL::BIGINT AS maxdur,
+       arg_min(stmon, styear * 100 + stmon) AS stmon,
+       min(styear) AS styear
+FROM {participants}
+GROUP BY dispnum
+"""
+
+
+def create_role_dispute_dyad_years(
+    con: duckdb.DuckDBPyConnection, role: EventRole, role_path: str, mid5_pairing_sql: str
+) -> None:
+    """Create table ``dispute_dyad_years`` from a role event source, for the events stage.
+
+    A dyadic source's role table already has that shape. A participant-level source is run
+    through the MID 5.0 pairing (``mid5_pairing_sql``, which reads views ``mid5_participants``
+    and ``mid5_disputes``), with the dispute level derived from the participants; the source
+    label becomes the role's name. Whittling then proceeds exactly as for MID 5.0.
+    """
+    if role.level == "dyadic":
+        con.execute(
+            f"CREATE OR REPLACE TABLE dispute_dyad_years AS SELECT * FROM read_parquet('{role_path}') "
+            "ORDER BY ccode1, ccode2, year, dispnum"
+        )
+        return
+    con.execute(f"CREATE OR REPLACE VIEW mid5_participants AS SELECT * FROM read_parquet('{role_path}')")
+    con.execute(
+        "CREATE OR REPLACE VIEW mid5_disputes AS "
+        + DISPUTES_FROM_PARTICIPANTS_SQL.format(participants="mid5_participants")
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE dispute_dyad_years AS SELECT * REPLACE ('{role.name}' AS source) "
+        f"FROM ({mid5_pairing_sql}) ORDER BY ccode1, ccode2, year, dispnum"
+    )
