@@ -24,9 +24,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dyadstats.frame import build_frames, frame_options
 from dyadstats.universe import build_universe
+from tests.conftest import base_config, run_workflow
 
 YEARS = range(2000, 2010)
 MID_COVERAGE = [2000, 2008]
@@ -53,8 +56,11 @@ def mid_row(c1: int, c2: int, year: int, onset: int, host1: int, host2: int, ori
                 min_onset_hostlev=min_h, max_onset_hostlev=max_h)
 
 
-def build_world(tmp: Path) -> dict[str, str]:
-    """Write every input table of the frame for the hand-built world; return name -> path."""
+def build_world(tmp: Path, mid_rows: list[dict] | None = None) -> dict[str, str]:
+    """Write every input table of the frame for the hand-built world; return name -> path.
+
+    ``mid_rows`` replaces the hand-worked MID rows (property tests draw their own).
+    """
     tmp.mkdir(parents=True, exist_ok=True)
     paths: dict[str, str] = {}
     states = pd.DataFrame(
@@ -73,7 +79,7 @@ def build_world(tmp: Path) -> dict[str, str]:
                    tmp / "universe.json", first_year=2000, last_year=2009)
     paths.pop("state_years")
 
-    mid = pd.DataFrame([
+    mid = pd.DataFrame(mid_rows) if mid_rows is not None else pd.DataFrame([
         mid_row(2, 20, 2001, 1, 3, 3, 1, 1, 1, 1, 3, 3),
         mid_row(2, 20, 2002, 0, 3, 3, 1, 1, 1, 0, None, None),
         mid_row(2, 20, 2004, 1, 4, 1, 1, 0, 1, 2, 2, 4),
@@ -137,8 +143,8 @@ def build_world(tmp: Path) -> dict[str, str]:
     return paths
 
 
-def run_world(tmp: Path, build: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict, str]:
-    paths = build_world(tmp / "in")
+def run_world(tmp: Path, build: dict | None = None, mid_rows: list[dict] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict, str]:
+    paths = build_world(tmp / "in", mid_rows)
     out = tmp / "out"
     build_frames(paths, out / "nd.parquet", out / "dir.parquet", out / "frame.json", out / "codebook.md",
                  frame_options(build or {}, MID_COVERAGE, TIES_COVERAGE))
@@ -316,3 +322,103 @@ def test_missing_input_column_is_named(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="mid_dyad_years.*n_onsets"):
         build_frames(paths, tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "f.json",
                      tmp_path / "c.md", frame_options({}, MID_COVERAGE, TIES_COVERAGE))
+
+
+WORLD_DYAD_YEARS = [(2, 20, y) for y in YEARS] + [(2, 200, y) for y in range(2000, 2006)] + [
+    (2, 220, y) for y in range(2003, 2010)] + [(200, 220, y) for y in range(2003, 2006)]
+
+mid_draw = st.lists(
+    st.tuples(st.sampled_from(WORLD_DYAD_YEARS), st.integers(0, 1), st.integers(1, 5), st.integers(1, 5),
+              st.integers(0, 1), st.integers(0, 1)),
+    max_size=12, unique_by=lambda t: t[0],
+)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(draw=mid_draw, rule=st.sampled_from(["onset", "ongoing"]), ongoing=st.sampled_from(["keep", "drop"]))
+def test_frame_properties(tmp_path_factory: pytest.TempPathFactory, draw: list, rule: str, ongoing: str) -> None:
+    rows = [mid_row(a, b, y, onset, h1, h2, o1, o2, 1, onset, max(h1, h2) if onset else None,
+                    max(h1, h2) if onset else None) for (a, b, y), onset, h1, h2, o1, o2 in draw]
+    if not rows:
+        rows = [mid_row(2, 20, 2001, 1, 3, 3, 1, 1, 1, 1, 3, 3)]
+    tmp = tmp_path_factory.mktemp("prop")
+    nd, dr, _, _ = run_world(tmp, {"peace_years": {"rule": rule}, "ongoing": ongoing}, rows)
+    for frame in (nd, dr):
+        assert frame.index.is_unique
+        years = frame.index.get_level_values("year")
+        outside = (years < MID_COVERAGE[0]) | (years > MID_COVERAGE[1])
+        assert frame.loc[outside, "mid_ongoing"].isna().all() and frame.loc[~outside, "mid_ongoing"].notna().all()
+        t_out = (years < TIES_COVERAGE[0]) | (years > TIES_COVERAGE[1])
+        ties_col = "sanction_threat_onset" if frame is nd else "sanction_threat_initiated"
+        assert frame.loc[t_out, ties_col].isna().all() and frame.loc[~t_out, ties_col].notna().all()
+        assert frame.loc[years > 2006, "defense_pact"].isna().all()  # COW alliance table ends 2006
+        assert frame.loc[years > 2007, "cinc_1"].isna().all()
+    assert (nd.index.get_level_values(0) < nd.index.get_level_values(1)).all()
+    for o in ("coercion_onset", "mid_onset"):
+        for _, g in nd.groupby(level=[0, 1]):
+            g = g[g[o].notna()]
+            if g.empty:
+                continue
+            py = g[f"peace_years_{o}"].tolist()
+            assert py[0] == 0  # the dyad's first year in the sample
+            if rule == "onset":  # resets after each event, else grows by one
+                for prev, nxt, e in zip(py, py[1:], g[o].tolist(), strict=False):
+                    assert nxt == (0 if e == 1 else prev + 1)
+            assert (g[f"peace_years_{o}_3"] == g[f"peace_years_{o}"] ** 3).all()
+    if ongoing == "drop":
+        assert (nd["mid_continuing"].fillna(0) == 0).all()
+
+
+# --- real data -------------------------------------------------------------------------------
+
+FRAME_TARGETS = ["results/frames/analysis_dyad_years.parquet", "results/audit/frame.json", "reports/codebook.md"]
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    workdir = tmp_path_factory.mktemp("frame_real")
+    result = run_workflow(workdir, base_config(shared_data), FRAME_TARGETS)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
+@pytest.mark.integration
+def test_real_fashoda_is_a_jointly_democratic_coercion_onset(real: Path) -> None:
+    """Fashoda 1898 (UK 200 - France 220): displays of force by both, both polity2 >= 7."""
+    con = duckdb.connect()
+    row = con.execute(
+        f"""SELECT coercion_onset, mid_onset, polity2_1, polity2_2, joint_democracy_polity,
+                   regime_pair_polity, major_power_dyad, conttype
+            FROM read_parquet('{real}/results/frames/analysis_dyad_years.parquet')
+            WHERE ccode1 = 200 AND ccode2 = 220 AND year = 1898"""
+    ).fetchone()
+    assert row[0] == 1 and row[1] == 1
+    assert row[2] >= 7 and row[3] >= 7 and row[4] == 1 and row[5] == "joint democracy"
+    assert row[6] == 1
+
+
+@pytest.mark.integration
+def test_real_frame_keys_and_coverage(real: Path) -> None:
+    con = duckdb.connect()
+    f = f"read_parquet('{real}/results/frames/analysis_dyad_years.parquet')"
+    n, keys, bad_order, y0, y1 = con.execute(
+        f"SELECT count(*), count(DISTINCT (ccode1, ccode2, year)), count(*) FILTER (WHERE ccode1 >= ccode2), "
+        f"min(year), max(year) FROM {f}"
+    ).fetchone()
+    assert n == keys and bad_order == 0 and (y0, y1) == (1816, 2014)
+    (universe,) = con.execute(f"SELECT count(*) FROM read_parquet('{real}/results/frames/dyad_years.parquet')").fetchone()
+    assert n == universe  # ongoing: keep
+    checks = con.execute(
+        f"""SELECT
+            count(*) FILTER (WHERE year < 1945 AND sanction_threat_onset IS NOT NULL),
+            count(*) FILTER (WHERE year BETWEEN 1945 AND 2005 AND sanction_threat_onset IS NULL),
+            count(*) FILTER (WHERE year < 1886 AND mindist IS NOT NULL),
+            count(*) FILTER (WHERE year > 2012 AND defense_pact IS NOT NULL),
+            count(*) FILTER (WHERE year <= 2012 AND defense_pact IS NULL),
+            count(*) FILTER (WHERE coercion_onset IS NULL OR conttype IS NULL OR major_power_dyad IS NULL),
+            count(*) FILTER (WHERE coercion_onset = 1 AND mid_onset = 0),
+            sum(coercion_onset), sum(mid_onset)
+            FROM {f}"""
+    ).fetchone()
+    assert checks[:7] == (0, 0, 0, 0, 0, 0, 0)
+    assert 900 < checks[7] < checks[8]

@@ -127,38 +127,58 @@ def create_control_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return facts
 
 
-def control_columns(
-    coverage: Mapping[str, Coverage], prd_max_conttype: int = 5, year: str = "u.year"
-) -> list[tuple[str, str]]:
-    """(name, SQL) of every control column of a dyad-year row ``u`` joined to the control tables.
+# The raw value each control is computed from, as SQL over the control-table aliases of
+# CONTROL_JOINS. A presence value (major, pact) is NULL when the state or pair has none.
+CONTROL_RAW: dict[str, str] = {
+    "conttype": "c.conttype",
+    "cinc1": "n1.cinc",
+    "cinc2": "n2.cinc",
+    "major1": "m1.ccode",
+    "major2": "m2.ccode",
+    "defense": "dp.year",
+    "defense_atop": "da.year",
+    "mindist": "md.mindist",
+}
 
-    Expects aliases: c (ctl_contiguity), n1/n2 (ctl_cinc), m1/m2 (ctl_major), dp
-    (ctl_defense), da (ctl_defense_atop), md (ctl_mindist).
+
+def control_columns(
+    coverage: Mapping[str, Coverage],
+    prd_max_conttype: int = 5,
+    year: str = "u.year",
+    raw: Mapping[str, str] | None = None,
+) -> list[tuple[str, str]]:
+    """(name, SQL) of every control column of a dyad-year from the raw values in ``raw``.
+
+    Defaults to ``CONTROL_RAW`` (a row ``u`` joined to the control tables by CONTROL_JOINS);
+    the frame passes last year's raw values and ``year - 1`` to build the ``_lag1`` twins.
     """
+    r = dict(raw or CONTROL_RAW)
     cov = {k: v.sql(year) for k, v in coverage.items()}
-    conttype = f"CASE WHEN {cov['contiguity']} THEN coalesce(c.conttype, 0) END"
-    lo, hi = "least(n1.cinc, n2.cinc)", "greatest(n1.cinc, n2.cinc)"
-    both_cinc = "n1.cinc IS NOT NULL AND n2.cinc IS NOT NULL"
-    major1 = f"CASE WHEN {cov['majors']} THEN (m1.ccode IS NOT NULL)::INTEGER END"
-    major2 = f"CASE WHEN {cov['majors']} THEN (m2.ccode IS NOT NULL)::INTEGER END"
-    contiguity_any = f"CASE WHEN {cov['contiguity']} THEN (coalesce(c.conttype, 0) BETWEEN 1 AND 5)::INTEGER END"
-    prd_contig = f"CASE WHEN {cov['contiguity']} THEN (coalesce(c.conttype, 0) BETWEEN 1 AND {int(prd_max_conttype)})::INTEGER END"
-    major_dyad = f"CASE WHEN {cov['majors']} THEN (m1.ccode IS NOT NULL OR m2.ccode IS NOT NULL)::INTEGER END"
+    ct = f"coalesce({r['conttype']}, 0)"
+    c1, c2 = r["cinc1"], r["cinc2"]
+    conttype = f"CASE WHEN {cov['contiguity']} THEN {ct} END"
+    lo, hi = f"least({c1}, {c2})", f"greatest({c1}, {c2})"
+    both_cinc = f"{c1} IS NOT NULL AND {c2} IS NOT NULL"
+    major1 = f"CASE WHEN {cov['majors']} THEN ({r['major1']} IS NOT NULL)::INTEGER END"
+    major2 = f"CASE WHEN {cov['majors']} THEN ({r['major2']} IS NOT NULL)::INTEGER END"
+    contiguity_any = f"CASE WHEN {cov['contiguity']} THEN ({ct} BETWEEN 1 AND 5)::INTEGER END"
+    prd_contig = f"CASE WHEN {cov['contiguity']} THEN ({ct} BETWEEN 1 AND {int(prd_max_conttype)})::INTEGER END"
+    major_dyad = f"CASE WHEN {cov['majors']} THEN ({r['major1']} IS NOT NULL OR {r['major2']} IS NOT NULL)::INTEGER END"
     return [
         ("conttype", conttype),
-        ("contiguity_land", f"CASE WHEN {cov['contiguity']} THEN (coalesce(c.conttype, 0) = 1)::INTEGER END"),
+        ("contiguity_land", f"CASE WHEN {cov['contiguity']} THEN ({ct} = 1)::INTEGER END"),
         ("contiguity_any", contiguity_any),
-        ("contiguity_150", f"CASE WHEN {cov['contiguity']} THEN (coalesce(c.conttype, 0) BETWEEN 1 AND 4)::INTEGER END"),
-        ("cinc_1", f"CASE WHEN {cov['nmc']} THEN n1.cinc END"),
-        ("cinc_2", f"CASE WHEN {cov['nmc']} THEN n2.cinc END"),
+        ("contiguity_150", f"CASE WHEN {cov['contiguity']} THEN ({ct} BETWEEN 1 AND 4)::INTEGER END"),
+        ("cinc_1", f"CASE WHEN {cov['nmc']} THEN {c1} END"),
+        ("cinc_2", f"CASE WHEN {cov['nmc']} THEN {c2} END"),
         ("capability_ratio", f"CASE WHEN {cov['nmc']} AND {both_cinc} AND {hi} > 0 THEN {lo} / {hi} END"),
         ("log_capability_ratio", f"CASE WHEN {cov['nmc']} AND {both_cinc} AND {lo} > 0 THEN ln({hi} / {lo}) END"),
         ("major_power_1", major1),
         ("major_power_2", major2),
         ("major_power_dyad", major_dyad),
-        ("defense_pact", f"CASE WHEN {cov['cow_alliance']} THEN (dp.year IS NOT NULL)::INTEGER END"),
-        ("defense_pact_atop", f"CASE WHEN {cov['atop_alliance']} THEN (da.year IS NOT NULL)::INTEGER END"),
-        ("mindist", f"CASE WHEN {cov['mindist']} THEN md.mindist END"),
+        ("defense_pact", f"CASE WHEN {cov['cow_alliance']} THEN ({r['defense']} IS NOT NULL)::INTEGER END"),
+        ("defense_pact_atop", f"CASE WHEN {cov['atop_alliance']} THEN ({r['defense_atop']} IS NOT NULL)::INTEGER END"),
+        ("mindist", f"CASE WHEN {cov['mindist']} THEN {r['mindist']} END"),
         (
             "politically_relevant",
             f"CASE WHEN ({prd_contig}) = 1 OR ({major_dyad}) = 1 THEN 1 "

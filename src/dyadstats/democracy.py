@@ -283,17 +283,25 @@ def _both(a: str, b: str, expr: str) -> str:
     return f"CASE WHEN {a} IS NULL OR {b} IS NULL THEN NULL ELSE {expr} END"
 
 
-def dyad_democracy_columns(
-    rules: Mapping[str, DemocracyRule], s1: str = "s1", s2: str = "s2"
-) -> list[tuple[str, str]]:
-    """(name, SQL) of every democracy column of a dyad, state 1 from alias ``s1``, 2 from ``s2``.
+def democracy_score_refs(s1: str = "s1", s2: str = "s2") -> dict[str, str]:
+    """SQL of each state's score keyed '<score>_1' / '<score>_2' (aliases of the state-year table)."""
+    return {f"{m.score}_{i}": f"{alias}.{m.score}" for m in MEASURES.values() for i, alias in ((1, s1), (2, s2))}
 
+
+def dyad_democracy_columns(
+    rules: Mapping[str, DemocracyRule], refs: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """(name, SQL) of every democracy column of a dyad from the scores in ``refs``.
+
+    ``refs`` maps '<score>_1' / '<score>_2' to SQL (default: aliases s1, s2 of
+    ``democracy_state_years``; the frame passes lagged scores to build the ``_lag1`` twins).
     Order per measure: scores, weak-link min/max (continuous measures), dem_<m>_1/_2, then
     joint democracy / mixed / joint autocracy and the regime-pair label.
     """
+    refs = refs or democracy_score_refs()
     cols: list[tuple[str, str]] = []
     for name, m in MEASURES.items():
-        a, b = f"{s1}.{m.score}", f"{s2}.{m.score}"
+        a, b = refs[f"{m.score}_1"], refs[f"{m.score}_2"]
         cols += [(f"{m.score}_1", a), (f"{m.score}_2", b)]
         if m.weak_link:
             cols += [

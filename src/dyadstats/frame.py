@@ -44,6 +44,7 @@ from dyadstats.audit import profile_relation, table_record, write_stage_audit
 from dyadstats.codebook import frame_registry, render_codebook
 from dyadstats.controls import (
     CONTROL_JOINS,
+    CONTROL_RAW,
     Coverage,
     control_columns,
     control_coverage,
@@ -54,6 +55,7 @@ from dyadstats.democracy import (
     DemocracyRule,
     create_democracy_state_years,
     democracy_rules,
+    democracy_score_refs,
     dyad_democracy_columns,
     rules_summary,
 )
@@ -325,6 +327,9 @@ def base_select_sql(
         control_cov, options.prd_max_conttype
     )
     hidden = helper_columns(options, directed)
+    # raw inputs of the regressors: their one-year lags rebuild the regressors' _lag1 twins
+    hidden += [(f"_r_{k}", v) for k, v in democracy_score_refs().items()]
+    hidden += [(f"_r_{k}", v) for k, v in CONTROL_RAW.items()]
     if directed:
         event_joins = """
 LEFT JOIN ev_mid e ON e.ccode1 = least(u.ccode1, u.ccode2) AND e.ccode2 = greatest(u.ccode1, u.ccode2) AND e.year = u.year
@@ -354,56 +359,83 @@ def lag_name(column: str) -> str:
     return f"{column}_lag1"
 
 
-def spells_sql(options: FrameOptions, directed: bool, base: str = "frame_base") -> str:
-    """Peace years on a narrow projection of the kept rows (two window passes).
+RAW_KEYS = [*democracy_score_refs(), *CONTROL_RAW]
 
-    The rows dropped by ``build.ongoing: drop`` are not in the sample, so they neither count
-    as peace years nor as events.
+
+def narrow_sql(options: FrameOptions, directed: bool, base: str = "frame_base") -> str:
+    """Window passes over a narrow projection of the base rows, in key order.
+
+    Peace years run over the kept rows only (partition includes ``_keep``): rows dropped by
+    ``build.ongoing: drop`` are not in the sample, so they neither count nor end a spell.
+    Lags run over all rows: ``_l_<raw>`` is last row's raw input and ``_has_prev`` says whether
+    that row is the dyad's previous calendar year (not the first year, no gap).
     """
-    unit = "ccode1, ccode2"
     outcomes = spell_outcomes(directed)
+    # with every row kept the spells share the lags' window (one sort instead of two)
+    spell_unit = "ccode1, ccode2" if options.ongoing == "keep" else "ccode1, ccode2, _keep"
     stage_one: list[tuple[str, str]] = []
     for o in outcomes:
         # ongoing rule: an onset year is always an event year, whatever dispute was kept
         event = o if options.peace_rule == "onset" else f"greatest({o}, _act_{o})"
-        stage_one += spell_stage_one(o, event, unit)
-    stage_two = [c for o in outcomes for c in spell_stage_two(o, unit)]
-    narrow = ", ".join(["ccode1", "ccode2", "year", *outcomes, *(f"_act_{o}" for o in outcomes)])
+        stage_one += spell_stage_one(o, event, spell_unit)
+    stage_one += [(f"_l_{k}", f"lag(_r_{k}) OVER w") for k in RAW_KEYS]
+    stage_one.append(("_has_prev", "coalesce(lag(year) OVER w = year - 1, false)"))
+    stage_two = [c for o in outcomes for c in spell_stage_two(o, spell_unit)]
+    narrow = ", ".join(
+        ["ccode1", "ccode2", "year", "_keep", *outcomes, *(f"_act_{o}" for o in outcomes),
+         *(f"_r_{k}" for k in RAW_KEYS)]
+    )
     one = ",\n    ".join(f"{sql} AS {name}" for name, sql in stage_one)
     two = ",\n    ".join(f"{sql} AS {name}" for name, sql in stage_two)
+    keep = ", ".join(["ccode1", "ccode2", "year", "_has_prev", *(f"_l_{k}" for k in RAW_KEYS)])
     return f"""
 WITH pass_one AS (
-    SELECT ccode1, ccode2, year,
+    SELECT ccode1, ccode2, year, _keep,
     {one}
-    FROM (SELECT {narrow} FROM {base} WHERE _keep)
+    FROM (SELECT {narrow} FROM {base})
+    WINDOW w AS (PARTITION BY ccode1, ccode2 ORDER BY year)
 )
-SELECT ccode1, ccode2, year,
+SELECT {keep},
     {two}
-FROM pass_one"""
+FROM pass_one
+ORDER BY ccode1, ccode2, year"""
+
+
+def lag_columns(
+    options: FrameOptions, control_cov: Mapping[str, Coverage], alias: str = "n", year: str = "(b.year - 1)"
+) -> list[tuple[str, str]]:
+    """The ``_lag1`` twins: each regressor recomputed from last year's raw inputs and coverage."""
+    dem = dyad_democracy_columns(options.democracy, {k: f"{alias}._l_{k}" for k in democracy_score_refs()})
+    ctl = control_columns(control_cov, options.prd_max_conttype, year, {k: f"{alias}._l_{k}" for k in CONTROL_RAW})
+    return [(lag_name(name), f"CASE WHEN {alias}._has_prev THEN {sql} END") for name, sql in dem + ctl]
 
 
 def final_sql(
-    visible: Sequence[str], regressors: Sequence[str], directed: bool,
-    base: str = "frame_base", spells: str = "frame_spells",
+    visible: Sequence[str], lags: Sequence[tuple[str, str]], directed: bool,
+    base: str = "frame_base", narrow: str = "frame_narrow",
 ) -> tuple[str, list[str]]:
-    """Kept rows with their peace years and one-year lags, sorted by key.
-
-    A lag is the dyad's value in year - 1, taken from a self-join on the full (undropped)
-    rows: NULL in the dyad's first year and after a gap in its membership.
-    """
+    """Kept rows with their peace years and lags. Both tables are stored in key order, so a
+    POSITIONAL JOIN pairs them without hashing or re-sorting the wide rows."""
     peace = [c for o in spell_outcomes(directed) for c in peace_year_column_names(o)]
-    columns = [*visible, *peace, *(lag_name(r) for r in regressors)]
-    select = ", ".join(
-        [*(f"b.{c}" for c in visible), *(f"s.{c}" for c in peace), *(f"p.{r} AS {lag_name(r)}" for r in regressors)]
+    columns = [*visible, *peace, *(name for name, _ in lags)]
+    select = ",\n    ".join(
+        [*(f"b.{c}" for c in visible), *(f"n.{c}" for c in peace), *(f"{sql} AS {name}" for name, sql in lags)]
     )
     sql = f"""
 SELECT {select}
-FROM {base} b
-JOIN {spells} s ON s.ccode1 = b.ccode1 AND s.ccode2 = b.ccode2 AND s.year = b.year
-LEFT JOIN {base} p ON p.ccode1 = b.ccode1 AND p.ccode2 = b.ccode2 AND p.year = b.year - 1
-WHERE b._keep
-ORDER BY b.ccode1, b.ccode2, b.year"""
+FROM {base} b POSITIONAL JOIN {narrow} n
+WHERE b._keep"""
     return sql, columns
+
+
+def check_aligned(con: duckdb.DuckDBPyConnection, base: str = "frame_base", narrow: str = "frame_narrow") -> None:
+    """Refuse to write if the two key-ordered tables do not pair row for row."""
+    (bad,) = con.execute(
+        f"SELECT count(*) FROM {base} b POSITIONAL JOIN {narrow} n "
+        "WHERE b.ccode1 IS DISTINCT FROM n.ccode1 OR b.ccode2 IS DISTINCT FROM n.ccode2 OR b.year IS DISTINCT FROM n.year"
+    ).fetchone()
+    if bad:
+        raise AssertionError(f"{base} and {narrow} are not in the same key order ({bad} rows differ)")
 
 
 def _copy_parquet(con: duckdb.DuckDBPyConnection, sql: str, path: str | Path, metadata: Mapping[str, str]) -> None:
@@ -467,8 +499,8 @@ def build_frames(
             ("analysis_dyad_years", dyad_path, False),
             ("analysis_directed_dyad_years", directed_path, True),
         ):
-            base, visible, regressors = base_select_sql(options, control_cov, directed, years)
-            sql, columns = final_sql(visible, regressors, directed)
+            base, visible, _ = base_select_sql(options, control_cov, directed, years)
+            sql, columns = final_sql(visible, lag_columns(options, control_cov), directed)
             registry = [c.name for c in frame_registry(directed, options)]
             if registry != columns:
                 raise SchemaError(
@@ -478,12 +510,13 @@ def build_frames(
                     + ("" if set(columns) != set(registry) else " (order differs)")
                 )
             log.info("frame: joining %s", name)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE frame_base AS {base}")
-            log.info("frame: peace years of %s", name)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE frame_spells AS {spells_sql(options, directed)}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE frame_base AS {base} ORDER BY u.ccode1, u.ccode2, u.year")
+            log.info("frame: peace years and lags of %s", name)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE frame_narrow AS {narrow_sql(options, directed)}")
+            check_aligned(con)
             log.info("frame: writing %s (%d columns)", name, len(columns))
             _copy_parquet(con, sql, path, metadata)
-            con.execute("DROP TABLE frame_spells")
+            con.execute("DROP TABLE frame_narrow")
             con.execute("DROP TABLE frame_base")
             universe = "directed_dyad_years" if directed else "dyad_years"
             rows_in = con.execute(f"SELECT count(*) FROM {universe}").fetchone()[0]
