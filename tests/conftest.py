@@ -33,6 +33,7 @@ def run_workflow(
         "--directory", str(workdir),
         "--configfile", str(cfg_path),
         "--cores", str(cores),
+        "--force-use-threads",
         *(targets or []),
     ]
     return subprocess.run(argv, capture_output=True, text=True, cwd=workdir)
