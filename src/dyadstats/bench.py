@@ -428,19 +428,19 @@ def stage_targets() -> list[tuple[str, list[str]]]:
 def full_steps(ctx: Context) -> list[Step]:
     template, work, configfile = _snakemake_steps(ctx, "full")
     cores = ctx.options.cores
+    threads = ["--force-use-threads"]  # as `dyadstats run` calls Snakemake
     steps = [
-        Step(name="job", argv=snakemake_cmd(ctx.root, work, configfile, cores),
+        Step(name="job", argv=snakemake_cmd(ctx.root, work, configfile, cores, extra=threads),
              prepare=lambda: fresh_copy(template, work),
-             note="snakemake, everything after ingest (the issue's target)"),
-        Step(name="noop", argv=snakemake_cmd(ctx.root, work, configfile, cores),
+             note="snakemake as `dyadstats run` calls it, everything after ingest (the issue's target)"),
+        Step(name="noop", argv=snakemake_cmd(ctx.root, work, configfile, cores, extra=threads),
              note="snakemake with nothing to do: parse + DAG (the per-call floor)"),
-        # Snakemake 9's local executor spawns every `run:` job as a new `python -m snakemake`
-        # process that parses the whole workflow again; --force-use-threads runs them in threads
-        # of the main process instead. Timed side by side so the per-job start-up shows.
-        Step(name="job_threads",
-             argv=snakemake_cmd(ctx.root, work, configfile, cores, extra=["--force-use-threads"]),
+        # Without --force-use-threads Snakemake 9's local executor spawns every `run:` job as a
+        # new `python -m snakemake` process that parses the whole workflow again: timed side by
+        # side so the per-job start-up shows.
+        Step(name="job_processes", argv=snakemake_cmd(ctx.root, work, configfile, cores),
              prepare=lambda: fresh_copy(template, work),
-             note="as job, with --force-use-threads (run: jobs in threads, no process per job)"),
+             note="as job, without --force-use-threads (one process per run: job)"),
     ]
     # Stage by stage: each its own Snakemake call on a copy where the earlier stages are done.
     staged = ctx.work / "full-staged"
@@ -454,11 +454,11 @@ def full_steps(ctx: Context) -> list[Step]:
         def prepare(before: list[str] = before) -> None:
             fresh_copy(template, staged)
             if before:
-                subprocess.run(snakemake_cmd(ctx.root, staged, configfile, cores, before),
+                subprocess.run(snakemake_cmd(ctx.root, staged, configfile, cores, before, threads),
                                check=True, capture_output=True)
 
         steps.append(Step(name=f"stage_{name}",
-                          argv=snakemake_cmd(ctx.root, staged, configfile, cores, targets),
+                          argv=snakemake_cmd(ctx.root, staged, configfile, cores, targets, threads),
                           prepare=prepare,
                           note="one Snakemake call: this stage only (earlier stages done)"))
         done.extend(targets)
@@ -502,11 +502,13 @@ def rerun_steps(ctx: Context) -> list[Step]:
 
     fresh_copy(template, done)
     log.info("bench rerun: running the full job once (untimed)")
-    proc = subprocess.run(snakemake_cmd(ctx.root, done, configfile, cores), capture_output=True, text=True)
+    proc = subprocess.run(snakemake_cmd(ctx.root, done, configfile, cores, extra=["--force-use-threads"]),
+                          capture_output=True, text=True)
     if proc.returncode != 0:
         raise BenchError(f"rerun case: the first full job failed:\n{proc.stderr[-3000:]}")
 
-    return [Step(name="job", argv=snakemake_cmd(ctx.root, work, changed_file, cores),
+    return [Step(name="job", argv=snakemake_cmd(ctx.root, work, changed_file, cores,
+                                                 extra=["--force-use-threads"]),
                  prepare=lambda: fresh_copy(done, work),
                  note=f"after changing model {model!r} ({change}) in the config",
                  extra={"model": model, "change": change})]
@@ -525,7 +527,8 @@ def multiverse_steps(ctx: Context) -> list[Step]:
     )
     if proc.returncode != 0:
         raise BenchError(f"multiverse case: building the frame failed:\n{proc.stderr[-3000:]}")
-    return [Step(name="job", argv=snakemake_cmd(ctx.root, work, configfile, cores, [target]),
+    return [Step(name="job", argv=snakemake_cmd(ctx.root, work, configfile, cores, [target],
+                                                 ["--force-use-threads"]),
                  prepare=lambda: fresh_copy(before, work),
                  note="the multiverse stage alone (frame already built)",
                  extra={"specs_from": str(work / target)})]
