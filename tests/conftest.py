@@ -45,3 +45,15 @@ def base_config(mirror: Path) -> dict:
     config["manifest"] = str(REPO / "data" / "sources.yaml")
     config["mirrors"] = [str(mirror)]
     return config
+
+
+@pytest.fixture(scope="session")
+def main_run(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """The README's main job (real data -> report), run once per test session.
+
+    Integration tests read its outputs instead of each re-running the workflow.
+    """
+    workdir = tmp_path_factory.mktemp("main_run")
+    result = run_workflow(workdir, base_config(shared_data))
+    assert result.returncode == 0, result.stderr[-6000:]
+    return workdir
