@@ -30,12 +30,10 @@ def _hashes(workdir: Path) -> dict[str, str]:
     return out
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
-    workdir = tmp_path_factory.mktemp("report-run")
-    result = run_workflow(workdir, base_config(shared_data))
-    assert result.returncode == 0, result.stderr[-6000:]
-    return workdir
+@pytest.fixture
+def run(main_run: Path) -> Path:
+    """The session's main job (tests/conftest.py), read-only."""
+    return main_run
 
 
 def test_main_job_ends_with_the_report(run: Path) -> None:
@@ -63,7 +61,10 @@ def test_finding_and_table_agree_with_model_estimates(run: Path) -> None:
     assert f"{b:.3f}{stars} ({se:.3f})" in regression
 
 
-def test_second_run_is_byte_identical(run: Path, shared_data: Path) -> None:
+def test_second_run_is_byte_identical(main_run: Path, shared_data: Path, tmp_path: Path) -> None:
+    # Rerun in a copy so the session's main run stays untouched for the other tests.
+    run = tmp_path / "rerun"
+    shutil.copytree(main_run, run, symlinks=True)
     before = _hashes(run)
     assert any(k.startswith("results/models/") for k in before)
     prov_before = json.loads((run / "reports" / "provenance.json").read_text())
