@@ -527,7 +527,9 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
         select = ", ".join(f'"{c}"' for c in dict.fromkeys(keep))
         data = con.execute(
             f"SELECT {select}, {resolved.cluster_expr} AS __cluster FROM ({base}) "
-            f"WHERE {complete} ORDER BY __cluster, \"year\""
+            # A total order (directed frames hold A->B and B->A in one year): float sums
+            # then run in the same order every time, so reruns are byte-identical.
+            f"WHERE {complete} ORDER BY __cluster, \"year\", \"ccode1\", \"ccode2\""
         ).df()
     finally:
         con.close()
