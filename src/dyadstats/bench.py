@@ -57,6 +57,18 @@ DEFAULT_RUNS = 3
 PACKAGES = ("dyadstats", "duckdb", "pandas", "numpy", "pyarrow", "statsmodels", "scipy",
             "snakemake", "patsy")
 
+#: The standard case's ``build.frame`` (config ``bench.standard_frame``): only the columns the
+#: standard model reads (Polity, contiguity, majors, capabilities, MID onsets and their peace
+#: years), no directed frame, no lags. The same frame code builds it; its columns equal the
+#: full frame's.
+STANDARD_FRAME: dict[str, Any] = {
+    "directed": False,
+    "democracy": ["polity"],
+    "controls": ["contiguity", "nmc", "majors"],
+    "outcomes": ["mid_onset"],
+    "lags": False,
+}
+
 #: Issue 7's targets, printed beside the medians (never asserted).
 TARGETS: dict[str, dict[str, float]] = {
     "standard/job": {"wall_s": 2.5, "peak_rss_mb": 700.0},
@@ -254,6 +266,8 @@ class BenchOptions:
     scale_memory_limit: str = "4GB"
     seed: int = 20250101
     rerun_model: str | None = None
+    standard_frame: Mapping[str, Any] = field(default_factory=lambda: dict(STANDARD_FRAME))
+    scale_frame: Mapping[str, Any] | None = None  # None: the standard case's frame
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> BenchOptions:
@@ -268,7 +282,22 @@ class BenchOptions:
             scale_memory_limit=str(scale.get("memory_limit", "4GB")),
             seed=int(s.get("seed", 20250101)),
             rerun_model=s.get("rerun_model"),
+            standard_frame=dict(s.get("standard_frame") or STANDARD_FRAME),
+            scale_frame=scale.get("frame"),
         )
+
+    @property
+    def scale_frame_section(self) -> Mapping[str, Any]:
+        return self.standard_frame if self.scale_frame is None else self.scale_frame
+
+
+def with_frame(config: Mapping[str, Any], frame: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with ``build.frame`` replaced by ``frame`` (an empty mapping: full frames)."""
+    cfg = copy.deepcopy(dict(config))
+    build = dict(cfg.get("build") or {})
+    build["frame"] = dict(frame)
+    cfg["build"] = build
+    return cfg
 
 
 def load_config(root: Path) -> dict[str, Any]:
@@ -388,8 +417,9 @@ def standard_steps(ctx: Context) -> list[Step]:
 
     ingest_dir = ctx.ensure_ingested() / "results" / "ingest"
     out = ctx.work / "standard"
+    cfg = with_frame(ctx.config, ctx.options.standard_frame)
     args = ["--ingest", str(ingest_dir), "--out", str(out),
-            "--config", str(write_config(ctx.config, ctx.work / "standard-config.yaml"))]
+            "--config", str(write_config(cfg, ctx.work / "standard-config.yaml"))]
 
     def clean() -> None:
         if out.exists():
@@ -540,7 +570,8 @@ def scale_steps(ctx: Context) -> list[Step]:
     from dyadstats.synthetic_world import write_world
 
     template = ctx.ensure_ingested() / "results" / "ingest"
-    cfg_file = write_config(ctx.config, ctx.work / "scale-config.yaml")
+    cfg_file = write_config(with_frame(ctx.config, ctx.options.scale_frame_section),
+                            ctx.work / "scale-config.yaml")
     env = {"DYADSTATS_DUCKDB_MEMORY_LIMIT": ctx.options.scale_memory_limit,
            "DYADSTATS_DUCKDB_TEMP_DIRECTORY": str(ctx.work / "duckdb-spill")}
     steps: list[Step] = []

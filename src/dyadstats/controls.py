@@ -20,7 +20,7 @@ widens it without a code change; the audit and the codebook report the years use
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,8 +73,13 @@ def control_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, Coverage]:
     return out
 
 
-def create_control_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+def create_control_tables(
+    con: duckdb.DuckDBPyConnection, groups: Collection[str] = tuple(CONTROL_SOURCES)
+) -> dict[str, Any]:
     """Create the state-year and dyad-year control tables used by the frame.
+
+    ``groups`` (keys of CONTROL_SOURCES): only these sources' tables and audit facts are made
+    (a frame that selects fewer controls, ``build.frame.controls``, joins no others).
 
     Tables (temporary): ``ctl_cinc`` (ccode, year, cinc), ``ctl_major`` (ccode, year),
     ``ctl_contiguity`` (ccode1, ccode2, year, conttype; both directions), ``ctl_defense`` and
@@ -82,14 +87,36 @@ def create_control_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     ``ctl_mindist`` (ccode1, ccode2, year, mindist; both directions). Returns audit facts.
     """
     facts: dict[str, Any] = {}
-    dup = con.execute("SELECT count(*) FROM (SELECT ccode, year FROM nmc GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
-    if dup:
-        raise SchemaError(f"nmc: {dup} duplicated (ccode, year) keys; CINC must be one value per state-year")
-    con.execute("CREATE OR REPLACE TEMP TABLE ctl_cinc AS SELECT ccode, year, cinc FROM nmc")
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE ctl_major AS
-           SELECT DISTINCT ccode, unnest(range(styear, endyear + 1)) AS year FROM cow_majors"""
-    )
+    if "nmc" in groups:
+        dup = con.execute("SELECT count(*) FROM (SELECT ccode, year FROM nmc GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
+        if dup:
+            raise SchemaError(f"nmc: {dup} duplicated (ccode, year) keys; CINC must be one value per state-year")
+        con.execute("CREATE OR REPLACE TEMP TABLE ctl_cinc AS SELECT ccode, year, cinc FROM nmc")
+    if "majors" in groups:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE ctl_major AS
+               SELECT DISTINCT ccode, unnest(range(styear, endyear + 1)) AS year FROM cow_majors"""
+        )
+    if "contiguity" in groups:
+        _create_contiguity(con, facts)
+    for group, name, table, col in (
+        ("cow_alliance", "ctl_defense", "ps_cow_alliance", "cow_defense"),
+        ("atop_alliance", "ctl_defense_atop", "ps_atop_alliance", "atop_defense"),
+    ):
+        if group in groups:
+            _create_defense(con, facts, name, table, col)
+    if "mindist" in groups:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE ctl_mindist AS
+               SELECT ccode1, ccode2, year, min(mindist) AS mindist FROM (
+                   SELECT ccode1, ccode2, year, mindist FROM ps_cow_mindist
+                   UNION ALL
+                   SELECT ccode2, ccode1, year, mindist FROM ps_cow_mindist) GROUP BY ALL"""
+        )
+    return facts
+
+
+def _create_contiguity(con: duckdb.DuckDBPyConnection, facts: dict[str, Any]) -> None:
     con.execute(
         """CREATE OR REPLACE TEMP TABLE ctl_contiguity AS
            SELECT state1no AS ccode1, state2no AS ccode2, year, min(conttype) AS conttype
@@ -102,29 +129,20 @@ def create_control_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         """SELECT count(*) FROM ctl_contiguity a ANTI JOIN ctl_contiguity b
            ON a.ccode1 = b.ccode2 AND a.ccode2 = b.ccode1 AND a.year = b.year AND a.conttype = b.conttype"""
     ).fetchone()[0]
-    for name, table, col in (
-        ("ctl_defense", "ps_cow_alliance", "cow_defense"),
-        ("ctl_defense_atop", "ps_atop_alliance", "atop_defense"),
-    ):
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {name} AS
-                SELECT ccode1, ccode2, year FROM {table} WHERE {col} = 1
-                UNION
-                SELECT ccode2, ccode1, year FROM {table} WHERE {col} = 1"""
-        )
-        facts[f"{table}_asymmetric_defense_rows"] = con.execute(
-            f"""SELECT count(*) FROM (SELECT ccode1, ccode2, year FROM {table} WHERE {col} = 1) a
-                ANTI JOIN (SELECT ccode1, ccode2, year FROM {table} WHERE {col} = 1) b
-                ON a.ccode1 = b.ccode2 AND a.ccode2 = b.ccode1 AND a.year = b.year"""
-        ).fetchone()[0]
+
+
+def _create_defense(con: duckdb.DuckDBPyConnection, facts: dict[str, Any], name: str, table: str, col: str) -> None:
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE ctl_mindist AS
-           SELECT ccode1, ccode2, year, min(mindist) AS mindist FROM (
-               SELECT ccode1, ccode2, year, mindist FROM ps_cow_mindist
-               UNION ALL
-               SELECT ccode2, ccode1, year, mindist FROM ps_cow_mindist) GROUP BY ALL"""
+        f"""CREATE OR REPLACE TEMP TABLE {name} AS
+            SELECT ccode1, ccode2, year FROM {table} WHERE {col} = 1
+            UNION
+            SELECT ccode2, ccode1, year FROM {table} WHERE {col} = 1"""
     )
-    return facts
+    facts[f"{table}_asymmetric_defense_rows"] = con.execute(
+        f"""SELECT count(*) FROM (SELECT ccode1, ccode2, year FROM {table} WHERE {col} = 1) a
+            ANTI JOIN (SELECT ccode1, ccode2, year FROM {table} WHERE {col} = 1) b
+            ON a.ccode1 = b.ccode2 AND a.ccode2 = b.ccode1 AND a.year = b.year"""
+    ).fetchone()[0]
 
 
 # The raw value each control is computed from, as SQL over the control-table aliases of
