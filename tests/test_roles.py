@@ -243,3 +243,143 @@ def test_participant_source_runs_through_the_mid5_pairing(tmp_path: Path, state_
         (1, 2, 200, 1991, 0, 3, 4, 1, 1990, 3, "ct"),
         (1, 2, 365, 1991, 1, 4, 4, 1, 1990, 3, "ct"),
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# The hooks: a role event source in the events stage, role columns in the analysis frames
+# --------------------------------------------------------------------------------------------
+
+
+def test_events_stage_whittles_a_role_event_source(tmp_path: Path, state_years: str) -> None:
+    from dyadstats.events import create_mid_tables
+
+    # Disputes 7 (2 vs 200, 1990-1991, hostility 4) and 9 (200 vs 2, 1990 only, hostility 2):
+    # both new in 1990 and no fatality coded, so the higher dispute hostility keeps 7; dispute 8
+    # (365 vs 2) in 1991.
+    rows = [(7, 2, 200, 1990, 1990, 4), (7, 2, 200, 1991, 1990, 4), (9, 200, 2, 1990, 1990, 2),
+            (8, 365, 2, 1991, 1991, 2)]
+    table = parquet(tmp_path, "dy", pd.DataFrame(rows, columns=["disno", "a", "b", "year", "strtyr", "hh"]))
+    role = EventRole(name="dy", table="dy", level="dyadic",
+                     columns={"dispnum": "disno", "ccode1": "a", "ccode2": "b", "start_year": "strtyr", "hostlev": "hh"})
+    out = tmp_path / "dy_role.parquet"
+    build_role_table(role, table, state_years, str(out))
+    con = duckdb.connect()
+    removed = create_mid_tables(con, "dy", None, role, out)
+    got = con.execute("SELECT dispnum, ccode1, ccode2, year, mid_onset, hostlev, n_disputes, n_onsets, "
+                      "min_onset_hostlev, source FROM mid_dyad_years ORDER BY ALL").fetchall()
+    assert got == [(7, 2, 200, 1990, 1, 4, 2, 2, 2, "dy"), (7, 2, 200, 1991, 0, 4, 1, 0, None, "dy"),
+                   (8, 2, 365, 1991, 1, 2, 1, 1, 2, "dy")]
+    assert removed["hostility"] == 1 and sum(removed.values()) == 1
+    # both directions in the directed twin
+    (n,) = con.execute("SELECT count(*) FROM mid_directed_dyad_years").fetchone()
+    assert n == 6
+
+    with pytest.raises(ConfigError, match=r"must be one of \['mid5', 'dyadic_mid402'\] or a roles\.events name, not 'nope'"):
+        create_mid_tables(duckdb.connect(), "nope")
+    with pytest.raises(ConfigError, match=r"'other' needs the role table of roles\.events\.other"):
+        create_mid_tables(duckdb.connect(), "other", None, role, out)
+
+
+def _frame_with_roles(tmp_path: Path, roles_section: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict, str]:
+    """The hand-built world of tests/test_frame.py plus role tables made from small user tables."""
+    from dyadstats.frame import build_frames, frame_options
+    from tests.test_frame import MID_COVERAGE, TIES_COVERAGE, build_world
+
+    paths = build_world(tmp_path / "in")
+    sy = str(tmp_path / "in" / "state_years.parquet")
+    # 'mydem': 2 and 200 democracies, 20 not; 220 scored only in 2004; scores 2001-2008 only
+    dem = [(c, y, s) for c, s in {2: 0.9, 20: 0.3, 200: 0.7}.items() for y in range(2001, 2009)] + [(220, 2004, 0.8)]
+    tables = {
+        "mydem": pd.DataFrame(dem, columns=["ccode", "year", "score"]),
+        "mypop": pd.DataFrame([(c, y, float(c * 100 + y - 2000)) for c in (2, 20) for y in range(2000, 2010)],
+                              columns=["ccode", "year", "pop"]),
+        "mytrade": pd.DataFrame([(20, 2, 2004, 5.0)], columns=["ccode1", "ccode2", "year", "flow"]),
+    }
+    roles = parse_roles(roles_section, set(tables))
+    for role in (*roles.democracy, *roles.covariates):
+        out = tmp_path / "work" / role_output(role)
+        build_role_table(role, parquet(tmp_path, role.table, tables[role.table]), sy, str(out))
+        paths[f"role_{'democracy' if role in roles.democracy else 'covariates'}_{role.name}"] = str(out)
+    out = tmp_path / "out"
+    build_frames(paths, out / "nd.parquet", out / "dir.parquet", out / "frame.json", out / "codebook.md",
+                 frame_options({}, MID_COVERAGE, TIES_COVERAGE, roles))
+    nd = pd.read_parquet(out / "nd.parquet").set_index(["ccode1", "ccode2", "year"])
+    dr = pd.read_parquet(out / "dir.parquet").set_index(["ccode1", "ccode2", "year"])
+    return nd, dr, json.loads((out / "frame.json").read_text()), (out / "codebook.md").read_text()
+
+
+ROLE_SECTION = {
+    "democracy": {"mine": {"table": "mydem", "score": "score", "threshold": 0.5, "unknown_states": "drop"}},
+    "covariates": {"pop": {"table": "mypop", "column": "pop"},
+                   "trade": {"table": "mytrade", "level": "dyad_year", "column": "flow"}},
+}
+
+
+def test_frames_carry_role_columns_lags_and_codebook(tmp_path: Path) -> None:
+    from dyadstats.codebook import frame_registry
+    from tests.test_frame import col
+
+    nd, dr, audit, codebook = _frame_with_roles(tmp_path, ROLE_SECTION)
+    # (2, 220): 220 is scored in 2004 only -> the pair is coded in 2004 only (missing stays missing)
+    pair = nd.loc[(2, 220)]
+    assert col(nd, (2, 220), "joint_democracy_mine") == [None, 1, None, None, None, None, None]
+    assert pair.loc[2004, ["dem_mine_1", "dem_mine_2", "mine_1", "mine_2", "min_mine"]].tolist() == [1, 1, 0.9, 0.8, 0.8]
+    # lag: last year's coding, NULL in the dyad's first year
+    assert col(nd, (2, 220), "joint_democracy_mine_lag1") == [None, None, 1, None, None, None, None]
+    assert nd.loc[(2, 20, 2005), "regime_pair_mine"] == "mixed" and nd.loc[(2, 20, 2005), "regime_pair_mine_lag1"] == "mixed"
+    assert pd.isna(nd.loc[(2, 20, 2001), "regime_pair_mine_lag1"])  # 2000 unscored
+    # state-year covariate: pairs, min/max NULL when a side is missing (200 has no pop)
+    assert nd.loc[(2, 20, 2003), ["pop_1", "pop_2", "min_pop", "max_pop", "pop_1_lag1"]].tolist() == [203.0, 2003.0, 203.0, 2003.0, 202.0]
+    assert pd.isna(nd.loc[(2, 200, 2003), "min_pop"]) and nd.loc[(2, 200, 2003), "pop_1"] == 203.0
+    # non-directed dyad-year covariate (listed 20 -> 2): both directed rows get it
+    assert nd.loc[(2, 20, 2004), "trade"] == 5.0 and pd.isna(nd.loc[(2, 20, 2005), "trade"])
+    assert dr.loc[(2, 20, 2004), "trade"] == 5.0 and dr.loc[(20, 2, 2004), "trade"] == 5.0
+    # directed: state 1 is A
+    assert dr.loc[(220, 2, 2004), ["dem_mine_1", "mine_1", "mine_2"]].tolist() == [1, 0.8, 0.9]
+    # codebook: the registry knows every role column (the frame refuses to write otherwise)
+    added = role_columns(parse_roles(ROLE_SECTION, {"mydem", "mypop", "mytrade"}))
+    registry = [c.name for c in frame_registry(False, None)]
+    assert set(added).isdisjoint(registry)
+    for name in added:
+        assert name in nd.columns and f"{name}_lag1" in nd.columns and name in dr.columns
+    assert "| `joint_democracy_mine` | 1 if both states are democracies (score >= 0.5) | mydem (roles.democracy.mine) | 2001-2008 |" in codebook
+    assert "| `max_pop` | the higher pop of the two states (NULL if either is missing) | mypop (roles.covariates.pop) | 2000-2009 |" in codebook
+    record = {t["table"]: t for t in audit["tables"]}["analysis_dyad_years"]
+    assert record["coverage"]["role_mine"] == [2001, 2008]
+    assert "role_democracy_mine" in record["inputs"]
+
+
+def test_role_column_clashing_with_the_frame_is_refused(tmp_path: Path) -> None:
+    section = {"covariates": {"cinc": {"table": "mypop", "column": "pop"}}}  # cinc_1 exists already
+    with pytest.raises(ConfigError, match=r"roles: column\(s\) \['cinc_1', 'cinc_2'\]"):
+        _frame_with_roles(tmp_path, section)
+
+
+def test_models_accept_a_roles_democracy_measure() -> None:
+    from dyadstats.models import ModelSpecError, parse_specs, resolve
+
+    section = {"specs": {"M": {"outcome": "coercion_onset", "regressors": "{joint_democracy} + {weak_link}",
+                               "democracy": "mine", "sample": {"politically_relevant": False}}}}
+    with pytest.raises(ModelSpecError, match=r"democracy must be one of .*'uds'\) \(built-in or roles\.democracy\), got 'mine'"):
+        parse_specs(section)
+    spec = parse_specs(section, ["mine"])["M"]
+    frame = ["coercion_onset", "joint_democracy_mine", "min_mine", "dem_mine_1", "dem_mine_2", "regime_pair_mine",
+             *(f"peace_years_coercion_onset{s}" for s in ("", "_2", "_3")), "ccode1", "ccode2", "year", "dyad_id"]
+    resolved = resolve(spec, frame)
+    assert resolved.rhs.startswith("joint_democracy_mine + min_mine + peace_years_coercion_onset")
+    assert resolved.focal_term == "joint_democracy_mine" and resolved.regime_pair == "regime_pair_mine"
+
+
+def test_directed_twins_that_disagree_keep_the_low_code_first_row(tmp_path: Path, state_years: str) -> None:
+    # Dispute 5, 1990: the AB row puts 2 on side A and 200 on side B; its BA twin (as a few
+    # Dyadic MID 4.02 rows do) puts 200 on side A too. Dispute 6, 1991: listed 365 -> 2 only.
+    rows = [(5, 2, 200, 1990, 1990, 1, 0), (5, 200, 2, 1990, 1990, 1, 0), (6, 365, 2, 1991, 1991, 1, 0)]
+    table = parquet(tmp_path, "tw", pd.DataFrame(rows, columns=["d", "a", "b", "year", "st", "sa", "sb"]))
+    role = EventRole(name="tw", table="tw", level="dyadic", directed=True,
+                     columns={"dispnum": "d", "ccode1": "a", "ccode2": "b", "start_year": "st",
+                              "sidea1": "sa", "sidea2": "sb"})
+    out = tmp_path / "out.parquet"
+    build_role_table(role, table, state_years, str(out))
+    got = pd.read_parquet(out)[["dispnum", "ccode1", "ccode2", "year", "sidea1", "sidea2"]].values.tolist()
+    # the one-way pair keeps its sides, following the states (365 on side A is state 2 here)
+    assert got == [[5, 2, 200, 1990, 1, 0], [6, 2, 365, 1991, 0, 1]]

@@ -19,11 +19,13 @@ def find_root(start: Path | None = None) -> Path:
     raise SystemExit(f"dyadstats: no Snakefile found in {here} or its parents")
 
 
-def snakemake_argv(root: Path, cores: int, extra: Sequence[str]) -> list[str]:
+def snakemake_argv(root: Path, cores: int, extra: Sequence[str], workdir: Path | None = None) -> list[str]:
+    """Snakemake's command line; ``workdir`` (default the repository root) receives data/raw,
+    results/, logs/ and reports/."""
     return [
         sys.executable, "-m", "snakemake",
         "--snakefile", str(root / "Snakefile"),
-        "--directory", str(root),
+        "--directory", str(workdir or root),
         "--cores", str(cores),
         "--rerun-incomplete",
         # run: jobs in threads of this process; otherwise Snakemake 9 starts a new
@@ -34,14 +36,25 @@ def snakemake_argv(root: Path, cores: int, extra: Sequence[str]) -> list[str]:
     ]
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    root = find_root()
+def run_argv(root: Path, args: argparse.Namespace) -> list[str]:
+    """Snakemake arguments of ``dyadstats run``.
+
+    ``--configfile`` files are layered, in order, over config/config.yaml (Snakemake merges
+    command-line config files key by key over the Snakefile's ``configfile``), so an overlay
+    holds only what changes. Paths are taken relative to the current directory.
+    """
     extra = list(args.snakemake_args)
     if args.configfile:
-        extra = ["--configfile", args.configfile, *extra]
+        files = [str(Path(f).resolve()) for f in args.configfile]
+        extra = ["--configfile", str(root / "config" / "config.yaml"), *files, *extra]
     if args.targets:
         extra = [*args.targets, *extra]
-    return subprocess.call(snakemake_argv(root, args.cores, extra))
+    workdir = Path(args.directory).resolve() if args.directory else None
+    return snakemake_argv(root, args.cores, extra, workdir)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return subprocess.call(run_argv(find_root(), args))
 
 
 MULTIVERSE_OVERLAY = Path("config") / "multiverse.yaml"
@@ -104,7 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the Snakemake workflow (real data -> report)")
     run.add_argument("targets", nargs="*", help="Snakemake targets (default: all)")
     run.add_argument("--cores", type=int, default=os.cpu_count() or 1)
-    run.add_argument("--configfile", help="a config file to use instead of config/config.yaml")
+    run.add_argument("--configfile", nargs="+", metavar="FILE",
+                     help="config file(s) layered in order over config/config.yaml (only what changes)")
+    run.add_argument("--directory", metavar="DIR",
+                     help="working directory for data/raw, results, logs and reports "
+                          "(default: the repository root), e.g. runs/<name> for an example")
     run.add_argument("--snakemake-args", nargs=argparse.REMAINDER, default=[],
                      help="further arguments passed to Snakemake unchanged")
     run.set_defaults(func=cmd_run)

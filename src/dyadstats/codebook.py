@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from dyadstats.democracy import MEASURES
+from dyadstats.roles import Roles
 
 if TYPE_CHECKING:  # only for type hints: frame imports this module
     from dyadstats.frame import FrameOptions
@@ -113,6 +114,42 @@ def democracy_docs(options: FrameOptions | None = None) -> list[ColumnDoc]:
     return docs
 
 
+def role_docs(roles: Roles) -> list[ColumnDoc]:
+    """The columns the config's roles add (``dyadstats.roles.role_columns`` order), defined from
+    the role config; coverage ``role_<name>`` is the span of non-missing values in the role table."""
+    docs: list[ColumnDoc] = []
+    for d in roles.democracy:
+        m, cov = d.name, f"role_{d.name}"
+        src = f"{d.table} (roles.democracy.{m})"
+        rule = f"{d.score} {d.rule} {d.threshold:g}"
+        docs += [
+            ColumnDoc(f"dem_{m}_1", f"1 if state 1 is a democracy ({rule}), 0 if not", src, cov),
+            ColumnDoc(f"dem_{m}_2", f"1 if state 2 is a democracy ({rule})", src, cov),
+            ColumnDoc(f"joint_democracy_{m}", f"1 if both states are democracies ({rule})", src, cov),
+            ColumnDoc(f"mixed_dyad_{m}", "1 if exactly one state is a democracy", src, cov),
+            ColumnDoc(f"joint_autocracy_{m}", "1 if neither state is a democracy", src, cov),
+            ColumnDoc(f"regime_pair_{m}", "'joint democracy', 'mixed' or 'joint autocracy'", src, cov),
+            ColumnDoc(f"{m}_1", f"{d.score} of state 1", src, cov),
+            ColumnDoc(f"{m}_2", f"{d.score} of state 2", src, cov),
+            ColumnDoc(f"min_{m}", f"weak link: the lower {d.score} of the two states", src, cov),
+            ColumnDoc(f"max_{m}", f"the higher {d.score} of the two states", src, cov),
+        ]
+    for c in roles.covariates:
+        n, cov = c.name, f"role_{c.name}"
+        src = f"{c.table} (roles.covariates.{n})"
+        if c.level == "state_year":
+            docs += [
+                ColumnDoc(f"{n}_1", f"{c.column} of state 1", src, cov),
+                ColumnDoc(f"{n}_2", f"{c.column} of state 2", src, cov),
+                ColumnDoc(f"min_{n}", f"the lower {c.column} of the two states (NULL if either is missing)", src, cov),
+                ColumnDoc(f"max_{n}", f"the higher {c.column} of the two states (NULL if either is missing)", src, cov),
+            ]
+        else:
+            how = "ccode1 -> ccode2 as listed" if c.directed else "either direction"
+            docs.append(ColumnDoc(n, f"{c.column} of the dyad-year ({how})", src, cov))
+    return docs
+
+
 def peace_docs(outcomes: list[ColumnDoc], options: FrameOptions | None) -> list[ColumnDoc]:
     rule = options.peace_rule if options else "onset"
     docs = []
@@ -137,7 +174,7 @@ def frame_registry(directed: bool, options: FrameOptions | None = None) -> list[
         keys = [*KEYS, ERA]
         outcomes = [*ND_OUTCOMES, *ONGOING, *ND_TIES]
         spells = [*ND_OUTCOMES, *ND_TIES]
-    regressors = [*democracy_docs(options), *CONTROLS]
+    regressors = [*democracy_docs(options), *CONTROLS, *role_docs(options.roles if options else Roles())]
     lags = [
         ColumnDoc(f"{r.name}_lag1", f"{r.name} in the dyad's previous year (NULL in its first year or after a gap)", r.source, r.coverage, lagged=True)
         for r in regressors

@@ -8,6 +8,9 @@ MID (``build.events.source``):
   (``sql/mid5_dispute_dyad_years.sql``).
 - ``dyadic_mid402``: the published Dyadic MID 4.02 dispute-dyad-years in the same shape
   (``sql/dyadic_mid402_dispute_dyad_years.sql``).
+- the name of a ``roles.events`` source (README 'Use your own data'): its canonical role table
+  (``results/roles/events/<name>.parquet``), through the MID 5.0 pairing if participant-level
+  (``dyadstats.roles.create_role_dispute_dyad_years``); the whittling is the same.
 
 A dyad-year can hold several disputes; ``whittle`` keeps one by ordered rules (peacesciencer's
 defaults) and counts how many rows each rule removed. Outputs:
@@ -35,7 +38,8 @@ import duckdb
 
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
 from dyadstats.db import connect, quote_path
-from dyadstats.errors import ConfigError
+from dyadstats.errors import ConfigError, SchemaError
+from dyadstats.roles import EventRole, create_role_dispute_dyad_years
 from dyadstats.sql import read_sql
 from dyadstats.universe import write_table
 
@@ -142,21 +146,41 @@ def resolve_whittle_order(order: Sequence[str] | None) -> list[str]:
     return names
 
 
-def create_dispute_dyad_years(con: duckdb.DuckDBPyConnection, source: str) -> None:
+def create_dispute_dyad_years(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    role: EventRole | None = None,
+    role_path: str | Path | None = None,
+) -> None:
     """Create table ``dispute_dyad_years`` (unwhittled, non-directed) from ``source``.
 
-    Needs views ``mid5_participants`` and ``mid5_disputes`` (mid5) or ``dyadic_mid402``.
+    Needs views ``mid5_participants`` and ``mid5_disputes`` (mid5) or ``dyadic_mid402``; for a
+    ``roles.events`` source (``role``, whose canonical table is at ``role_path``) nothing else.
     """
-    if source not in MID_SOURCES:
-        raise ConfigError(f"build.events.source must be one of {list(MID_SOURCES)}, not {source!r}")
-    sql = read_sql(f"{source}_dispute_dyad_years")
-    con.execute(
-        f"CREATE OR REPLACE TABLE dispute_dyad_years AS {sql} ORDER BY ccode1, ccode2, year, dispnum"
-    )
+    if role is not None:
+        if role.name != source or role_path is None:
+            raise ConfigError(
+                f"build.events.source: {source!r} needs the role table of roles.events.{source}"
+            )
+        create_role_dispute_dyad_years(con, role, str(role_path), read_sql("mid5_dispute_dyad_years"))
+    elif source not in MID_SOURCES:
+        raise ConfigError(
+            f"build.events.source must be one of {list(MID_SOURCES)} or a roles.events name, not {source!r}"
+        )
+    else:
+        sql = read_sql(f"{source}_dispute_dyad_years")
+        con.execute(
+            f"CREATE OR REPLACE TABLE dispute_dyad_years AS {sql} ORDER BY ccode1, ccode2, year, dispnum"
+        )
     (dups,) = con.execute(
         "SELECT count(*) FROM (SELECT dispnum, ccode1, ccode2, year FROM dispute_dyad_years "
         "GROUP BY ALL HAVING count(*) > 1)"
     ).fetchall()[0]
+    if dups and role is not None:  # the user's file lists a state twice in one dispute
+        raise SchemaError(
+            f"{role_path}: roles.events.{source}: {dups} dispute-dyad-years occur more than once after "
+            "pairing (a state listed twice in one dispute?)"
+        )
     if dups:
         raise AssertionError(f"{source}: {dups} duplicated dispute-dyad-years after pairing")
 
@@ -200,10 +224,14 @@ def whittle(
 
 
 def create_mid_tables(
-    con: duckdb.DuckDBPyConnection, source: str, order: Sequence[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    order: Sequence[str] | None = None,
+    role: EventRole | None = None,
+    role_path: str | Path | None = None,
 ) -> dict[str, int]:
     """Create ``dispute_dyad_years``, ``mid_dyad_years`` and ``mid_directed_dyad_years``."""
-    create_dispute_dyad_years(con, source)
+    create_dispute_dyad_years(con, source, role, role_path)
     removed = whittle(con, "dispute_dyad_years", "mid_whittled", order or DEFAULT_WHITTLE_ORDER)
     con.execute(
         f"""
@@ -274,25 +302,28 @@ def build_events(
     audit_path: str | Path,
     source: str = "mid5",
     whittle_order: Sequence[str] | None = None,
+    event_role: EventRole | None = None,
 ) -> dict[str, Any]:
     """Build and write the MID and TIES event tables and ``results/audit/events.json``.
 
     ``inputs`` maps view names (mid5_participants, mid5_disputes, dyadic_mid402, ties,
     cow_states) to Parquet paths; ``outputs`` maps mid_dyad_years, mid_directed_dyad_years and
-    ties_directed_dyad_years to Parquet paths.
+    ties_directed_dyad_years to Parquet paths. With ``event_role`` (the ``roles.events`` source
+    named by ``source``) ``inputs["role_events"]`` is its canonical role table.
     """
     order = resolve_whittle_order(whittle_order)
     con = connect()
     try:
         _register_inputs(con, inputs)
         log.info("MID dispute-dyad-years from %s; whittle order %s", source, order)
-        removed = create_mid_tables(con, source, order)
+        removed = create_mid_tables(con, source, order, event_role, inputs.get("role_events"))
         (rows_in,) = con.execute("SELECT count(*) FROM dispute_dyad_years").fetchall()[0]
         skipped = create_ties_table(con)
         (ties_cases,) = con.execute("SELECT count(*) FROM ties").fetchall()[0]
         key = list(DYAD_YEAR)
         source_inputs = (
-            ["mid5_participants", "mid5_disputes"] if source == "mid5" else ["dyadic_mid402"]
+            ["role_events"] if event_role is not None
+            else ["mid5_participants", "mid5_disputes"] if source == "mid5" else ["dyadic_mid402"]
         )
         records = [
             table_record(

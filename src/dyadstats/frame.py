@@ -7,7 +7,10 @@ Inputs (all Parquet, registered as DuckDB views under these names):
   ``ties_directed_dyad_years`` (sender ccode1 -> target ccode2 sanction case-years);
 * democracy sources ``polity5``, ``vdem``, ``bmr``, ``uds`` (see ``dyadstats.democracy``);
 * control sources ``cow_contdird``, ``nmc``, ``cow_majors``, ``ps_cow_alliance``,
-  ``ps_atop_alliance``, ``ps_cow_mindist`` (see ``dyadstats.controls``).
+  ``ps_atop_alliance``, ``ps_cow_mindist`` (see ``dyadstats.controls``);
+* the canonical tables of the config's ``roles.democracy`` and ``roles.covariates``
+  (``role_<kind>_<name>``, see ``dyadstats.roles``): their columns join the regressors, with
+  ``_lag1`` twins.
 
 Outcome codings (0/1; NULL outside the event source's coverage, 0 inside it when no event):
 
@@ -61,6 +64,7 @@ from dyadstats.democracy import (
 )
 from dyadstats.errors import ConfigError, SchemaError
 from dyadstats.io import atomic_path, write_text
+from dyadstats.roles import Roles, attach_roles_sql, role_columns, role_kind, role_output
 from dyadstats.spells import (
     PEACE_RULES,
     peace_year_column_names,
@@ -136,9 +140,11 @@ class FrameOptions:
     use_lagged: bool = False
     prd_max_conttype: int = 5
     extra: Mapping[str, Any] = field(default_factory=dict)
+    roles: Roles = field(default_factory=Roles)
 
     def record(self) -> dict[str, Any]:
-        return {
+        roles = {r.name: f"{role_kind(r)} from {r.table}" for r in (*self.roles.democracy, *self.roles.covariates)}
+        return ({"roles": roles} if roles else {}) | {
             "democracy": rules_summary(self.democracy),
             "mid_coverage": self.mid_coverage.as_list(),
             "ties_coverage": self.ties_coverage.as_list(),
@@ -150,9 +156,11 @@ class FrameOptions:
 
 
 def frame_options(
-    build: Mapping[str, Any] | None, mid_coverage: Sequence[int], ties_coverage: Sequence[int]
+    build: Mapping[str, Any] | None, mid_coverage: Sequence[int], ties_coverage: Sequence[int],
+    roles: Roles | None = None,
 ) -> FrameOptions:
-    """Options from the ``build`` config section (validated by the JSON schema, checked again)."""
+    """Options from the ``build`` config section (validated by the JSON schema, checked again)
+    and the parsed ``roles`` section (its democracy measures and covariates join the frames)."""
     build = dict(build or {})
     peace = dict(build.get("peace_years") or {})
     rule = str(peace.get("rule", "onset"))
@@ -174,6 +182,7 @@ def frame_options(
         ongoing=ongoing,
         use_lagged=bool(lag.get("regressors", False)),
         prd_max_conttype=prd,
+        roles=roles or Roles(),
     )
 
 
@@ -362,13 +371,16 @@ def lag_name(column: str) -> str:
 RAW_KEYS = [*democracy_score_refs(), *CONTROL_RAW]
 
 
-def narrow_sql(options: FrameOptions, directed: bool, base: str = "frame_base") -> str:
+def narrow_sql(
+    options: FrameOptions, directed: bool, base: str = "frame_base", lagged: Sequence[str] = ()
+) -> str:
     """Window passes over a narrow projection of the base rows, in key order.
 
     Peace years run over the kept rows only (partition includes ``_keep``): rows dropped by
     ``build.ongoing: drop`` are not in the sample, so they neither count nor end a spell.
     Lags run over all rows: ``_l_<raw>`` is last row's raw input and ``_has_prev`` says whether
-    that row is the dyad's previous calendar year (not the first year, no gap).
+    that row is the dyad's previous calendar year (not the first year, no gap). ``lagged``
+    columns of the base (the role columns) are lagged as they are: ``_l_<column>``.
     """
     outcomes = spell_outcomes(directed)
     # with every row kept the spells share the lags' window (one sort instead of two)
@@ -379,15 +391,17 @@ def narrow_sql(options: FrameOptions, directed: bool, base: str = "frame_base") 
         event = o if options.peace_rule == "onset" else f"greatest({o}, _act_{o})"
         stage_one += spell_stage_one(o, event, spell_unit)
     stage_one += [(f"_l_{k}", f"lag(_r_{k}) OVER w") for k in RAW_KEYS]
+    stage_one += [(f"_l_{c}", f"lag({c}) OVER w") for c in lagged]
     stage_one.append(("_has_prev", "coalesce(lag(year) OVER w = year - 1, false)"))
     stage_two = [c for o in outcomes for c in spell_stage_two(o, spell_unit)]
     narrow = ", ".join(
         ["ccode1", "ccode2", "year", "_keep", *outcomes, *(f"_act_{o}" for o in outcomes),
-         *(f"_r_{k}" for k in RAW_KEYS)]
+         *(f"_r_{k}" for k in RAW_KEYS), *lagged]
     )
     one = ",\n    ".join(f"{sql} AS {name}" for name, sql in stage_one)
     two = ",\n    ".join(f"{sql} AS {name}" for name, sql in stage_two)
-    keep = ", ".join(["ccode1", "ccode2", "year", "_has_prev", *(f"_l_{k}" for k in RAW_KEYS)])
+    keep = ", ".join(["ccode1", "ccode2", "year", "_has_prev", *(f"_l_{k}" for k in RAW_KEYS),
+                      *(f"_l_{c}" for c in lagged)])
     return f"""
 WITH pass_one AS (
     SELECT ccode1, ccode2, year, _keep,
@@ -408,6 +422,55 @@ def lag_columns(
     dem = dyad_democracy_columns(options.democracy, {k: f"{alias}._l_{k}" for k in democracy_score_refs()})
     ctl = control_columns(control_cov, options.prd_max_conttype, year, {k: f"{alias}._l_{k}" for k in CONTROL_RAW})
     return [(lag_name(name), f"CASE WHEN {alias}._has_prev THEN {sql} END") for name, sql in dem + ctl]
+
+
+def role_input(role: Any) -> str:
+    """The frame rule's input key (and view name) of a role table: ``role_<kind>_<name>``."""
+    return f"role_{role_kind(role)}_{role.name}"
+
+
+def attach_roles(
+    base: str, visible: Sequence[str], options: FrameOptions, inputs: Mapping[str, str | Path]
+) -> tuple[str, list[str]]:
+    """The base rows with the role columns (``dyadstats.roles.attach_roles_sql``) appended.
+
+    The role tables are the frame inputs ``role_<kind>_<name>``; a role column that would
+    shadow one of the frame's own columns is refused, naming the role.
+    """
+    roles = options.roles
+    added = role_columns(roles)
+    if not added:
+        return base, list(visible)
+    clash = sorted(set(added) & set(visible))
+    if clash:
+        raise ConfigError(
+            f"roles: column(s) {clash} of a roles.democracy / roles.covariates name clash with the "
+            "frame's own columns; rename the role"
+        )
+    paths = {}
+    for role in (*roles.democracy, *roles.covariates):
+        if role_input(role) not in inputs:
+            raise ConfigError(f"frame: the role table {role_input(role)} ({role_output(role)}) is not an input")
+        paths[role_output(role)] = str(inputs[role_input(role)])
+    return attach_roles_sql(f"({base})", roles, paths), [*visible, *added]
+
+
+def role_lag_columns(options: FrameOptions, alias: str = "n") -> list[tuple[str, str]]:
+    """The ``_lag1`` twins of the role columns: the dyad's value in the previous year."""
+    return [(lag_name(c), f"CASE WHEN {alias}._has_prev THEN {alias}._l_{c} END") for c in role_columns(options.roles)]
+
+
+def role_coverage(con: duckdb.DuckDBPyConnection, options: FrameOptions, inputs: Mapping[str, str | Path]) -> dict[str, list[int | None]]:
+    """``role_<name>``: first and last year with a non-missing score or value in the role table."""
+    out: dict[str, list[int | None]] = {}
+    for role in (*options.roles.democracy, *options.roles.covariates):
+        column = "score" if role_kind(role) == "democracy" else "value"
+        lo, hi = con.execute(
+            f"SELECT min(year), max(year) FROM read_parquet({quote_path(inputs[role_input(role)])}) "
+            f"WHERE {column} IS NOT NULL"
+        ).fetchone()
+        out[f"role_{role.name}"] = [None if lo is None else int(lo), None if hi is None else int(hi)]
+    return out
 
 
 def final_sql(
@@ -494,13 +557,17 @@ def build_frames(
             **{k: v.as_list() for k, v in control_cov.items()},
             **{f"democracy_{k}": v["score_years"] for k, v in dem_facts.items()},
             "universe": list(years),
+            **role_coverage(con, options, inputs),
         }
         for name, path, directed in (
             ("analysis_dyad_years", dyad_path, False),
             ("analysis_directed_dyad_years", directed_path, True),
         ):
             base, visible, _ = base_select_sql(options, control_cov, directed, years)
-            sql, columns = final_sql(visible, lag_columns(options, control_cov), directed)
+            base, visible = attach_roles(base, visible, options, inputs)
+            sql, columns = final_sql(
+                visible, lag_columns(options, control_cov) + role_lag_columns(options), directed
+            )
             registry = [c.name for c in frame_registry(directed, options)]
             if registry != columns:
                 raise SchemaError(
@@ -510,9 +577,11 @@ def build_frames(
                     + ("" if set(columns) != set(registry) else " (order differs)")
                 )
             log.info("frame: joining %s", name)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE frame_base AS {base} ORDER BY u.ccode1, u.ccode2, u.year")
+            order = "ccode1, ccode2, year" if role_columns(options.roles) else "u.ccode1, u.ccode2, u.year"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE frame_base AS {base} ORDER BY {order}")
             log.info("frame: peace years and lags of %s", name)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE frame_narrow AS {narrow_sql(options, directed)}")
+            narrow = narrow_sql(options, directed, lagged=role_columns(options.roles))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE frame_narrow AS {narrow}")
             check_aligned(con)
             log.info("frame: writing %s (%d columns)", name, len(columns))
             _copy_parquet(con, sql, path, metadata)

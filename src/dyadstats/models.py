@@ -161,7 +161,7 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _spec_from_dict(name: str, raw: Mapping[str, Any]) -> ModelSpec:
+def _spec_from_dict(name: str, raw: Mapping[str, Any], measures: Sequence[str] | None = MEASURES) -> ModelSpec:
     unknown = set(raw) - _SPEC_KEYS
     if unknown:
         raise ModelSpecError(f"model {name!r}: unknown key(s) {sorted(unknown)}")
@@ -180,12 +180,23 @@ def _spec_from_dict(name: str, raw: Mapping[str, Any]) -> ModelSpec:
     sample = SampleSpec(**{k: v for k, v in sample_raw.items() if v is not None})
     fields = {k: v for k, v in raw.items() if k not in ("sample", "base")}
     spec = ModelSpec(name=name, sample=sample, **fields)
-    _check_spec(spec)
+    _check_spec(spec, measures)
     return spec
 
 
-def _check_spec(spec: ModelSpec) -> None:
-    """Enumerations and combinations the JSON schema cannot express."""
+def _measure_score(measure: str) -> str | None:
+    """The continuous score column stem of a measure; a ``roles.democracy`` measure <m> has its
+    scores as ``<m>_1`` / ``<m>_2`` / ``min_<m>`` / ``max_<m>``."""
+    return MEASURE_SCORE.get(measure, measure)
+
+
+def _check_spec(spec: ModelSpec, measures: Sequence[str] | None = MEASURES) -> None:
+    """Enumerations and combinations the JSON schema cannot express.
+
+    ``measures``: the democracy measures allowed (the built-in four plus the config's
+    ``roles.democracy`` names); None accepts any snake_case name (a spec rebuilt from a dict that
+    was checked when the config was parsed; the frame's columns are checked in :func:`resolve`).
+    """
     def need(ok: bool, msg: str) -> None:
         if not ok:
             raise ModelSpecError(f"model {spec.name!r}: {msg}")
@@ -193,7 +204,12 @@ def _check_spec(spec: ModelSpec) -> None:
     need(re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", spec.name) is not None,
          "model names use letters, digits and underscores")
     need(spec.frame in FRAMES, f"frame must be one of {sorted(FRAMES)}, got {spec.frame!r}")
-    need(spec.democracy in MEASURES, f"democracy must be one of {MEASURES}, got {spec.democracy!r}")
+    if measures is None:
+        need(re.fullmatch(r"[a-z][a-z0-9_]*", spec.democracy) is not None,
+             f"democracy must be a measure name, got {spec.democracy!r}")
+    else:
+        need(spec.democracy in measures,
+             f"democracy must be one of {tuple(measures)} (built-in or roles.democracy), got {spec.democracy!r}")
     need(spec.estimator in ESTIMATORS, f"estimator must be one of {ESTIMATORS}")
     need(spec.covariance in COVARIANCES, f"covariance must be one of {COVARIANCES}")
     need(spec.time_dependence in TIME_DEPENDENCE, f"time_dependence must be one of {TIME_DEPENDENCE}")
@@ -202,14 +218,17 @@ def _check_spec(spec: ModelSpec) -> None:
     need(not (spec.estimator == "firth" and spec.covariance != "nonrobust"),
          "firth models report the penalized-likelihood (model-based) covariance only; "
          "set covariance: nonrobust (firthmodels has no cluster-robust covariance)")
-    need(not (spec.democracy_threshold is not None and MEASURE_SCORE[spec.democracy] is None),
+    need(not (spec.democracy_threshold is not None and _measure_score(spec.democracy) is None),
          f"democracy_threshold needs a continuous measure; {spec.democracy!r} is a dichotomy")
     for ph in re.findall(r"\{([^}]*)\}", spec.regressors + " " + spec.focal):
         need(ph in PLACEHOLDERS, f"unknown placeholder {{{ph}}}; known: {PLACEHOLDERS}")
 
 
-def parse_specs(section: Mapping[str, Any]) -> dict[str, ModelSpec]:
+def parse_specs(section: Mapping[str, Any], role_measures: Sequence[str] = ()) -> dict[str, ModelSpec]:
     """All model specs of a config ``models:`` section, in declaration order.
+
+    ``role_measures``: the config's ``roles.democracy`` names, allowed as ``democracy`` besides
+    the built-in measures (their frame columns follow the same naming).
 
     ``defaults`` apply to every spec; ``base: <other model>`` starts from that model's merged
     spec (chains allowed, cycles rejected); the spec's own keys win.
@@ -230,13 +249,14 @@ def parse_specs(section: Mapping[str, Any]) -> dict[str, ModelSpec]:
         merged[name] = _merge(start, {k: v for k, v in own.items() if k != "base"})
         return merged[name]
 
-    return {name: _spec_from_dict(name, merged_of(name)) for name in raw_specs}
+    measures = (*MEASURES, *role_measures)
+    return {name: _spec_from_dict(name, merged_of(name), measures) for name in raw_specs}
 
 
 def spec_from_dict(raw: Mapping[str, Any]) -> ModelSpec:
     """Rebuild a spec from :meth:`ModelSpec.to_dict` output (e.g. Snakemake params)."""
     raw = dict(raw)
-    return _spec_from_dict(raw.pop("name"), raw)
+    return _spec_from_dict(raw.pop("name"), raw, None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,7 +294,7 @@ def _threshold_tag(measure: str, threshold: float, lag: bool) -> str:
 
 def _derived_democracy(measure: str, threshold: float, lag: bool) -> dict[str, str]:
     """Placeholder -> (column name, SQL) for threshold-coded democracy (NULL if a score is)."""
-    score = MEASURE_SCORE[measure]
+    score = _measure_score(measure)
     s1, s2 = _lag(f"{score}_1", lag), _lag(f"{score}_2", lag)
     tag = _threshold_tag(measure, threshold, lag)
     miss = f'"{s1}" IS NULL OR "{s2}" IS NULL'
@@ -310,7 +330,7 @@ def _regime_pair_sql(dem_1: str, dem_2: str, name: str) -> tuple[str, str]:
 def placeholder_columns(spec: ModelSpec) -> tuple[dict[str, str], dict[str, str]]:
     """Placeholder -> column for the spec's measure (and lag), and derived column -> SQL."""
     m, lag = spec.democracy, spec.lag
-    score = MEASURE_SCORE[m]
+    score = _measure_score(m)
     derived: dict[str, str] = {}
     if spec.democracy_threshold is not None:
         coded = _derived_democracy(m, float(spec.democracy_threshold), lag)

@@ -485,6 +485,18 @@ def _build_dyadic_events(
         f"read_parquet('{state_years_path}')", ["ccode1", "ccode2"], "year",
         role.unknown_states, f"{table_path} ({key})", f"{key}.unknown_states",
     )
+    kept = checked.kept_sql
+    if role.directed:
+        # AB and BA describe one dispute-dyad-year; where a source's twins disagree (Dyadic MID
+        # 4.02 puts both states on side A in a few BA rows), the row listing the lower code first
+        # wins, as in the built-in Dyadic MID reader. A pair listed one way only is kept.
+        kept = f"""
+            SELECT * FROM ({kept}) r
+            WHERE ccode1 < ccode2 OR NOT EXISTS (
+                SELECT 1 FROM ({kept}) t
+                WHERE t.ccode1 = r.ccode2 AND t.ccode2 = r.ccode1 AND t.year = r.year
+                  AND t.dispnum IS NOT DISTINCT FROM r.dispnum)"""
+
     # Side-specific fields follow the state: hostlev1 is the lower-coded state's.
     def side(a: str, b: str) -> str:
         return f"max(CASE WHEN ccode1 < ccode2 THEN {a} ELSE {b} END)"
@@ -498,7 +510,7 @@ def _build_dyadic_events(
                {side('orig_a', 'orig_b')} AS orig1, {side('orig_b', 'orig_a')} AS orig2,
                max(coalesce(hostlev, greatest(hostlev_a, hostlev_b))) AS hostlev,
                min(coalesce(start_year, year)) AS styear
-        FROM ({checked.kept_sql})
+        FROM ({kept})
         GROUP BY dispnum, least(ccode1, ccode2), greatest(ccode1, ccode2), year
     """
     # The dispute-level hostility is the highest of the dispute's dyads (the dyad's own without
@@ -592,8 +604,12 @@ def attach_roles_sql(frame: str, roles: Roles, paths: Mapping[str, str] | None =
                         f"CASE WHEN {a}.value IS NOT NULL AND {b}.value IS NOT NULL THEN greatest({a}.value, {b}.value) END AS max_{n}"]
         else:
             a = f"cov{i}"
-            joins.append(f"LEFT JOIN read_parquet('{p}') {a} ON {a}.ccode1 = d.ccode1 "
-                         f"AND {a}.ccode2 = d.ccode2 AND {a}.year = d.year")
+            # A non-directed covariate is stored low code first: in a directed frame both
+            # directions of the pair get its value.
+            c1, c2 = ("d.ccode1", "d.ccode2") if c.directed else (
+                "least(d.ccode1, d.ccode2)", "greatest(d.ccode1, d.ccode2)")
+            joins.append(f"LEFT JOIN read_parquet('{p}') {a} ON {a}.ccode1 = {c1} "
+                         f"AND {a}.ccode2 = {c2} AND {a}.year = d.year")
             selects.append(f"{a}.value AS {n}")
     return f"SELECT {', '.join(selects)} FROM {frame} d {' '.join(joins)}"
 

@@ -31,10 +31,7 @@ def snakemake(workdir: Path, example: str, *extra: str) -> subprocess.CompletedP
     return subprocess.run(argv, capture_output=True, text=True, cwd=REPO)
 
 
-# Until the events stage accepts a roles.events name in build.events.source (schema enum and
-# create_role_dispute_dyad_years in events.py), the dyadic example is refused at validation.
-NEEDS_EVENTS_HOOK = pytest.mark.xfail(strict=True, reason="build.events.source does not yet accept roles.events names")
-PLANNED = [pytest.param(e, marks=NEEDS_EVENTS_HOOK) if e == "dyadic_mid402_events" else e for e in sorted(EXAMPLES)]
+PLANNED = sorted(EXAMPLES)
 
 
 @pytest.mark.parametrize("example", PLANNED)

@@ -1,7 +1,18 @@
 # events stage rules (see README 'What the main job does').
 # MID dispute-dyad-years whittled to dyad-years (+ directed twin) and TIES sanction dyad-years.
+from dyadstats.events import MID_SOURCES
+from dyadstats.errors import ConfigError
+
 EVENTS = config.get("build", {}).get("events", {})
 EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years")
+# build.events.source may name a roles.events source (roles.smk): its role table replaces MID 5.0.
+EVENT_SOURCE = EVENTS.get("source", "mid5")
+EVENT_ROLE = {r.name: r for r in ROLES.events}.get(EVENT_SOURCE)
+if EVENT_ROLE is None and EVENT_SOURCE not in MID_SOURCES:
+    raise ConfigError(
+        f"build.events.source: '{EVENT_SOURCE}' is neither one of {', '.join(MID_SOURCES)} nor a "
+        f"roles.events name (declared: {', '.join(r.name for r in ROLES.events) or 'none'})"
+    )
 
 for _table in EVENT_TABLES:
     DB_TABLES[_table] = f"results/frames/{_table}.parquet"
@@ -16,11 +27,12 @@ rule events:
         dyadic_mid402="results/ingest/dyadic_mid402.parquet",
         ties="results/ingest/ties.parquet",
         cow_states="results/ingest/cow_states.parquet",
+        **({"role_events": role_output(EVENT_ROLE)} if EVENT_ROLE else {}),
     output:
         **{table: f"results/frames/{table}.parquet" for table in EVENT_TABLES},
         audit="results/audit/events.json",
     params:
-        source=EVENTS.get("source", "mid5"),
+        source=EVENT_SOURCE,
         whittle_order=EVENTS.get("whittle_order"),
     log:
         "logs/events.log",
@@ -35,4 +47,5 @@ rule events:
                 output.audit,
                 source=params.source,
                 whittle_order=params.whittle_order,
+                event_role=EVENT_ROLE,
             )

@@ -5,6 +5,13 @@ FRAME_SOURCES = (
     "cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist",
 )
 
+# roles.democracy / roles.covariates tables join both frames (input key = view name).
+FRAME_ROLES = {f"role_{role_kind(r)}_{r.name}": role_output(r) for r in (*ROLES.democracy, *ROLES.covariates)}
+# the event source's declared coverage (manifest or extra_sources): outside it outcomes are NULL
+MID_COVERAGE_TABLE = (
+    EVENT_ROLE.table if EVENT_ROLE else "dyadic_mid402" if EVENT_SOURCE == "dyadic_mid402" else "mid5_participants"
+)
+
 for _table in FRAME_TABLES:
     DB_TABLES[_table] = f"results/frames/{_table}.parquet"
 FINAL_TARGETS += ["results/audit/frame.json", "reports/codebook.md"]
@@ -19,6 +26,7 @@ rule frame:
         mid_directed_dyad_years="results/frames/mid_directed_dyad_years.parquet",
         ties_directed_dyad_years="results/frames/ties_directed_dyad_years.parquet",
         **{t: f"results/ingest/{t}.parquet" for t in FRAME_SOURCES},
+        **FRAME_ROLES,
     output:
         dyad="results/frames/analysis_dyad_years.parquet",
         directed="results/frames/analysis_directed_dyad_years.parquet",
@@ -27,11 +35,7 @@ rule frame:
     params:
         build=config.get("build", {}),
         # declared event-source coverage from the manifest: outside it outcomes are NULL
-        mid_coverage=MANIFEST[
-            "dyadic_mid402"
-            if config.get("build", {}).get("events", {}).get("source") == "dyadic_mid402"
-            else "mid5_participants"
-        ].source["coverage"],
+        mid_coverage=MANIFEST[MID_COVERAGE_TABLE].source["coverage"],
         ties_coverage=MANIFEST["ties"].source["coverage"],
     log:
         "logs/frame.log",
@@ -46,5 +50,5 @@ rule frame:
                 output.directed,
                 output.audit,
                 output.codebook,
-                frame_options(params.build, params.mid_coverage, params.ties_coverage),
+                frame_options(params.build, params.mid_coverage, params.ties_coverage, ROLES),
             )

@@ -1,7 +1,8 @@
 # models stage: one job per config model spec, then a gather into the three tidy tables.
 from dyadstats.models import FRAMES, parse_specs
 
-MODEL_SPECS = parse_specs(config.get("models") or {})
+# roles.democracy names are measures too (their columns are in the frames, see frame.smk)
+MODEL_SPECS = parse_specs(config.get("models") or {}, [r.name for r in ROLES.democracy])
 MODEL_NAMES = list(MODEL_SPECS)
 MODEL_PARTS = ("estimates", "fit", "predictions")
 

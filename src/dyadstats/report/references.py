@@ -26,7 +26,8 @@ def dataset_sources(manifest: Mapping[str, SourceFile]) -> dict[str, dict[str, A
     """Source-level metadata keyed by source id (several files share one source)."""
     out: dict[str, dict[str, Any]] = {}
     for item in manifest.values():
-        out.setdefault(item.source_id, dict(item.source))
+        # a user's extra_sources entry need not name a BibTeX key: the source id is the key
+        out.setdefault(item.source_id, {"bibtex_key": item.source_id, **item.source})
     return dict(sorted(out.items()))
 
 
