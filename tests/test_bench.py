@@ -97,6 +97,29 @@ def test_rerun_changes_exactly_one_model() -> None:
         bench.changed_model_config(cfg, "zzz")
 
 
+def test_standard_case_frame_covers_exactly_the_standard_model() -> None:
+    """The standard case's build.frame is a config overlay; its frame has every column the
+    standard model resolves to (and the scale case uses it unless bench.scale.frame says so)."""
+    from dyadstats.bench_stages import STANDARD_MODEL
+    from dyadstats.codebook import frame_registry
+    from dyadstats.frame import frame_options
+    from dyadstats.models import parse_specs, resolve
+
+    cfg = {"build": {"first_year": 1816, "frame": {"directed": True}}, "bench": {}}
+    options = bench.BenchOptions.from_config(cfg["bench"])
+    overlaid = bench.with_frame(cfg, options.standard_frame)
+    assert overlaid["build"]["first_year"] == 1816 and overlaid["build"]["frame"] == bench.STANDARD_FRAME
+    assert cfg["build"]["frame"] == {"directed": True}  # the original is untouched
+    assert options.scale_frame_section == bench.STANDARD_FRAME
+    assert bench.BenchOptions.from_config({"scale": {"frame": {}}}).scale_frame_section == {}
+    frame = frame_options(overlaid["build"], (1816, 2014), (1945, 2005))
+    columns = [c.name for c in frame_registry(False, frame)]
+    spec = parse_specs({"specs": {"s": {k: v for k, v in STANDARD_MODEL.items() if k != "name"}}})["s"]
+    resolved = resolve(spec, columns)
+    assert set(resolved.columns) <= set(columns)
+    assert len(columns) < 40 and not any(c.endswith("_lag1") for c in columns)
+
+
 def test_derived_growth_against_1x() -> None:
     def step(name: str, factor: float, wall: float, rows: int) -> dict:
         return {"step": name, "factor": factor, "world": {"dyad_years": rows},

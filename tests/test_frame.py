@@ -324,6 +324,85 @@ def test_missing_input_column_is_named(tmp_path: Path) -> None:
                      tmp_path / "c.md", frame_options({}, MID_COVERAGE, TIES_COVERAGE))
 
 
+NARROW = {"directed": False, "democracy": ["polity"], "controls": ["contiguity", "nmc", "majors"],
+          "outcomes": ["mid_onset"], "lags": False}
+
+
+def test_narrow_frame_columns_equal_the_full_frames(tmp_path: Path, world) -> None:
+    """build.frame selects columns; every selected column is the full frame's, value for value."""
+    full_nd, _, _, _ = world
+    paths = build_world(tmp_path / "in")
+    out = tmp_path / "out"
+    build_frames(paths, out / "nd.parquet", None, out / "frame.json", out / "codebook.md",
+                 frame_options({"frame": NARROW}, MID_COVERAGE, TIES_COVERAGE))
+    nd = pd.read_parquet(out / "nd.parquet").set_index(["ccode1", "ccode2", "year"])
+    assert list(nd.columns) == [
+        "dyad_id", "era", "mid_onset", "mid_ongoing", "mid_continuing",
+        "polity2_1", "polity2_2", "min_polity2", "max_polity2", "dem_polity_1", "dem_polity_2",
+        "joint_democracy_polity", "mixed_dyad_polity", "joint_autocracy_polity", "regime_pair_polity",
+        "conttype", "contiguity_land", "contiguity_any", "contiguity_150", "cinc_1", "cinc_2",
+        "capability_ratio", "log_capability_ratio", "major_power_1", "major_power_2", "major_power_dyad",
+        "politically_relevant", "peace_years_mid_onset", "peace_years_mid_onset_2", "peace_years_mid_onset_3",
+    ]
+    pd.testing.assert_frame_equal(nd, full_nd[nd.columns])
+    assert not (out / "dir.parquet").exists()
+    audit = json.loads((out / "frame.json").read_text())
+    assert [t["table"] for t in audit["tables"]] == ["analysis_dyad_years"]
+    assert audit["tables"][0]["options"]["frame_columns"]["democracy"] == ["polity"]
+    codebook = (out / "codebook.md").read_text()
+    assert "analysis_directed_dyad_years" not in codebook and "`v2x_polyarchy_1`" not in codebook
+    assert "`peace_years_mid_onset`" in codebook and "_lag1" not in codebook.split("## `analysis_dyad_years`")[1]
+
+
+def test_narrow_frame_with_lags_and_without_politically_relevant(tmp_path: Path, world) -> None:
+    """Lags of the selected regressors equal the full frame's; politically_relevant needs majors."""
+    full_nd, full_dr, _, _ = world
+    paths = build_world(tmp_path / "in")
+    out = tmp_path / "out"
+    sel = {"democracy": ["vdem"], "controls": ["contiguity", "mindist"],
+           "outcomes": ["coercion_onset", "sanction_threat_onset", "mid_initiated"]}
+    build_frames(paths, out / "nd.parquet", out / "dir.parquet", out / "frame.json", out / "codebook.md",
+                 frame_options({"frame": sel}, MID_COVERAGE, TIES_COVERAGE))
+    nd = pd.read_parquet(out / "nd.parquet").set_index(["ccode1", "ccode2", "year"])
+    dr = pd.read_parquet(out / "dir.parquet").set_index(["ccode1", "ccode2", "year"])
+    assert "politically_relevant" not in nd and "major_power_1" not in nd and "polity2_1" not in nd
+    assert {"v2x_polyarchy_1_lag1", "mindist_lag1", "contiguity_land_lag1", "peace_years_sanction_threat_onset"} <= set(nd)
+    assert "coercion_onset_limited" not in nd and "sanction_imposition_onset" not in nd
+    assert "mid_initiated" in dr and "coercion_initiated" not in dr and "sanction_threat_initiated" not in dr
+    pd.testing.assert_frame_equal(nd, full_nd[nd.columns])
+    pd.testing.assert_frame_equal(dr, full_dr[dr.columns])
+
+
+def test_frame_selection_errors_name_the_key() -> None:
+    from dyadstats.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="build.frame.democracy.*'freedom_house'"):
+        frame_options({"frame": {"democracy": ["polity", "freedom_house"]}}, MID_COVERAGE, TIES_COVERAGE)
+    with pytest.raises(ConfigError, match="build.frame.lags"):
+        frame_options({"frame": {"lags": False}, "lag": {"regressors": True}}, MID_COVERAGE, TIES_COVERAGE)
+    with pytest.raises(ConfigError, match="build.frame: unknown key"):
+        frame_options({"frame": {"columns": []}}, MID_COVERAGE, TIES_COVERAGE)
+    # config order does not matter: the frame keeps its own column order
+    a = frame_options({"frame": {"controls": ["nmc", "contiguity"]}}, MID_COVERAGE, TIES_COVERAGE)
+    assert a.controls == ("contiguity", "nmc")
+
+
+def test_frame_jobs_and_gather_equal_the_one_call_build(tmp_path: Path, world) -> None:
+    """The workflow's per-frame jobs + gather write the same bytes as build_frames."""
+    from dyadstats.frame import build_frame_part, finish_frame_parts
+
+    paths = build_world(tmp_path / "in")
+    options = frame_options({}, MID_COVERAGE, TIES_COVERAGE)
+    one, split = tmp_path / "one", tmp_path / "split"
+    build_frames(paths, one / "nd.parquet", one / "dir.parquet", one / "frame.json", one / "codebook.md", options)
+    # the directed job first: the gather still puts the non-directed frame first
+    build_frame_part(paths, True, split / "dir.parquet", split / "dir.json", options)
+    build_frame_part(paths, False, split / "nd.parquet", split / "nd.json", options)
+    finish_frame_parts([split / "dir.json", split / "nd.json"], split / "frame.json", split / "codebook.md", options)
+    for f in ("nd.parquet", "dir.parquet", "frame.json", "codebook.md"):
+        assert (one / f).read_bytes() == (split / f).read_bytes(), f
+
+
 WORLD_DYAD_YEARS = [(2, 20, y) for y in YEARS] + [(2, 200, y) for y in range(2000, 2006)] + [
     (2, 220, y) for y in range(2003, 2010)] + [(200, 220, y) for y in range(2003, 2006)]
 

@@ -92,6 +92,8 @@ def democracy_docs(options: FrameOptions | None = None) -> list[ColumnDoc]:
     """The democracy columns per measure, in frame order."""
     docs: list[ColumnDoc] = []
     for name, m in MEASURES.items():
+        if options and not options.keeps_measure(name):
+            continue
         rule = options.democracy[name].describe() if options else f"{m.score} {m.default_rule} {m.default_threshold:g}"
         cov = f"democracy_{name}"
         docs += [
@@ -174,11 +176,15 @@ def frame_registry(directed: bool, options: FrameOptions | None = None) -> list[
         keys = [*KEYS, ERA]
         outcomes = [*ND_OUTCOMES, *ONGOING, *ND_TIES]
         spells = [*ND_OUTCOMES, *ND_TIES]
-    regressors = [*democracy_docs(options), *CONTROLS, *role_docs(options.roles if options else Roles())]
+    if options:  # build.frame: the selected outcomes and controls only
+        outcomes = [o for o in outcomes if o in ONGOING or options.keeps_outcome(o.name)]
+        spells = [o for o in spells if options.keeps_outcome(o.name)]
+    controls = [c for c in CONTROLS if not options or options.keeps_control(c.name)]
+    regressors = [*democracy_docs(options), *controls, *role_docs(options.roles if options else Roles())]
     lags = [
         ColumnDoc(f"{r.name}_lag1", f"{r.name} in the dyad's previous year (NULL in its first year or after a gap)", r.source, r.coverage, lagged=True)
         for r in regressors
-    ]
+    ] if not options or options.lags else []
     return [*keys, *outcomes, *regressors, *peace_docs(spells, options), *lags]
 
 
@@ -217,6 +223,8 @@ def render_codebook(
     for key in sorted(coverage):
         lines.append(f"| {key} | {_coverage_text(key, coverage)} |")
     for table, directed in (("analysis_dyad_years", False), ("analysis_directed_dyad_years", True)):
+        if directed and not options.directed:
+            continue
         rec = records.get(table, {})
         nulls = rec.get("nulls", {})
         lines += [

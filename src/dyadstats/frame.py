@@ -35,6 +35,7 @@ peace years and the ``_lag1`` twins, and the result streams to Parquet sorted by
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from dyadstats.codebook import frame_registry, render_codebook
 from dyadstats.controls import (
     CONTROL_JOINS,
     CONTROL_RAW,
+    CONTROL_SOURCES,
     Coverage,
     control_columns,
     control_coverage,
@@ -55,6 +57,7 @@ from dyadstats.controls import (
 )
 from dyadstats.db import connect, quote_path
 from dyadstats.democracy import (
+    MEASURES,
     DemocracyRule,
     create_democracy_state_years,
     democracy_rules,
@@ -63,7 +66,7 @@ from dyadstats.democracy import (
     rules_summary,
 )
 from dyadstats.errors import ConfigError, SchemaError
-from dyadstats.io import atomic_path, write_text
+from dyadstats.io import atomic_path, write_json, write_text
 from dyadstats.roles import Roles, attach_roles_sql, role_columns, role_kind, role_output
 from dyadstats.spells import (
     PEACE_RULES,
@@ -127,6 +130,36 @@ MID_DIRECTED_COLUMNS = ("ccode1", "ccode2", "year", "hostlev", "hostlev1", "orig
                         "sidea2", "mid_initiated", "coercion_initiated")
 TIES_COLUMNS = ("ccode1", "ccode2", "year", "sanction_threat_onset", "sanction_imposition_onset")
 
+# What a frame can leave out (``build.frame``; the defaults build everything). A narrow frame is
+# the same SQL with fewer columns and joins, so every column it has is byte-for-byte the full
+# frame's column.
+ALL_OUTCOMES: tuple[str, ...] = (*MID_OUTCOMES, *TIES_OUTCOMES, *MID_DIRECTED_OUTCOMES, *TIES_DIRECTED_OUTCOMES)
+CONTROL_GROUPS: tuple[str, ...] = tuple(CONTROL_SOURCES)
+# control column -> the source groups it is computed from
+CONTROL_COLUMN_GROUPS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("conttype", "contiguity_land", "contiguity_any", "contiguity_150"), ("contiguity",)),
+    **dict.fromkeys(("cinc_1", "cinc_2", "capability_ratio", "log_capability_ratio"), ("nmc",)),
+    **dict.fromkeys(("major_power_1", "major_power_2", "major_power_dyad"), ("majors",)),
+    "defense_pact": ("cow_alliance",),
+    "defense_pact_atop": ("atop_alliance",),
+    "mindist": ("mindist",),
+    "politically_relevant": ("contiguity", "majors"),
+}
+# raw control value (CONTROL_RAW key) and CONTROL_JOINS alias -> source group
+CONTROL_RAW_GROUP = {"conttype": "contiguity", "cinc1": "nmc", "cinc2": "nmc", "major1": "majors",
+                     "major2": "majors", "defense": "cow_alliance", "defense_atop": "atop_alliance",
+                     "mindist": "mindist"}
+CONTROL_ALIAS_GROUP = {"c": "contiguity", "n1": "nmc", "n2": "nmc", "m1": "majors", "m2": "majors",
+                       "dp": "cow_alliance", "da": "atop_alliance", "md": "mindist"}
+
+
+def measure_column_names(measure: str) -> set[str]:
+    """The democracy columns of one measure (``dyad_democracy_columns`` naming)."""
+    s = MEASURES[measure].score
+    return {f"{s}_1", f"{s}_2", f"min_{s}", f"max_{s}", f"dem_{measure}_1", f"dem_{measure}_2",
+            f"joint_democracy_{measure}", f"mixed_dyad_{measure}", f"joint_autocracy_{measure}",
+            f"regime_pair_{measure}"}
+
 
 @dataclass(frozen=True)
 class FrameOptions:
@@ -141,6 +174,37 @@ class FrameOptions:
     prd_max_conttype: int = 5
     extra: Mapping[str, Any] = field(default_factory=dict)
     roles: Roles = field(default_factory=Roles)
+    # column selection (build.frame): democracy measures, control source groups, outcomes,
+    # whether the _lag1 twins and the directed frame are built
+    measures: tuple[str, ...] = tuple(MEASURES)
+    controls: tuple[str, ...] = CONTROL_GROUPS
+    outcomes: tuple[str, ...] = ALL_OUTCOMES
+    lags: bool = True
+    directed: bool = True
+
+    def keeps_measure(self, measure: str) -> bool:
+        return measure in self.measures
+
+    def keeps_control(self, column: str) -> bool:
+        return all(g in self.controls for g in CONTROL_COLUMN_GROUPS[column])
+
+    def keeps_outcome(self, outcome: str) -> bool:
+        return outcome in self.outcomes
+
+    def selection(self) -> dict[str, Any]:
+        """What ``build.frame`` leaves out, in canonical order; empty for the full frames."""
+        out: dict[str, Any] = {}
+        if self.measures != tuple(MEASURES):
+            out["democracy"] = list(self.measures)
+        if self.controls != CONTROL_GROUPS:
+            out["controls"] = list(self.controls)
+        if self.outcomes != ALL_OUTCOMES:
+            out["outcomes"] = list(self.outcomes)
+        if not self.lags:
+            out["lags"] = False
+        if not self.directed:
+            out["directed"] = False
+        return out
 
     def record(self) -> dict[str, Any]:
         roles = {r.name: f"{role_kind(r)} from {r.table}" for r in (*self.roles.democracy, *self.roles.covariates)}
@@ -152,7 +216,7 @@ class FrameOptions:
             "ongoing": self.ongoing,
             "lag_regressors": self.use_lagged,
             "politically_relevant_max_conttype": self.prd_max_conttype,
-        }
+        } | ({"frame_columns": self.selection()} if self.selection() else {})
 
 
 def frame_options(
@@ -174,16 +238,53 @@ def frame_options(
     if not 1 <= prd <= 5:
         raise ConfigError(f"build.controls.politically_relevant_max_conttype: {prd} is not in 1..5")
     lag = dict(build.get("lag") or {})
+    use_lagged = bool(lag.get("regressors", False))
+    selection = frame_selection(build.get("frame"), use_lagged)
     return FrameOptions(
         democracy=democracy_rules(build.get("democracy")),
         mid_coverage=Coverage(int(mid_coverage[0]), int(mid_coverage[1])),
         ties_coverage=Coverage(int(ties_coverage[0]), int(ties_coverage[1])),
         peace_rule=rule,
         ongoing=ongoing,
-        use_lagged=bool(lag.get("regressors", False)),
+        use_lagged=use_lagged,
         prd_max_conttype=prd,
         roles=roles or Roles(),
+        **selection,
     )
+
+
+def _subset(key: str, value: Any, known: Sequence[str]) -> tuple[str, ...]:
+    """A configured list as a subset of ``known`` in ``known``'s order (config order is irrelevant)."""
+    if value is None:
+        return tuple(known)
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"build.frame.{key}: expected a list of names from {list(known)}, got {value!r}")
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ConfigError(f"build.frame.{key}: unknown name(s) {unknown}; known: {list(known)}")
+    return tuple(k for k in known if k in value)
+
+
+def frame_selection(section: Mapping[str, Any] | None, use_lagged: bool = False) -> dict[str, Any]:
+    """The ``build.frame`` column selection as FrameOptions fields (absent keys: everything)."""
+    section = dict(section or {})
+    unknown = sorted(set(section) - {"directed", "democracy", "controls", "outcomes", "lags"})
+    if unknown:
+        raise ConfigError(f"build.frame: unknown key(s) {unknown}")
+    for key in ("directed", "lags"):
+        if not isinstance(section.get(key, True), bool):
+            raise ConfigError(f"build.frame.{key}: expected true or false, got {section[key]!r}")
+    lags = bool(section.get("lags", True))
+    if use_lagged and not lags:
+        raise ConfigError("build.lag.regressors is true, so the frames need their _lag1 twins: "
+                          "set build.frame.lags to true")
+    return {
+        "measures": _subset("democracy", section.get("democracy"), tuple(MEASURES)),
+        "controls": _subset("controls", section.get("controls"), CONTROL_GROUPS),
+        "outcomes": _subset("outcomes", section.get("outcomes"), ALL_OUTCOMES),
+        "lags": lags,
+        "directed": bool(section.get("directed", True)),
+    }
 
 
 def register_inputs(con: duckdb.DuckDBPyConnection, inputs: Mapping[str, str | Path]) -> None:
@@ -269,41 +370,71 @@ def outcome_columns(options: FrameOptions, directed: bool) -> list[tuple[str, st
     """(name, SQL) of the outcome columns, plus hidden ``_act_<o>`` helpers for the spells."""
     mid, ties = options.mid_coverage, options.ties_coverage
     cols: list[tuple[str, str]] = []
+    keep = options.keeps_outcome
     if directed:
-        for o in MID_DIRECTED_OUTCOMES:
-            cols.append((o, _covered(mid, f"ed.{o}")))
-        for o in TIES_DIRECTED_OUTCOMES:
-            cols.append((o, _covered(ties, f"td.{o}")))
+        cols += [(o, _covered(mid, f"ed.{o}")) for o in MID_DIRECTED_OUTCOMES if keep(o)]
+        cols += [(o, _covered(ties, f"td.{o}")) for o in TIES_DIRECTED_OUTCOMES if keep(o)]
     else:
-        for o in MID_OUTCOMES:
-            cols.append((o, _covered(mid, f"e.{o}")))
+        cols += [(o, _covered(mid, f"e.{o}")) for o in MID_OUTCOMES if keep(o)]
     cols += [
         ("mid_ongoing", _covered(mid, "e.mid_ongoing")),
         ("mid_continuing", _covered(mid, "(e.mid_ongoing = 1 AND e.mid_onset = 0)::INTEGER")),
     ]
     if not directed:
-        for o in TIES_OUTCOMES:
-            cols.append((o, _covered(ties, f"t.{o}")))
+        cols += [(o, _covered(ties, f"t.{o}")) for o in TIES_OUTCOMES if keep(o)]
     return cols
 
 
 def helper_columns(options: FrameOptions, directed: bool) -> list[tuple[str, str]]:
     """Hidden per-outcome 'active' flags used by the ``ongoing`` peace-years rule."""
     mid, ties = options.mid_coverage, options.ties_coverage
+    keep = options.keeps_outcome
     if directed:
-        return [(f"_act_{o}", _covered(mid, f"ed._act_{o}")) for o in MID_DIRECTED_OUTCOMES] + [
-            (f"_act_{o}", _covered(ties, f"td._act_{o}")) for o in TIES_DIRECTED_OUTCOMES
+        return [(f"_act_{o}", _covered(mid, f"ed._act_{o}")) for o in MID_DIRECTED_OUTCOMES if keep(o)] + [
+            (f"_act_{o}", _covered(ties, f"td._act_{o}")) for o in TIES_DIRECTED_OUTCOMES if keep(o)
         ]
-    return [(f"_act_{o}", _covered(mid, f"e._act_{o}")) for o in MID_OUTCOMES] + [
-        (f"_act_{o}", _covered(ties, f"t._act_{o}")) for o in TIES_OUTCOMES
+    return [(f"_act_{o}", _covered(mid, f"e._act_{o}")) for o in MID_OUTCOMES if keep(o)] + [
+        (f"_act_{o}", _covered(ties, f"t._act_{o}")) for o in TIES_OUTCOMES if keep(o)
     ]
 
 
-def spell_outcomes(directed: bool) -> list[str]:
-    """Outcomes that get peace years."""
-    if directed:
-        return [*MID_DIRECTED_OUTCOMES, *TIES_DIRECTED_OUTCOMES]
-    return [*MID_OUTCOMES, *TIES_OUTCOMES]
+def spell_outcomes(directed: bool, options: FrameOptions | None = None) -> list[str]:
+    """Outcomes that get peace years (those the frame carries)."""
+    every = [*MID_DIRECTED_OUTCOMES, *TIES_DIRECTED_OUTCOMES] if directed else [*MID_OUTCOMES, *TIES_OUTCOMES]
+    return [o for o in every if options is None or options.keeps_outcome(o)]
+
+
+def regressor_columns(
+    options: FrameOptions, control_cov: Mapping[str, Coverage], dem_refs: Mapping[str, str] | None = None,
+    control_raw: Mapping[str, str] | None = None, year: str = "u.year",
+) -> list[tuple[str, str]]:
+    """(name, SQL) of the selected democracy and control columns, in frame order.
+
+    Raw inputs of groups left out may be missing from ``dem_refs`` / ``control_raw``: they are
+    read as NULL and their columns dropped.
+    """
+    dem_refs = {k: "NULL" for k in democracy_score_refs()} | dict(dem_refs or democracy_score_refs())
+    control_raw = {k: "NULL" for k in CONTROL_RAW} | dict(control_raw or CONTROL_RAW)
+    names = set().union(*(measure_column_names(m) for m in options.measures))
+    dem = [(n, sql) for n, sql in dyad_democracy_columns(options.democracy, dem_refs) if n in names]
+    ctl = control_columns(control_cov, options.prd_max_conttype, year, control_raw)
+    return dem + [(n, sql) for n, sql in ctl if options.keeps_control(n)]
+
+
+def raw_keys(options: FrameOptions) -> list[str]:
+    """The raw inputs whose one-year lags rebuild the selected regressors' ``_lag1`` twins."""
+    if not options.lags:
+        return []
+    dem = [f"{MEASURES[m].score}_{i}" for m in options.measures for i in (1, 2)]
+    ctl = [k for k in CONTROL_RAW if CONTROL_RAW_GROUP[k] in options.controls]
+    return [k for k in democracy_score_refs() if k in dem] + ctl
+
+
+def control_joins(options: FrameOptions) -> str:
+    """The lines of CONTROL_JOINS whose control tables a selected column reads."""
+    lines = [line for line in CONTROL_JOINS.strip().splitlines()
+             if CONTROL_ALIAS_GROUP[line.split()[3]] in options.controls]
+    return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 def era_sql(first: int, last: int, year: str = "u.year") -> str:
@@ -332,13 +463,11 @@ def base_select_sql(
         keys.append(("pair_id", "(least(u.ccode1, u.ccode2) * 1000 + greatest(u.ccode1, u.ccode2))::BIGINT"))
     keys.append(("era", era_sql(*years)))
     outcomes = outcome_columns(options, directed)
-    regressors = dyad_democracy_columns(options.democracy) + control_columns(
-        control_cov, options.prd_max_conttype
-    )
+    regressors = regressor_columns(options, control_cov)
     hidden = helper_columns(options, directed)
     # raw inputs of the regressors: their one-year lags rebuild the regressors' _lag1 twins
-    hidden += [(f"_r_{k}", v) for k, v in democracy_score_refs().items()]
-    hidden += [(f"_r_{k}", v) for k, v in CONTROL_RAW.items()]
+    raw = democracy_score_refs() | CONTROL_RAW
+    hidden += [(f"_r_{k}", raw[k]) for k in raw_keys(options)]
     if directed:
         event_joins = """
 LEFT JOIN ev_mid e ON e.ccode1 = least(u.ccode1, u.ccode2) AND e.ccode2 = greatest(u.ccode1, u.ccode2) AND e.year = u.year
@@ -346,29 +475,29 @@ LEFT JOIN ev_mid_directed ed ON ed.ccode1 = u.ccode1 AND ed.ccode2 = u.ccode2 AN
 LEFT JOIN ev_ties_directed td ON td.ccode1 = u.ccode1 AND td.ccode2 = u.ccode2 AND td.year = u.year"""
     else:
         event_joins = """
-LEFT JOIN ev_mid e ON e.ccode1 = u.ccode1 AND e.ccode2 = u.ccode2 AND e.year = u.year
+LEFT JOIN ev_mid e ON e.ccode1 = u.ccode1 AND e.ccode2 = u.ccode2 AND e.year = u.year"""
+        if any(options.keeps_outcome(o) for o in TIES_OUTCOMES):
+            event_joins += """
 LEFT JOIN ev_ties t ON t.ccode1 = u.ccode1 AND t.ccode2 = u.ccode2 AND t.year = u.year"""
     keep = "true"
     if options.ongoing == "drop":
         keep = f"NOT coalesce({options.mid_coverage.sql('u.year')} AND e.mid_ongoing = 1 AND e.mid_onset = 0, false)"
     hidden.append(("_keep", keep))
     select = ",\n    ".join(f"{sql} AS {name}" for name, sql in keys + outcomes + regressors + hidden)
+    democracy_joins = """
+LEFT JOIN democracy_state_years s1 ON s1.ccode = u.ccode1 AND s1.year = u.year
+LEFT JOIN democracy_state_years s2 ON s2.ccode = u.ccode2 AND s2.year = u.year""" if options.measures else ""
     sql = f"""
 SELECT {select}
 FROM {universe} u
-{event_joins}
-LEFT JOIN democracy_state_years s1 ON s1.ccode = u.ccode1 AND s1.year = u.year
-LEFT JOIN democracy_state_years s2 ON s2.ccode = u.ccode2 AND s2.year = u.year
-{CONTROL_JOINS}"""
+{event_joins}{democracy_joins}
+{control_joins(options)}"""
     visible = [n for n, _ in keys + outcomes + regressors]
     return sql, visible, [n for n, _ in regressors]
 
 
 def lag_name(column: str) -> str:
     return f"{column}_lag1"
-
-
-RAW_KEYS = [*democracy_score_refs(), *CONTROL_RAW]
 
 
 def narrow_sql(
@@ -382,7 +511,9 @@ def narrow_sql(
     that row is the dyad's previous calendar year (not the first year, no gap). ``lagged``
     columns of the base (the role columns) are lagged as they are: ``_l_<column>``.
     """
-    outcomes = spell_outcomes(directed)
+    outcomes = spell_outcomes(directed, options)
+    keys = raw_keys(options)
+    lagging = bool(keys or lagged)
     # with every row kept the spells share the lags' window (one sort instead of two)
     spell_unit = "ccode1, ccode2" if options.ongoing == "keep" else "ccode1, ccode2, _keep"
     stage_one: list[tuple[str, str]] = []
@@ -390,27 +521,26 @@ def narrow_sql(
         # ongoing rule: an onset year is always an event year, whatever dispute was kept
         event = o if options.peace_rule == "onset" else f"greatest({o}, _act_{o})"
         stage_one += spell_stage_one(o, event, spell_unit)
-    stage_one += [(f"_l_{k}", f"lag(_r_{k}) OVER w") for k in RAW_KEYS]
+    stage_one += [(f"_l_{k}", f"lag(_r_{k}) OVER w") for k in keys]
     stage_one += [(f"_l_{c}", f"lag({c}) OVER w") for c in lagged]
-    stage_one.append(("_has_prev", "coalesce(lag(year) OVER w = year - 1, false)"))
+    if lagging:
+        stage_one.append(("_has_prev", "coalesce(lag(year) OVER w = year - 1, false)"))
     stage_two = [c for o in outcomes for c in spell_stage_two(o, spell_unit)]
     narrow = ", ".join(
         ["ccode1", "ccode2", "year", "_keep", *outcomes, *(f"_act_{o}" for o in outcomes),
-         *(f"_r_{k}" for k in RAW_KEYS), *lagged]
+         *(f"_r_{k}" for k in keys), *lagged]
     )
-    one = ",\n    ".join(f"{sql} AS {name}" for name, sql in stage_one)
-    two = ",\n    ".join(f"{sql} AS {name}" for name, sql in stage_two)
-    keep = ", ".join(["ccode1", "ccode2", "year", "_has_prev", *(f"_l_{k}" for k in RAW_KEYS),
-                      *(f"_l_{c}" for c in lagged)])
+    one = ",\n    ".join(["ccode1, ccode2, year, _keep", *(f"{sql} AS {name}" for name, sql in stage_one)])
+    two = ",\n    ".join(["ccode1, ccode2, year", *(["_has_prev"] if lagging else []),
+                          *(f"_l_{k}" for k in keys), *(f"_l_{c}" for c in lagged),
+                          *(f"{sql} AS {name}" for name, sql in stage_two)])
     return f"""
 WITH pass_one AS (
-    SELECT ccode1, ccode2, year, _keep,
-    {one}
+    SELECT {one}
     FROM (SELECT {narrow} FROM {base})
     WINDOW w AS (PARTITION BY ccode1, ccode2 ORDER BY year)
 )
-SELECT {keep},
-    {two}
+SELECT {two}
 FROM pass_one
 ORDER BY ccode1, ccode2, year"""
 
@@ -419,9 +549,13 @@ def lag_columns(
     options: FrameOptions, control_cov: Mapping[str, Coverage], alias: str = "n", year: str = "(b.year - 1)"
 ) -> list[tuple[str, str]]:
     """The ``_lag1`` twins: each regressor recomputed from last year's raw inputs and coverage."""
-    dem = dyad_democracy_columns(options.democracy, {k: f"{alias}._l_{k}" for k in democracy_score_refs()})
-    ctl = control_columns(control_cov, options.prd_max_conttype, year, {k: f"{alias}._l_{k}" for k in CONTROL_RAW})
-    return [(lag_name(name), f"CASE WHEN {alias}._has_prev THEN {sql} END") for name, sql in dem + ctl]
+    if not options.lags:
+        return []
+    keys = raw_keys(options)
+    dem = {k: f"{alias}._l_{k}" for k in democracy_score_refs() if k in keys}
+    ctl = {k: f"{alias}._l_{k}" for k in CONTROL_RAW if k in keys}
+    cols = regressor_columns(options, control_cov, dem, ctl, year)
+    return [(lag_name(name), f"CASE WHEN {alias}._has_prev THEN {sql} END") for name, sql in cols]
 
 
 def role_input(role: Any) -> str:
@@ -475,11 +609,11 @@ def role_coverage(con: duckdb.DuckDBPyConnection, options: FrameOptions, inputs:
 
 def final_sql(
     visible: Sequence[str], lags: Sequence[tuple[str, str]], directed: bool,
-    base: str = "frame_base", narrow: str = "frame_narrow",
+    base: str = "frame_base", narrow: str = "frame_narrow", options: FrameOptions | None = None,
 ) -> tuple[str, list[str]]:
     """Kept rows with their peace years and lags. Both tables are stored in key order, so a
     POSITIONAL JOIN pairs them without hashing or re-sorting the wide rows."""
-    peace = [c for o in spell_outcomes(directed) for c in peace_year_column_names(o)]
+    peace = [c for o in spell_outcomes(directed, options) for c in peace_year_column_names(o)]
     columns = [*visible, *peace, *(name for name, _ in lags)]
     select = ",\n    ".join(
         [*(f"b.{c}" for c in visible), *(f"n.{c}" for c in peace), *(f"{sql} AS {name}" for name, sql in lags)]
@@ -522,18 +656,29 @@ def universe_years(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return int(lo), int(hi)
 
 
-def build_frames(
-    inputs: Mapping[str, str | Path],
-    dyad_path: str | Path,
-    directed_path: str | Path,
-    audit_path: str | Path,
-    codebook_path: str | Path,
-    options: FrameOptions,
-    threads: int | None = None,
-) -> dict[str, Any]:
-    """Build ``analysis_dyad_years`` and ``analysis_directed_dyad_years``, the audit and codebook."""
+FRAMES = (("analysis_dyad_years", False), ("analysis_directed_dyad_years", True))
+
+
+@dataclass
+class FrameBuild:
+    """A connection with the shared inputs of both frames prepared (democracy, controls, events)."""
+
+    con: duckdb.DuckDBPyConnection
+    inputs: Mapping[str, str | Path]
+    options: FrameOptions
+    years: tuple[int, int]
+    control_cov: dict[str, Coverage]
+    coverage: dict[str, Any]
+    facts: dict[str, Any]
+
+
+def prepare_frame_build(
+    inputs: Mapping[str, str | Path], options: FrameOptions, threads: int | None = None
+) -> FrameBuild:
+    """Register the inputs and build the state-year and event tables both frames join."""
     con = connect(threads=threads)
     try:
+        # the POSITIONAL JOIN below relies on the tables keeping their ORDER BY order
         con.execute("SET preserve_insertion_order = true")
         register_inputs(con, inputs)
         years = universe_years(con)
@@ -541,16 +686,8 @@ def build_frames(
         dem_facts = create_democracy_state_years(con)
         control_cov = control_coverage(con)
         log.info("frame: control tables; coverage %s", {k: v.as_list() for k, v in control_cov.items()})
-        control_facts = create_control_tables(con)
+        control_facts = create_control_tables(con, options.controls)
         event_facts = create_event_tables(con)
-        metadata = {
-            "dyadstats.ongoing": options.ongoing,
-            "dyadstats.peace_years_rule": options.peace_rule,
-            "dyadstats.lag_regressors": str(options.use_lagged).lower(),
-            "dyadstats.democracy": "; ".join(f"{k}: {v}" for k, v in rules_summary(options.democracy).items()),
-        }
-        records = []
-        frames: dict[str, list[str]] = {}
         coverage = {
             "mid": options.mid_coverage.as_list(),
             "ties": options.ties_coverage.as_list(),
@@ -559,61 +696,130 @@ def build_frames(
             "universe": list(years),
             **role_coverage(con, options, inputs),
         }
-        for name, path, directed in (
-            ("analysis_dyad_years", dyad_path, False),
-            ("analysis_directed_dyad_years", directed_path, True),
-        ):
-            base, visible, _ = base_select_sql(options, control_cov, directed, years)
-            base, visible = attach_roles(base, visible, options, inputs)
-            sql, columns = final_sql(
-                visible, lag_columns(options, control_cov) + role_lag_columns(options), directed
-            )
-            registry = [c.name for c in frame_registry(directed, options)]
-            if registry != columns:
-                raise SchemaError(
-                    f"{name}: the codebook registry and the SQL disagree: "
-                    f"only in SQL {sorted(set(columns) - set(registry))}, "
-                    f"only in registry {sorted(set(registry) - set(columns))}"
-                    + ("" if set(columns) != set(registry) else " (order differs)")
-                )
-            log.info("frame: joining %s", name)
-            order = "ccode1, ccode2, year" if role_columns(options.roles) else "u.ccode1, u.ccode2, u.year"
-            con.execute(f"CREATE OR REPLACE TEMP TABLE frame_base AS {base} ORDER BY {order}")
-            log.info("frame: peace years and lags of %s", name)
-            narrow = narrow_sql(options, directed, lagged=role_columns(options.roles))
-            con.execute(f"CREATE OR REPLACE TEMP TABLE frame_narrow AS {narrow}")
-            check_aligned(con)
-            log.info("frame: writing %s (%d columns)", name, len(columns))
-            _copy_parquet(con, sql, path, metadata)
-            con.execute("DROP TABLE frame_narrow")
-            con.execute("DROP TABLE frame_base")
-            universe = "directed_dyad_years" if directed else "dyad_years"
-            rows_in = con.execute(f"SELECT count(*) FROM {universe}").fetchone()[0]
-            profile = profile_relation(con, f"SELECT * FROM read_parquet({quote_path(path)})",
-                                       ["ccode1", "ccode2", "year"])
-            dropped = {"ongoing_mid_years_dropped": int(rows_in - profile["rows"])} if options.ongoing == "drop" else {}
-            record = table_record(
-                name,
-                profile,
-                rows_in=int(rows_in),
-                dropped=dropped,
-                inputs=sorted(inputs),
-                notes=[
-                    f"ongoing MID years (a MID from an earlier year, no new MID): {options.ongoing}",
-                    f"peace years counted on {options.peace_rule} years",
-                    f"lag regressors in models: {options.use_lagged}",
-                ],
-            )
-            record["options"] = options.record()
-            record["coverage"] = coverage
-            records.append(record)
-            frames[name] = columns
-            log.info("frame: %s has %d rows", name, profile["rows"])
-        records[0]["democracy"] = dem_facts
-        records[0]["controls"] = control_facts
-        records[0]["events"] = event_facts
-        write_stage_audit("frame", records, audit_path)
-        write_text(render_codebook(options, coverage, {r["table"]: r for r in records}), codebook_path)
-        return {r["table"]: r for r in records}
-    finally:
+    except BaseException:
         con.close()
+        raise
+    return FrameBuild(con, inputs, options, years, control_cov, coverage,
+                      {"democracy": dem_facts, "controls": control_facts, "events": event_facts})
+
+
+def _metadata(options: FrameOptions) -> dict[str, str]:
+    metadata = {
+        "dyadstats.ongoing": options.ongoing,
+        "dyadstats.peace_years_rule": options.peace_rule,
+        "dyadstats.lag_regressors": str(options.use_lagged).lower(),
+        "dyadstats.democracy": "; ".join(f"{k}: {v}" for k, v in rules_summary(options.democracy).items()),
+    }
+    if options.selection():
+        metadata["dyadstats.frame_columns"] = str(options.selection())
+    return metadata
+
+
+def write_frame(build: FrameBuild, name: str, path: str | Path, directed: bool) -> dict[str, Any]:
+    """Build one analysis frame, stream it to ``path``; return its audit record."""
+    con, options, inputs = build.con, build.options, build.inputs
+    lagged_roles = role_columns(options.roles) if options.lags else []
+    base, visible, _ = base_select_sql(options, build.control_cov, directed, build.years)
+    base, visible = attach_roles(base, visible, options, inputs)
+    lags = lag_columns(options, build.control_cov) + (role_lag_columns(options) if options.lags else [])
+    sql, columns = final_sql(visible, lags, directed, options=options)
+    registry = [c.name for c in frame_registry(directed, options)]
+    if registry != columns:
+        raise SchemaError(
+            f"{name}: the codebook registry and the SQL disagree: "
+            f"only in SQL {sorted(set(columns) - set(registry))}, "
+            f"only in registry {sorted(set(registry) - set(columns))}"
+            + ("" if set(columns) != set(registry) else " (order differs)")
+        )
+    log.info("frame: joining %s", name)
+    order = "ccode1, ccode2, year" if role_columns(options.roles) else "u.ccode1, u.ccode2, u.year"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE frame_base AS {base} ORDER BY {order}")
+    log.info("frame: peace years and lags of %s", name)
+    narrow = narrow_sql(options, directed, lagged=lagged_roles)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE frame_narrow AS {narrow}")
+    check_aligned(con)
+    log.info("frame: writing %s (%d columns)", name, len(columns))
+    _copy_parquet(con, sql, path, _metadata(options))
+    con.execute("DROP TABLE frame_narrow")
+    con.execute("DROP TABLE frame_base")
+    universe = "directed_dyad_years" if directed else "dyad_years"
+    rows_in = con.execute(f"SELECT count(*) FROM {universe}").fetchone()[0]
+    profile = profile_relation(con, f"SELECT * FROM read_parquet({quote_path(path)})",
+                               ["ccode1", "ccode2", "year"])
+    dropped = {"ongoing_mid_years_dropped": int(rows_in - profile["rows"])} if options.ongoing == "drop" else {}
+    record = table_record(
+        name,
+        profile,
+        rows_in=int(rows_in),
+        dropped=dropped,
+        inputs=sorted(inputs),
+        notes=[
+            f"ongoing MID years (a MID from an earlier year, no new MID): {options.ongoing}",
+            f"peace years counted on {options.peace_rule} years",
+            f"lag regressors in models: {options.use_lagged}",
+        ],
+    )
+    record["options"] = options.record()
+    record["coverage"] = build.coverage
+    log.info("frame: %s has %d rows", name, profile["rows"])
+    return record
+
+
+def finish_frames(
+    records: Sequence[Mapping[str, Any]], facts: Mapping[str, Any], coverage: Mapping[str, Any],
+    audit_path: str | Path, codebook_path: str | Path, options: FrameOptions,
+) -> dict[str, Any]:
+    """The stage audit (facts on the first frame's record) and the codebook of the written frames."""
+    out = [dict(r) for r in records]
+    out[0].update(facts)
+    write_stage_audit("frame", out, audit_path)
+    write_text(render_codebook(options, coverage, {r["table"]: r for r in out}), codebook_path)
+    return {r["table"]: r for r in out}
+
+
+def build_frames(
+    inputs: Mapping[str, str | Path],
+    dyad_path: str | Path,
+    directed_path: str | Path | None,
+    audit_path: str | Path,
+    codebook_path: str | Path,
+    options: FrameOptions,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """Build ``analysis_dyad_years`` and (unless ``build.frame.directed`` is false)
+    ``analysis_directed_dyad_years`` in one connection, then the audit and codebook."""
+    build = prepare_frame_build(inputs, options, threads)
+    try:
+        paths = {"analysis_dyad_years": dyad_path, "analysis_directed_dyad_years": directed_path}
+        records = [write_frame(build, name, paths[name], directed)
+                   for name, directed in FRAMES if options.directed or not directed]
+    finally:
+        build.con.close()
+    return finish_frames(records, build.facts, build.coverage, audit_path, codebook_path, options)
+
+
+def build_frame_part(
+    inputs: Mapping[str, str | Path], directed: bool, path: str | Path, part_path: str | Path,
+    options: FrameOptions, threads: int | None = None,
+) -> dict[str, Any]:
+    """One frame as its own job (the workflow builds the two in parallel): the Parquet and a
+    JSON part (record, shared facts, coverage) that :func:`finish_frame_parts` gathers."""
+    name = dict((d, n) for n, d in FRAMES)[directed]
+    build = prepare_frame_build(inputs, options, threads)
+    try:
+        record = write_frame(build, name, path, directed)
+    finally:
+        build.con.close()
+    part = {"record": record, "facts": build.facts, "coverage": build.coverage}
+    write_json(part, part_path)
+    return part
+
+
+def finish_frame_parts(
+    part_paths: Sequence[str | Path], audit_path: str | Path, codebook_path: str | Path, options: FrameOptions
+) -> dict[str, Any]:
+    """Gather the frame jobs' parts (non-directed first) into the stage audit and codebook."""
+    parts = [json.loads(Path(p).read_text(encoding="utf-8")) for p in part_paths]
+    parts.sort(key=lambda part: [n for n, _ in FRAMES].index(part["record"]["table"]))
+    return finish_frames([p["record"] for p in parts], parts[0]["facts"], parts[0]["coverage"],
+                         audit_path, codebook_path, options)

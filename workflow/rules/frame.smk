@@ -1,5 +1,10 @@
 # frame stage: the modelling frames (every coded column on the dyad-years) and their codebook.
-FRAME_TABLES = ("analysis_dyad_years", "analysis_directed_dyad_years")
+# One job per frame (models on the non-directed frame need not wait for the directed one, and
+# the two build in parallel), then a small gather job writes the stage audit and codebook.
+# build.frame selects columns (README 'Performance'); directed: false leaves the directed frame
+# out of `all`, the database and the codebook (a model on it still builds it on demand).
+FRAME_DIRECTED = bool((config.get("build", {}).get("frame") or {}).get("directed", True))
+FRAME_TABLES = ("analysis_dyad_years", "analysis_directed_dyad_years") if FRAME_DIRECTED else ("analysis_dyad_years",)
 FRAME_SOURCES = (
     "polity5", "vdem", "bmr", "uds",
     "cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist",
@@ -17,8 +22,8 @@ for _table in FRAME_TABLES:
 FINAL_TARGETS += ["results/audit/frame.json", "reports/codebook.md"]
 
 
-rule frame:
-    """Universe + events + democracy + controls -> analysis frames, audit and codebook."""
+rule frame_table:
+    """Universe + events + democracy + controls -> one analysis frame and its audit part."""
     input:
         dyad_years="results/frames/dyad_years.parquet",
         directed_dyad_years="results/frames/directed_dyad_years.parquet",
@@ -28,26 +33,51 @@ rule frame:
         **{t: f"results/ingest/{t}.parquet" for t in FRAME_SOURCES},
         **FRAME_ROLES,
     output:
-        dyad="results/frames/analysis_dyad_years.parquet",
-        directed="results/frames/analysis_directed_dyad_years.parquet",
-        audit="results/audit/frame.json",
-        codebook="reports/codebook.md",
+        frame="results/frames/{frame_table}.parquet",
+        part="results/frames/parts/{frame_table}.json",
+    wildcard_constraints:
+        frame_table="analysis_dyad_years|analysis_directed_dyad_years",
     params:
         build=config.get("build", {}),
         # declared event-source coverage from the manifest: outside it outcomes are NULL
         mid_coverage=MANIFEST[MID_COVERAGE_TABLE].source["coverage"],
         ties_coverage=MANIFEST["ties"].source["coverage"],
     log:
-        "logs/frame.log",
+        "logs/frame_{frame_table}.log",
     run:
-        from dyadstats.frame import build_frames, frame_options
+        from dyadstats.frame import build_frame_part, frame_options
         from dyadstats.logs import job_log
 
         with job_log(log[0]):
-            build_frames(
+            build_frame_part(
                 dict(input),
-                output.dyad,
-                output.directed,
+                wildcards.frame_table == "analysis_directed_dyad_years",
+                output.frame,
+                output.part,
+                frame_options(params.build, params.mid_coverage, params.ties_coverage, ROLES),
+            )
+
+
+rule frame:
+    """The frame jobs' audit parts -> the stage audit and the codebook."""
+    input:
+        parts=[f"results/frames/parts/{t}.json" for t in FRAME_TABLES],
+    output:
+        audit="results/audit/frame.json",
+        codebook="reports/codebook.md",
+    params:
+        build=config.get("build", {}),
+        mid_coverage=MANIFEST[MID_COVERAGE_TABLE].source["coverage"],
+        ties_coverage=MANIFEST["ties"].source["coverage"],
+    log:
+        "logs/frame.log",
+    run:
+        from dyadstats.frame import finish_frame_parts, frame_options
+        from dyadstats.logs import job_log
+
+        with job_log(log[0]):
+            finish_frame_parts(
+                input.parts,
                 output.audit,
                 output.codebook,
                 frame_options(params.build, params.mid_coverage, params.ties_coverage, ROLES),
