@@ -829,7 +829,13 @@ def write_model_outputs(result: ModelResult, estimates_path: str, fit_path: str,
 def run_model(frame_path: str, spec_dict: Mapping[str, Any], estimates_path: str, fit_path: str,
               predictions_path: str) -> ModelResult:
     """Snakemake entry point for one model: spec dict -> three per-model Parquet files."""
+    from threadpoolctl import threadpool_limits
+
     spec = spec_from_dict(spec_dict)
+    # One BLAS thread, set for the whole process (not a context: model jobs share the
+    # Snakemake process as threads, and restoring the limit would race). OpenBLAS splits
+    # sums differently when jobs run side by side, changing the last bits of estimates.
+    threadpool_limits(limits=1)
     result = fit_design(prepare(frame_path, spec), spec)
     write_model_outputs(result, estimates_path, fit_path, predictions_path)
     return result
