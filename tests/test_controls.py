@@ -17,7 +17,6 @@ from dyadstats.controls import (
     create_control_tables,
 )
 from dyadstats.errors import SchemaError
-from tests.conftest import base_config, run_workflow
 
 
 def _world(nmc: list[tuple] | None = None) -> duckdb.DuckDBPyConnection:
@@ -100,10 +99,8 @@ REAL = ["cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_allianc
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> duckdb.DuckDBPyConnection:
-    workdir = tmp_path_factory.mktemp("controls_real")
-    result = run_workflow(workdir, base_config(shared_data), [f"results/ingest/{t}.parquet" for t in REAL])
-    assert result.returncode == 0, result.stderr[-4000:]
+def real(main_run: Path, shared_data: Path) -> duckdb.DuckDBPyConnection:
+    workdir = main_run  # the session's main job has ingested every table
     con = duckdb.connect()
     for t in REAL:
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{workdir}/results/ingest/{t}.parquet')")

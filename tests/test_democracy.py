@@ -15,7 +15,6 @@ from dyadstats.democracy import (
     dyad_democracy_columns,
 )
 from dyadstats.errors import ConfigError
-from tests.conftest import base_config, run_workflow
 
 
 def _con(polity: list[tuple], vdem: list[tuple] | None = None, bmr: list[tuple] | None = None,
@@ -131,10 +130,8 @@ REAL = ["polity5", "vdem", "bmr", "uds", "ps_ccode_democracy", "cow_states"]
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> duckdb.DuckDBPyConnection:
-    workdir = tmp_path_factory.mktemp("democracy_real")
-    result = run_workflow(workdir, base_config(shared_data), [f"results/ingest/{t}.parquet" for t in REAL])
-    assert result.returncode == 0, result.stderr[-4000:]
+def real(main_run: Path, shared_data: Path) -> duckdb.DuckDBPyConnection:
+    workdir = main_run  # the session's main job has ingested every table
     con = duckdb.connect()
     for t in REAL:
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{workdir}/results/ingest/{t}.parquet')")
