@@ -45,7 +45,7 @@ def test_main_job_ends_with_the_report(run: Path) -> None:
 def test_finding_and_table_agree_with_model_estimates(run: Path) -> None:
     con = duckdb.connect(str(run / "results" / "dyadstats.duckdb"), read_only=True)
     model, term = con.execute(
-        "SELECT model, focal_term FROM model_fit WHERE focal_term IS NOT NULL ORDER BY rowid LIMIT 1"
+        "SELECT model, focal_term FROM model_fit WHERE focal_term IS NOT NULL LIMIT 1"
     ).fetchone()
     b, se, p, lo, hi = con.execute(
         "SELECT estimate, std_error, p_value, conf_low, conf_high FROM model_estimates WHERE model = ? AND term = ?",

@@ -49,8 +49,9 @@ def _read(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], 
     missing = [c for c in columns if c not in present]
     if missing:
         raise SchemaError(f"{where}: table '{table}' lacks column(s) {', '.join(missing)}")
-    # rowid keeps the order the models stage wrote (its config order), which the report shows.
-    return con.execute(f'SELECT * FROM "{table}" ORDER BY rowid').df()
+    # A plain scan keeps the order the models stage wrote (its config order), which the report
+    # shows: the tables are views over Parquet and DuckDB preserves insertion order by default.
+    return con.execute(f'SELECT * FROM "{table}"').df()
 
 
 def read_model_tables(con: duckdb.DuckDBPyConnection, where: str) -> ModelTables:
