@@ -61,7 +61,7 @@ def specification_curve(
         top.set_ylabel("joint-democracy estimate\n(log odds, 95% CI)")
         share = float((curve["estimate"] < 0).mean()) if n else float("nan")
         top.set_title(
-            f"{n} specifications; {share:.0%} negative; dashed line: median ({median:.2f})",
+            f"{n} specifications; {share:.1%} negative; dashed line: median ({median:.2f})",
             fontsize=9, loc="left",
         )
         ylabels = []
