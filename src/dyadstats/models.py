@@ -54,8 +54,16 @@ MEASURE_SCORE: dict[str, str | None] = {
 }
 PLACEHOLDERS = (
     "joint_democracy", "mixed_dyad", "joint_autocracy", "dem_1", "dem_2", "weak_link",
-    "strong_link", "regime_pair",
+    "strong_link", "regime_pair", "polyprod", "regime_contrasts",
 )
+#: ``{regime_contrasts}`` enters the dummies of the two regime pairs other than the reference.
+REGIME_REFERENCES = ("joint_autocracy", "mixed", "joint_democracy")
+#: Regime-pair category -> its placeholder (the dummy coding it).
+REGIME_DUMMIES = {
+    "joint democracy": "joint_democracy", "mixed": "mixed_dyad", "joint autocracy": "joint_autocracy",
+}
+#: Score range behind ``{polyprod}`` (Poznansky & Scroggs: ((polity2_A+10)/2)*((polity2_B+10)/2)).
+POLYPROD_OFFSET = {"polity": 10.0}
 ESTIMATORS = ("logit", "firth")
 COVARIANCES = ("cluster", "robust", "nonrobust")
 TIME_DEPENDENCE = ("cubic", "splines", "none")
@@ -136,6 +144,7 @@ class ModelSpec:
     cluster_by: str = "dyad"
     lag: bool = False
     focal: str = "{joint_democracy}"
+    regime_reference: str = "joint_autocracy"
     predictions: bool = True
     max_iter: int = 100
 
@@ -220,8 +229,13 @@ def _check_spec(spec: ModelSpec, measures: Sequence[str] | None = MEASURES) -> N
          "set covariance: nonrobust (firthmodels has no cluster-robust covariance)")
     need(not (spec.democracy_threshold is not None and _measure_score(spec.democracy) is None),
          f"democracy_threshold needs a continuous measure; {spec.democracy!r} is a dichotomy")
-    for ph in re.findall(r"\{([^}]*)\}", spec.regressors + " " + spec.focal):
+    placeholders = re.findall(r"\{([^}]*)\}", spec.regressors + " " + spec.focal)
+    for ph in placeholders:
         need(ph in PLACEHOLDERS, f"unknown placeholder {{{ph}}}; known: {PLACEHOLDERS}")
+    need(spec.regime_reference in REGIME_REFERENCES,
+         f"regime_reference must be one of {REGIME_REFERENCES}, got {spec.regime_reference!r}")
+    need("polyprod" not in placeholders or spec.democracy in POLYPROD_OFFSET,
+         f"{{polyprod}} is defined on Polity's polity2 (-10..10); democracy is {spec.democracy!r}")
 
 
 def parse_specs(section: Mapping[str, Any], role_measures: Sequence[str] = ()) -> dict[str, ModelSpec]:
@@ -280,6 +294,8 @@ class Resolved:
     where: str                        # SQL predicate selecting the sample
     cluster_expr: str                 # SQL expression of the cluster id
     notes: tuple[str, ...] = ()
+    #: three-category regime coding: category -> dummy column ('' for the reference), else {}
+    regime_terms: dict[str, str] = field(default_factory=dict)
 
 
 def _lag(col: str, lag: bool) -> str:
@@ -352,7 +368,38 @@ def placeholder_columns(spec: ModelSpec) -> tuple[dict[str, str], dict[str, str]
     else:
         cols["weak_link"] = _lag(f"min_{score}", lag)
         cols["strong_link"] = _lag(f"max_{score}", lag)
+    if m in POLYPROD_OFFSET:
+        name, sql = _polyprod(str(score), POLYPROD_OFFSET[m], lag)
+        cols["polyprod"] = name
+        derived[name] = sql
+    cols["regime_contrasts"] = " + ".join(
+        cols[ph] for cat, ph in REGIME_DUMMIES.items() if cat != _category(spec.regime_reference)
+    )
     return cols, derived
+
+
+def _category(reference: str) -> str:
+    """Regime-pair label of a ``regime_reference`` value (``joint_autocracy`` -> 'joint autocracy')."""
+    return reference.replace("_", " ")
+
+
+def _polyprod(score: str, offset: float, lag: bool) -> tuple[str, str]:
+    """The product of the two sides' scores shifted to start at 0 and halved (NULL if either is)."""
+    s1, s2 = _lag(f"{score}_1", lag), _lag(f"{score}_2", lag)
+    name = _lag(f"polyprod_{score}", lag)
+    return name, f'(("{s1}" + {offset!r}) / 2.0) * (("{s2}" + {offset!r}) / 2.0)'
+
+
+def regime_terms(spec: ModelSpec, cols: Mapping[str, str]) -> dict[str, str]:
+    """Regime-pair category -> its dummy column, for a spec entering ``{regime_contrasts}``.
+
+    Empty when the spec does not use the three-category coding. The reference category maps
+    to an empty string (its coefficient is zero by construction).
+    """
+    if "{regime_contrasts}" not in spec.regressors:
+        return {}
+    ref = _category(spec.regime_reference)
+    return {cat: ("" if cat == ref else cols[ph]) for cat, ph in REGIME_DUMMIES.items()}
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -430,6 +477,7 @@ def resolve(spec: ModelSpec, frame_columns: Sequence[str]) -> Resolved:
         else:
             regime = None
     focal_is_dummy = bool(focal) and focal.startswith("joint_democracy")
+    terms = regime_terms(spec, cols)
 
     where = [f'"{spec.outcome}" IS NOT NULL']
     if spec.sample.politically_relevant:
@@ -451,7 +499,7 @@ def resolve(spec: ModelSpec, frame_columns: Sequence[str]) -> Resolved:
         spec=spec, outcome=spec.outcome, formula=formula, rhs=full_rhs, focal_term=focal,
         focal_is_dummy=focal_is_dummy, regime_pair=regime,
         columns=tuple(dict.fromkeys(needed)), derived=used_derived, where=" AND ".join(where),
-        cluster_expr=cluster_expr, notes=tuple(notes),
+        cluster_expr=cluster_expr, notes=tuple(notes), regime_terms=terms,
     )
 
 

@@ -16,6 +16,17 @@ Differences use g1 - g0. Ratios are reported with the delta-method SE of the rat
 interval computed on the log scale (g = g1/a1 - g0/a0) and exponentiated, which keeps it
 positive; probabilities and differences use plain Wald intervals, as marginaleffects does.
 The test suite checks these against simulation from N(b, V) and against marginaleffects.
+
+Models that enter the three-category regime coding (``{regime_contrasts}``: dummies for two
+regime pairs, the third the reference) get two more quantities instead of ``counterfactual``
+(setting one dummy while another stays observed would create impossible rows):
+
+* ``regime_contrast``: log-odds contrasts between regime pairs, whatever the reference:
+  'joint democracy vs mixed', 'joint democracy vs joint autocracy', 'mixed vs joint autocracy'
+  (b_a - b_b, the reference's coefficient being 0; SE sqrt(Var a + Var b - 2 Cov a,b)).
+* ``regime_counterfactual``: the average predicted probability with every dyad-year set to
+  each regime pair in turn ('joint democracy', 'mixed', 'joint autocracy') and the differences
+  'joint democracy - mixed' and 'joint democracy - joint autocracy' (delta method).
 """
 
 from __future__ import annotations
@@ -113,6 +124,52 @@ def counterfactual_predictions(design: Design, params: np.ndarray, cov: np.ndarr
     ]
 
 
+#: Ordered pairs of regime categories reported as contrasts (first minus second).
+REGIME_CONTRASTS = (
+    ("joint democracy", "mixed"), ("joint democracy", "joint autocracy"), ("mixed", "joint autocracy"),
+)
+
+
+def _contrast_vector(names: list[str], terms: Mapping[str, str], a: str, b: str) -> np.ndarray:
+    """Weights c with c'beta = b_a - b_b (a reference category's coefficient is zero)."""
+    c = np.zeros(len(names))
+    for cat, sign in ((a, 1.0), (b, -1.0)):
+        if terms[cat]:
+            c[names.index(terms[cat])] += sign
+    return c
+
+
+def regime_contrast_rows(params: pd.Series, cov: pd.DataFrame, terms: Mapping[str, str],
+                         n: int) -> list[dict[str, Any]]:
+    """Log-odds contrasts between regime pairs of a three-category model."""
+    names = [str(t) for t in params.index]
+    beta, V = params.to_numpy(), cov.to_numpy()
+    rows = []
+    for a, b in REGIME_CONTRASTS:
+        c = _contrast_vector(names, terms, a, b)
+        rows.append(_row("regime_contrast", f"{a} vs {b}", float(c @ beta), c, V, n))
+    return rows
+
+
+def regime_counterfactual_predictions(design: Design, params: np.ndarray, cov: np.ndarray,
+                                      terms: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Average predictions with every dyad-year set to each regime pair in turn."""
+    n = len(design.y)
+    dummies = [col for col in terms.values() if col]
+    stats: dict[str, tuple[float, np.ndarray]] = {}
+    rows = []
+    for cat in GROUPS:
+        settings = {col: float(col == terms[cat]) for col in dummies}
+        a, g = average_prediction(counterfactual_design(design, settings), params)
+        stats[cat] = (a, g)
+        rows.append(_row("regime_counterfactual", cat, a, g, cov, n))
+    a1, g1 = stats["joint democracy"]
+    for other in ("mixed", "joint autocracy"):
+        a0, g0 = stats[other]
+        rows.append(_row("regime_counterfactual", f"joint democracy - {other}", a1 - a0, g1 - g0, cov, n))
+    return rows
+
+
 def model_predictions(design: Design, params: pd.Series, cov: pd.DataFrame) -> pd.DataFrame:
     """All prediction rows of one fitted model (without the ``model`` column)."""
     beta = params.to_numpy()
@@ -122,7 +179,10 @@ def model_predictions(design: Design, params: pd.Series, cov: pd.DataFrame) -> p
     rows: list[dict[str, Any]] = []
     if resolved.regime_pair and resolved.regime_pair in design.data:
         rows += observed_group_predictions(X, beta, V, design.data[resolved.regime_pair])
-    if resolved.focal_is_dummy and resolved.focal_term in design.data:
+    if resolved.regime_terms:
+        rows += regime_contrast_rows(params, cov.loc[params.index, params.index], resolved.regime_terms, len(X))
+        rows += regime_counterfactual_predictions(design, beta, V, resolved.regime_terms)
+    elif resolved.focal_is_dummy and resolved.focal_term in design.data:
         rows += counterfactual_predictions(design, beta, V, resolved.focal_term)
     return pd.DataFrame(rows, columns=["quantity", "group", "estimate", "std_error",
                                        "conf_low", "conf_high", "n_obs"])
