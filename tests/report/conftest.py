@@ -107,6 +107,11 @@ def model_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
             "separation": ["none", "none", "none"],
             "notes": ["", "", ""],
             "focal_term": ["joint_democracy_polity"] * 3,
+            "frame": ["dyad"] * 3,
+            "democracy": ["polity"] * 3,
+            "formula": ["coercion_onset ~ joint_democracy_polity + contiguity_land",
+                        "coercion_onset ~ joint_democracy_polity + contiguity_land + log_capability_ratio",
+                        "coercion_onset ~ joint_democracy_polity"],
         }
     )
     pred = []

@@ -1,8 +1,19 @@
-"""The headline numbers: the main model's joint-democracy odds ratio, its predicted
-probabilities, and the sign and significance of joint democracy across every model.
+"""The finding, generated from the model tables by a declared rule.
 
-All numbers come from ``model_estimates``, ``model_fit`` and ``model_predictions``; the finding
-sentence is a template (``templates/finding.txt.j2``) filled with them.
+1. The main model's democracy term: odds ratio, 95% interval and p under its own covariance and,
+   when the run has the same fit with dyadic-robust SEs (a model that differs only in
+   ``covariance: dyadic``), under those too. If significance at the report's alpha depends on
+   that choice, the finding's first sentence says so.
+2. The contrasts of joint democracy with mixed dyads and with joint autocracies, and the
+   predicted probabilities by regime pair, from the three-category model (``{regime_contrasts}``;
+   ``report.regime_model`` or the first such model with the main model's outcome), never from a
+   model that pools mixed and autocratic dyads.
+3. How many comparable models agree in sign and at alpha, by the rule in
+   :mod:`dyadstats.report.agreement` (same outcome, a joint-democracy dummy, independent fits),
+   listed by name; and every model whose democracy term is positive.
+
+All numbers come from ``model_estimates``, ``model_fit`` and ``model_predictions``; the text is
+``templates/finding.txt.j2``. Nothing in it is keyed to particular values.
 """
 
 from __future__ import annotations
@@ -14,14 +25,23 @@ import numpy as np
 import pandas as pd
 
 from dyadstats.errors import SchemaError
+from dyadstats.report.agreement import (
+    FIT_IDENTITY,
+    comparison_labels,
+    cov_family,
+    other_way,
+    sign_of,
+    tally,
+)
 from dyadstats.report.inputs import ModelTables
 from dyadstats.report.options import ReportOptions
 
-PREDICTION_GROUPS = ("joint democracy", "mixed", "joint autocracy", "other dyads")
-CONTRAST_GROUPS = ("difference", "ratio")
-#: Prediction quantities written by the models stage: mean fitted probability among dyad-years
-#: of each observed regime pair, and the average with the joint-democracy dummy set to 1 and 0.
+PREDICTION_GROUPS = ("joint democracy", "mixed", "joint autocracy")
+#: Prediction quantities written by the models stage (dyadstats.predictions): mean fitted
+#: probability by observed regime pair, the joint-democracy dummy set to 1 and 0, and for a
+#: three-category model its log-odds contrasts and per-pair counterfactual probabilities.
 OBSERVED, COUNTERFACTUAL = "observed", "counterfactual"
+REGIME_CONTRAST, REGIME_COUNTERFACTUAL = "regime_contrast", "regime_counterfactual"
 
 
 def prediction_rows(predictions: pd.DataFrame, model: str, quantity: str) -> pd.DataFrame:
@@ -55,6 +75,28 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class Estimate:
+    """One model's democracy term as the finding reads it: odds ratio, interval, p."""
+
+    model: str
+    cov_type: str
+    odds_ratio: Interval
+    p_value: float
+    n_clusters: int | None
+
+
+@dataclass(frozen=True)
+class OtherWay:
+    """A model whose democracy term points the other way (positive)."""
+
+    model: str
+    outcome: str
+    focal_term: str
+    odds_ratio: float
+    p_value: float
+
+
+@dataclass(frozen=True)
 class Finding:
     model: str
     outcome: str
@@ -68,11 +110,15 @@ class Finding:
     odds_ratio: Interval
     p_value: float
     alpha: float
+    #: the same fit with dyadic-robust SEs (a model differing from the main one only in covariance)
+    dyadic: Estimate | None
+    #: the three-category model: joint democracy vs 'mixed' and vs 'joint autocracy' (odds ratios)
+    regime_model: str | None
+    regime_contrasts: dict[str, Interval]
+    #: average predicted probability with every dyad-year set to each regime pair
     predictions: dict[str, Interval]
-    difference: Interval | None
-    ratio: Interval | None
-    contrast: str | None
-    robustness: dict[str, int]
+    robustness: dict[str, object]
+    other_way: tuple[OtherWay, ...]
 
     @property
     def direction(self) -> str:
@@ -81,6 +127,11 @@ class Finding:
     @property
     def significant(self) -> bool:
         return bool(self.p_value < self.alpha)
+
+    @property
+    def se_dependent(self) -> bool:
+        """True when significance at ``alpha`` changes with dyadic-robust standard errors."""
+        return self.dyadic is not None and (self.dyadic.p_value < self.alpha) != self.significant
 
     @property
     def percent_change(self) -> float:
@@ -113,15 +164,19 @@ def focal_rows(tables: ModelTables) -> pd.DataFrame:
 
 
 def robustness_table(tables: ModelTables, options: ReportOptions) -> pd.DataFrame:
-    """Sign and significance of the democracy term in every model of the grid."""
+    """Sign and significance of the democracy term in every model, with whether the tally of
+    comparable models counts it (:mod:`dyadstats.report.agreement`)."""
     rows = focal_rows(tables)
-    sign = np.where(rows["estimate"] < 0, "negative", np.where(rows["estimate"] > 0, "positive", "zero"))
     significant = rows["p_value"] < options.alpha
+    extra = [c for c in FIT_IDENTITY if c in tables.fit.columns]
+    labelled = rows.merge(tables.fit[["model", *extra]], on="model", how="left") if extra else rows
+    comparison = comparison_labels(labelled, main_model(tables, options)) if len(rows) else pd.Series(dtype=object)
     return pd.DataFrame(
         {
             "model": rows["model"],
             "outcome": rows["outcome"],
             "estimator": rows["estimator"],
+            "cov_type": rows["cov_type"],
             "focal_term": rows["focal_term"],
             "estimate": rows["estimate"],
             "std_error": rows["std_error"],
@@ -131,23 +186,16 @@ def robustness_table(tables: ModelTables, options: ReportOptions) -> pd.DataFram
             "or_high": rows["or_high"],
             "n_obs": rows["n_obs"],
             "n_events": rows["n_events"],
-            "sign": sign,
+            "sign": sign_of(rows["estimate"]),
             "significant": significant,
+            "comparison": comparison.reindex(rows["model"]).to_numpy(),
         }
     )
 
 
-def robustness_counts(robust: pd.DataFrame) -> dict[str, int]:
-    neg = robust["sign"] == "negative"
-    sig = robust["significant"].astype(bool)
-    return {
-        "models": int(len(robust)),
-        "negative": int(neg.sum()),
-        "negative_significant": int((neg & sig).sum()),
-        "positive": int((robust["sign"] == "positive").sum()),
-        "positive_significant": int(((robust["sign"] == "positive") & sig).sum()),
-        "not_significant": int((~sig).sum()),
-    }
+def robustness_counts(robust: pd.DataFrame) -> dict[str, object]:
+    """The tally over the comparable models (see :func:`dyadstats.report.agreement.tally`)."""
+    return tally(robust)
 
 
 def main_model(tables: ModelTables, options: ReportOptions) -> str:
@@ -169,20 +217,64 @@ def _interval(row: pd.Series) -> Interval:
     return Interval(float(row["estimate"]), float(row["conf_low"]), float(row["conf_high"]))
 
 
+def _odds(row: pd.Series) -> Interval:
+    return Interval(math.exp(row["estimate"]), math.exp(row["conf_low"]), math.exp(row["conf_high"]))
+
+
+def _clusters(value: object) -> int | None:
+    return None if pd.isna(value) else int(value)  # type: ignore[arg-type]
+
+
+def dyadic_twin(tables: ModelTables, robust: pd.DataFrame, name: str) -> Estimate | None:
+    """The main model's fit with dyadic-robust SEs: same data, formula and estimator."""
+    twins = robust[
+        (robust["comparison"] == f"re-estimate of {name} (same data and formula)")
+        & (robust["cov_type"].map(cov_family) == "dyadic")
+        & (robust["estimator"] == robust.set_index("model").loc[name, "estimator"])
+    ]
+    if twins.empty:
+        return None
+    row = twins.iloc[0]
+    clusters = tables.fit.set_index("model").loc[row["model"], "n_clusters"]
+    return Estimate(str(row["model"]), str(row["cov_type"]),
+                    Interval(float(row["odds_ratio"]), float(row["or_low"]), float(row["or_high"])),
+                    float(row["p_value"]), _clusters(clusters))
+
+
+def regime_model(tables: ModelTables, options: ReportOptions, outcome: str) -> str | None:
+    """The configured three-category model, else the first with regime contrasts and the main
+    model's outcome."""
+    preds = tables.predictions
+    with_contrasts = (
+        list(dict.fromkeys(preds.loc[preds["quantity"] == REGIME_CONTRAST, "model"]))
+        if "quantity" in preds.columns else []
+    )
+    if options.regime_model:
+        if options.regime_model not in with_contrasts:
+            raise SchemaError(
+                f"report.regime_model: '{options.regime_model}' has no regime-pair contrasts in "
+                f"model_predictions (models with them: {', '.join(with_contrasts) or 'none'}); "
+                "its regressors must enter {regime_contrasts}"
+            )
+        return options.regime_model
+    outcomes = tables.fit.set_index("model")["outcome"]
+    same = [m for m in with_contrasts if outcomes.get(m) == outcome]
+    return same[0] if same else None
+
+
 def compute_finding(tables: ModelTables, options: ReportOptions) -> Finding:
     name = main_model(tables, options)
     robust = robustness_table(tables, options)
     focal = focal_rows(tables).set_index("model").loc[name]
-    observed = prediction_rows(tables.predictions, name, OBSERVED)
-    counterfactual = prediction_rows(tables.predictions, name, COUNTERFACTUAL)
-    # The contrast in the finding: joint democracy set to 1 vs 0 for every dyad-year when the
-    # models stage computed it, else joint democracies vs other dyads as observed.
-    contrast, rows = (
-        (COUNTERFACTUAL, counterfactual) if "difference" in counterfactual.index
-        else (OBSERVED, observed) if "difference" in observed.index
-        else (None, observed)
-    )
-    clusters = focal["n_clusters"]
+    pair_model = regime_model(tables, options, str(focal["outcome"]))
+    contrasts: dict[str, Interval] = {}
+    predictions: dict[str, Interval] = {}
+    if pair_model:
+        rows = prediction_rows(tables.predictions, pair_model, REGIME_CONTRAST)
+        contrasts = {other: _odds(rows.loc[f"joint democracy vs {other}"]) for other in ("mixed", "joint autocracy")}
+        probs = prediction_rows(tables.predictions, pair_model, REGIME_COUNTERFACTUAL)
+        predictions = {g: _interval(probs.loc[g]) for g in PREDICTION_GROUPS if g in probs.index}
+    against = other_way(robust)
     return Finding(
         model=name,
         outcome=str(focal["outcome"]),
@@ -190,15 +282,19 @@ def compute_finding(tables: ModelTables, options: ReportOptions) -> Finding:
         cov_type=str(focal["cov_type"]),
         n_obs=int(focal["n_obs"]),
         n_events=int(focal["n_events"]),
-        n_clusters=None if pd.isna(clusters) else int(clusters),
+        n_clusters=_clusters(focal["n_clusters"]),
         focal_term=str(focal["focal_term"]),
         focal_label=options.term_labels.get(str(focal["focal_term"]), str(focal["focal_term"])),
         odds_ratio=Interval(math.exp(focal["estimate"]), float(focal["or_low"]), float(focal["or_high"])),
         p_value=float(focal["p_value"]),
         alpha=options.alpha,
-        predictions={g: _interval(observed.loc[g]) for g in PREDICTION_GROUPS if g in observed.index},
-        difference=_interval(rows.loc["difference"]) if contrast else None,
-        ratio=_interval(rows.loc["ratio"]) if contrast and "ratio" in rows.index and pd.notna(rows.loc["ratio", "estimate"]) else None,
-        contrast=contrast,
+        dyadic=dyadic_twin(tables, robust, name),
+        regime_model=pair_model,
+        regime_contrasts=contrasts,
+        predictions=predictions,
         robustness=robustness_counts(robust),
+        other_way=tuple(
+            OtherWay(str(r.model), str(r.outcome), str(r.focal_term), float(r.odds_ratio), float(r.p_value))
+            for r in against.itertuples()
+        ),
     )

@@ -40,6 +40,7 @@ class ReportOptions:
         "pairs of states, once contiguity, power and alliances are held constant?"
     )
     main_model: str | None = None
+    regime_model: str | None = None
     table_models: tuple[str, ...] = ()
     democracy_measure: str = "polity"
     outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
@@ -88,6 +89,7 @@ def report_options(section: Mapping[str, Any] | None) -> ReportOptions:
         title=str(section.get("title", base.title)),
         question=str(section.get("question", base.question)),
         main_model=section.get("main_model") or None,
+        regime_model=section.get("regime_model") or None,
         table_models=tuple(section.get("table_models") or ()),
         democracy_measure=_identifier(section.get("democracy_measure", base.democracy_measure), "democracy_measure"),
         outcomes=tuple(_identifier(o, "outcomes") for o in section.get("outcomes", base.outcomes)),

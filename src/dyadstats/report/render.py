@@ -82,6 +82,8 @@ def finding_text(finding: Finding, options: ReportOptions) -> str:
         f=finding,
         focal_label=mid_sentence(finding.focal_label),
         outcome_label=mid_sentence(options.term_labels.get(finding.outcome, finding.outcome)),
+        outcome_labels={m.outcome: mid_sentence(options.term_labels.get(m.outcome, m.outcome))
+                        for m in finding.other_way},
     )
     return " ".join(text.split())
 

@@ -338,6 +338,7 @@ def robustness_display(robust: pd.DataFrame, options: ReportOptions) -> Rendered
         {
             "Outcome": [options.term_labels.get(o, o) for o in robust["outcome"]],
             "Estimator": robust["estimator"].astype(str).tolist(),
+            "SEs": robust["cov_type"].astype(str).tolist(),
             "Democracy term": [options.term_labels.get(t, t) for t in robust["focal_term"]],
             "Odds ratio [95% CI]": [
                 f"{o:.3f} [{lo:.3f}, {hi:.3f}]"
@@ -346,12 +347,13 @@ def robustness_display(robust: pd.DataFrame, options: ReportOptions) -> Rendered
             "p": [_fmt_p(p) for p in robust["p_value"]],
             "Sign": robust["sign"].tolist(),
             f"p < {options.alpha}": ["yes" if s else "no" for s in robust["significant"]],
+            "Tally": robust["comparison"].astype(str).tolist(),
         },
         index=pd.Index(robust["model"].tolist(), name="Model"),
     )
     table = mt.MTable(
         display,
-        caption="Joint democracy across the model grid: sign and significance",
+        caption="The democracy term across the model grid: sign, significance and whether the tally counts it",
         tab_label="tab:robustness",
         notes="Odds ratios are exp(coefficient); the interval is exp of the coefficient's 95% CI.",
     )
