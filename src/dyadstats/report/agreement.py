@@ -4,9 +4,11 @@ A tally such as "negative in 13 of 14 models" only means something when the mode
 comparable with the main model and are not the same fit twice. The rule (also in the README):
 
 1. **Same outcome** as the main model (a MID onset or a sanction threat is a different question).
-2. **Same democracy coding**: the democracy term is a joint-democracy dummy, of any measure,
-   threshold or lag. A weak-link score (per Polity point), a Polity product or one side's
-   democracy in a directed model estimates a different quantity and is not counted.
+2. **Same democracy coding**: the democracy term is a joint-democracy dummy against all other
+   dyads, of any measure, threshold or lag. A weak-link score (per Polity point), a Polity
+   product, one side's democracy in a directed model, or a joint-democracy dummy beside a
+   mixed-dyad or joint-autocracy dummy (the three-category coding, whose coefficient is a
+   contrast with one regime pair only) estimates a different quantity and is not counted.
 3. **Independent fits**: models on the same frame, sample, democracy measure and formula that
    differ only in estimator (Firth, relogit, mixed effects) or covariance are one fit; only one
    of them counts: the logit, with the main model's covariance where there is a choice.
@@ -17,10 +19,14 @@ not, why; the report lists the counted models by name.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 COUNTED = "counted"
+#: A formula entering the three-category regime coding (a mixed or joint-autocracy dummy).
+THREE_CATEGORY = re.compile(r"\b(mixed_dyad|joint_autocracy)_[a-z0-9_]+")
 #: Columns of ``model_fit`` that identify one fit up to estimator and covariance.
 FIT_IDENTITY = ("frame", "sample", "democracy", "formula")
 
@@ -62,6 +68,8 @@ def comparison_labels(rows: pd.DataFrame, main: str) -> pd.Series:
             labels[name] = "different outcome"
         elif not is_joint_democracy_dummy(str(row["focal_term"])):
             labels[name] = "different democracy coding"
+        elif THREE_CATEGORY.search(str(row.get("formula", ""))):
+            labels[name] = "different democracy coding (three regime pairs)"
         else:
             labels[name] = COUNTED
     return labels
