@@ -101,6 +101,25 @@ def test_lag_time_and_link_reach_the_model_spec() -> None:
     assert m.regressors == "{weak_link} + " + CONTROLS and m.predictions is False
 
 
+def test_regime_links_enter_three_categories_and_match_a_direct_fit(frame: pa.Table) -> None:
+    ex = mv.expand(space(link=["regime_vs_autocracy", "regime_vs_mixed"]))
+    models = {s.choices["link"]: s.model for s in ex.specifications}
+    assert models["regime_vs_mixed"].regressors == "{regime_contrasts} + " + CONTROLS
+    assert models["regime_vs_mixed"].regime_reference == "mixed"
+    assert models["regime_vs_autocracy"].regime_reference == "joint_autocracy"
+    rows = mv.estimate_specifications(frame, ex.specifications).set_index("link")
+    # Second route: the same contrasts from explicit dummies in a plain spec.
+    for link, other in (("regime_vs_autocracy", "mixed_dyad_polity"), ("regime_vs_mixed", "joint_autocracy_polity")):
+        direct = ModelSpec(name="check", outcome="coercion_onset",
+                           regressors=f"joint_democracy_polity + {other} + " + CONTROLS,
+                           focal="joint_democracy_polity", predictions=False)
+        est, _, _ = fit_spec(frame, direct)
+        jd = est.set_index("term").loc["joint_democracy_polity"]
+        assert rows.loc[link, "estimate"] == pytest.approx(jd["estimate"], rel=1e-9)
+        assert rows.loc[link, "std_error"] == pytest.approx(jd["std_error"], rel=1e-9)
+        assert "vs" in rows.loc[link, "focal_scale"]
+
+
 def test_bad_levels_are_rejected() -> None:
     with pytest.raises(mv.MultiverseConfigError, match="unknown level"):
         space(democracy=["polity", "freedom_house"])

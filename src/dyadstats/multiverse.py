@@ -2,7 +2,7 @@
 
 A *choice space* (config ``multiverse.choices``) lists the levels of each decision a reviewer
 could reasonably make differently: the coercion coding, the democracy measure, its threshold,
-joint democracy vs the weakest link, the sample, the era, the time-dependence control, the
+joint democracy vs the weakest link or the three-category regime contrast, the sample, the era, the time-dependence control, the
 estimator and the lag. :func:`expand` takes their Cartesian product in a fixed order and drops
 the combinations that make no sense, each with its reason (:class:`Skipped`), e.g. a threshold
 for BMR (a published dichotomy) or an era outside a measure's coverage. What remains are
@@ -55,7 +55,10 @@ log = logging.getLogger("dyadstats.multiverse")
 #: Choice dimensions in expansion order (outermost first). The estimator is innermost so that
 #: specifications sharing one design matrix are adjacent and land in the same chunk.
 DIMENSIONS = ("outcome", "democracy", "threshold", "link", "lag", "sample", "era", "time", "estimator")
-LINKS = ("joint", "weak_link")
+#: joint: the joint-democracy dummy against all other dyads; weak_link: the lower score (per SD);
+#: regime_vs_*: the three-category regime pair, focal = joint democracy against that reference.
+LINKS = ("joint", "weak_link", "regime_vs_autocracy", "regime_vs_mixed")
+REGIME_LINK_REFERENCE = {"regime_vs_autocracy": "joint_autocracy", "regime_vs_mixed": "mixed"}
 SAMPLES = ("all", "politically_relevant")
 TIME_CONTROLS = ("cubic", "splines")
 ESTIMATORS = ("logit", "firth")
@@ -298,8 +301,10 @@ def model_spec(space: ChoiceSpace, spec_id: int, c: Mapping[str, Any]) -> ModelS
     """The models-stage spec of one combination of choices."""
     # The weak link is the raw lower score; its coefficient is put per SD after the fit
     # (rescale_weak_link), which is exact and avoids a slow stateful patsy transform.
-    focal = "{joint_democracy}" if c["link"] == "joint" else "{weak_link}"
-    regressors = " + ".join(p for p in (focal, space.controls) if p)
+    link = c["link"]
+    focal = "{weak_link}" if link == "weak_link" else "{joint_democracy}"
+    term = "{regime_contrasts}" if link in REGIME_LINK_REFERENCE else focal
+    regressors = " + ".join(p for p in (term, space.controls) if p)
     thr: Threshold = c["threshold"]
     era: Era = c["era"]
     firth = c["estimator"] == "firth"
@@ -318,6 +323,7 @@ def model_spec(space: ChoiceSpace, spec_id: int, c: Mapping[str, Any]) -> ModelS
         covariance="nonrobust" if firth else space.covariance,
         lag=bool(c["lag"]),
         focal=focal,
+        regime_reference=REGIME_LINK_REFERENCE.get(link, "joint_autocracy"),
         predictions=False,
     )
 
@@ -489,7 +495,10 @@ def estimate_specifications(frame: Any, specs: Sequence[Specification], chunk: s
                 continue
             fit = result.fit
             focal = _focal_row(result, fit["focal_term"])
-            scale = "joint democracy (0/1)"
+            scale = {
+                "regime_vs_autocracy": "joint democracy vs joint autocracy (0/1; mixed dyads entered)",
+                "regime_vs_mixed": "joint democracy vs mixed dyads (0/1; joint autocracies entered)",
+            }.get(spec.choices["link"], "joint democracy (0/1)")
             if spec.choices["link"] == "weak_link":
                 column = fit["focal_term"]
                 if column not in sds:
