@@ -33,10 +33,11 @@ ACTORS = [
     (12, 13, 2, None, None, None, None, None),  # nothing coded
     (13, 14, 365, 1975, 1975, 2, 6, 1),      # state trigger with an internal-challenge trigger: kept
     (14, 15, 672, 1924, 1924, 2, 2, 1),      # crisis actor code not in the COW list
+    (15, 16, 678, 1995, 1995, 2, 9, 1),      # ICB 678 (Yemen) after 1990 = COW 679
 ]
 # ccode, first year, last year (COW data end 2016)
 STATES = [(2, 1900, 2016), (20, 1900, 2016), (200, 1900, 2016), (365, 1900, 2016), (40, 1950, 2016),
-          (260, 1955, 1990), (255, 1900, 1945), (255, 1990, 2016)]
+          (260, 1955, 1990), (255, 1900, 1945), (255, 1990, 2016), (678, 1926, 1990), (679, 1990, 2016)]
 
 
 def _icb_connection(actors: list[tuple]) -> duckdb.DuckDBPyConnection:
@@ -57,13 +58,13 @@ def test_icb_directed_dyad_years_by_hand() -> None:
         "missing_trigger_or_year": 1, "non_state_actor": 1, "multiple_states": 1, "code_995": 1,
         "self_triggered": 1, "trigger_not_cow_code": 1, "actor_not_cow_code": 1,
         "after_cow_system_data": 1, "trigger_not_member_in_year": 1, "actor_not_member_in_year": 1,
-        "state_trigger": 5,
+        "state_trigger": 6,
     }
     assert list(counts["actor_rows_by_category"]) == list(CATEGORIES)
     assert counts["internal_challenge_triggers_by_category"] == {
         "non_state_actor": 1, "self_triggered": 1, "actor_not_member_in_year": 1, "state_trigger": 1}
     assert counts["internal_location_triggers_by_category"] == {"non_state_actor": 1, "self_triggered": 1}
-    assert counts["recoded_260_to_255_by_category"] == {"state_trigger": 1}
+    assert counts["recoded_to_cow_by_category"] == {"state_trigger": 2}
     assert counts["termination_year_missing_by_category"] == {"missing_trigger_or_year": 1, "state_trigger": 1}
     got = {
         r[:3]: r[3:]
@@ -78,12 +79,13 @@ def test_icb_directed_dyad_years_by_hand() -> None:
         (365, 20, 1950): (1, 1, 1, 0, [1], [1]),
         (255, 200, 1995): (1, 1, 1, 0, [6], [6]),
         (2, 365, 1975): (1, 1, 1, 1, [13], [13]),
+        (2, 679, 1995): (1, 1, 1, 0, [15], [15]),
     }
     record = icb_audit_record(con, counts)
-    assert record["rows_in"] == len(ACTORS) and record["rows_out"] == 5
+    assert record["rows_in"] == len(ACTORS) and record["rows_out"] == 6
     assert record["dropped"]["state_trigger_rows_sharing_a_dyad_year"] == 1
     assert record["dropped"]["actor_rows_non_state_actor"] == 1
-    assert sum(v for k, v in record["dropped"].items() if k.startswith("actor_rows_")) == len(ACTORS) - 5
+    assert sum(v for k, v in record["dropped"].items() if k.startswith("actor_rows_")) == len(ACTORS) - 6
 
 
 # Frame world of tests.test_frame (2000-2009; 200 leaves mid-2005, 220 enters mid-2003), ICB
@@ -150,7 +152,8 @@ def _raw_recount(shared_data: Path) -> tuple[pd.DataFrame, dict[str, int]]:
         if pd.isna(row.trigent) or year is None or pd.isna(row.cracid):
             counts["missing_trigger_or_year"] += 1
             continue
-        trig, actor = (255 if c == 260 and year > 1990 else int(c) for c in (row.trigent, row.cracid))
+        recode = {260: 255, 678: 679} if year > 1990 else {}
+        trig, actor = (recode.get(int(c), int(c)) for c in (row.trigent, row.cracid))
         category = (
             "non_state_actor" if trig == 996 else "multiple_states" if trig == 997 else "code_995" if trig == 995
             else "self_triggered" if trig == actor else "trigger_not_cow_code" if trig not in codes

@@ -10,8 +10,9 @@ Beardsley, James & Quinn 2021, *ICB Data Codebook, Version 14*). The fields used
   Bay of Pigs exiles for Cuba 1961, al-Qaeda for the USA 1998 and 2001, the IAEA for Iran
   2003); **997**, several states acting together (e.g. the Western powers for the USSR in the
   1948 Berlin Blockade, NATO for Yugoslavia 1999, Egypt and Syria forming the UAR for Iraq and
-  Jordan 1958); **995**, five actor rows (Zimbabwe-Rhodesia 1979, Saudi Arabia 1987, Azerbaijan
-  1991, India 1998, Indonesia 1999) whose triggers mix a state with non-state actors. The
+  Jordan 1958); **995**, not a state code either: by the five actor rows it marks (Zimbabwe-
+  Rhodesia 1979, Saudi Arabia 1987, Azerbaijan 1991, India 1998, Indonesia 1999) triggers that
+  mix states with non-state actors. The
   codebook gives no member list for 997 and no state for 995/996, so none of them names a
   triggering *state*: they give no dyad, and each is counted in the events audit;
 - ``yrtrig``: the year the crisis was triggered for that actor (actors of one crisis can have
@@ -29,10 +30,11 @@ crisis with the actor coded as its own trigger; none in v14), ``trigger_not_cow_
 ``after_cow_system_data`` (a trigger year after the last year of the COW membership spells:
 2017 in states2016), ``trigger_not_member_in_year`` / ``actor_not_member_in_year`` (a COW code
 of a state not in the system that year, e.g. Indonesia 1945-48, Croatia and Slovenia 1991) and
-``state_trigger``, the rows that become ``icb_directed_dyad_years``. ICB codes unified Germany
-260 (COW: 260 is West Germany to 1990, 255 Germany from October 1990); 260 after 1990 is read as
-255 and counted. Internal-challenge triggers (triggr 6) and internal-location triggers
-(trigloc 2) are counted per category; those coded with a foreign state as trigent stay in.
+``state_trigger``, the rows that become ``icb_directed_dyad_years``. ICB keeps 260 for unified
+Germany and 678 for unified Yemen; COW ends 260 (West Germany) and 678 (North Yemen) in 1990 and
+codes the unified states 255 and 679, so 260 and 678 after 1990 are read as 255 and 679 (counted).
+Internal-challenge triggers (triggr 6) and internal-location triggers (trigloc 2) are counted per
+category; those coded with a foreign state as trigent stay in.
 
 Outcomes (NULL outside the declared ICB coverage, 0 inside it when no trigger):
 ``icb_crisis_trigger`` (directed frame: ccode1 triggered a crisis for ccode2 that year) and
@@ -79,7 +81,7 @@ def create_icb_table(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
     Needs views ``icb_actors`` and ``cow_states``. The counts: actor rows per category (every
     row in exactly one), and, per category, rows with an internal-challenge trigger (triggr 6),
-    an internal-location trigger (trigloc 2), a missing termination year and the 260 -> 255 recode.
+    an internal-location trigger (trigloc 2), a missing termination year and a recode to COW.
     """
     con.execute("CREATE OR REPLACE TABLE cow_codes AS SELECT DISTINCT ccode FROM cow_states")
     con.execute(
@@ -93,7 +95,7 @@ def create_icb_table(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     rows = con.execute(
         """
         SELECT category, count(*), sum(internal_challenge::INTEGER), sum(internal_location::INTEGER),
-               sum(termination_missing::INTEGER), sum(recoded_260_to_255::INTEGER)
+               sum(termination_missing::INTEGER), sum(recoded_to_cow::INTEGER)
         FROM icb_trigger_rows GROUP BY category
         """
     ).fetchall()
@@ -108,7 +110,7 @@ def create_icb_table(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "internal_challenge_triggers_by_category": {c: v[1] for c, v in per.items() if v[1]},
         "internal_location_triggers_by_category": {c: v[2] for c, v in per.items() if v[2]},
         "termination_year_missing_by_category": {c: v[3] for c, v in per.items() if v[3]},
-        "recoded_260_to_255_by_category": {c: v[4] for c, v in per.items() if v[4]},
+        "recoded_to_cow_by_category": {c: v[4] for c, v in per.items() if v[4]},
     }
 
 

@@ -6,8 +6,9 @@
 -- Directed pair: trigent (the triggering entity) -> cracid (the crisis actor), in yrtrig (the
 -- year the crisis was triggered for that actor). The crisis is active for the actor from yrtrig
 -- to yrterm (its termination year; missing -> the trigger year only).
--- Germany: ICB codes unified Germany (from 3 October 1990) 260, COW 255; 260 after 1990 is read
--- as 255 (counted as recoded_260_to_255). Every row gets exactly one category, first match wins;
+-- Unified states: ICB keeps 260 for Germany and 678 for Yemen after their 1990 unifications, COW
+-- codes them 255 and 679 (from 3 October / 22 May 1990); 260 and 678 after 1990 are read as the
+-- COW codes (counted as recoded_to_cow). Every row gets exactly one category, first match wins;
 -- only 'state_trigger' rows become dyad-years.
 WITH cow_last AS (
     SELECT max(endyear) AS last_year FROM cow_states
@@ -19,14 +20,16 @@ actors AS (
         yrtrig AS year,
         greatest(coalesce(yrterm, yrtrig), yrtrig) AS active_until,
         yrterm IS NULL AS termination_missing,
-        CASE WHEN trigent = 260 AND yrtrig > 1990 THEN 255 ELSE trigent END AS trigent,
-        CASE WHEN cracid = 260 AND yrtrig > 1990 THEN 255 ELSE cracid END AS cracid
+        CASE WHEN yrtrig > 1990 AND trigent = 260 THEN 255
+             WHEN yrtrig > 1990 AND trigent = 678 THEN 679 ELSE trigent END AS trigent,
+        CASE WHEN yrtrig > 1990 AND cracid = 260 THEN 255
+             WHEN yrtrig > 1990 AND cracid = 678 THEN 679 ELSE cracid END AS cracid
     FROM icb_actors
 )
 SELECT
     a.*,
     (a.trigent IS DISTINCT FROM a.trigent_reported OR a.cracid IS DISTINCT FROM a.cracid_reported)
-        AS recoded_260_to_255,
+        AS recoded_to_cow,
     coalesce(a.triggr = 6, false) AS internal_challenge,
     coalesce(a.trigloc = 2, false) AS internal_location,
     CASE
