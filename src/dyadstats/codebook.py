@@ -32,6 +32,7 @@ class ColumnDoc:
 
 MID_SOURCE = "mid_dyad_years (MID 5.0 via the events stage)"
 TIES_SOURCE = "ties_directed_dyad_years (TIES 4.1 via the events stage)"
+ICB_SOURCE = "icb_directed_dyad_years (ICB v14 actor level via the events stage)"
 
 KEYS = [
     ColumnDoc("ccode1", "COW code of state 1 (the lower code in the non-directed frame)", "dyad_years", "universe"),
@@ -67,6 +68,13 @@ ONGOING = [
 ND_TIES = [
     ColumnDoc("sanction_threat_onset", "1 if a TIES sanction threat begins between the two states this year (either direction)", TIES_SOURCE, "ties"),
     ColumnDoc("sanction_imposition_onset", "1 if a TIES sanction imposition begins between the two states this year (either direction)", TIES_SOURCE, "ties"),
+]
+# ICB (only in builds given the ICB coverage): state triggers only (dyadstats.icb)
+ND_ICB = [
+    ColumnDoc("icb_crisis_onset", "1 if an ICB crisis is triggered this year by one state for the other (either direction; trigent -> cracid in the actor's trigger year); non-state and multi-state triggers give no dyad", ICB_SOURCE, "icb"),
+]
+DIR_ICB = [
+    ColumnDoc("icb_crisis_trigger", "1 if A (ICB triggering entity, a state) triggers an ICB crisis for B (the crisis actor) this year", ICB_SOURCE, "icb"),
 ]
 
 CONTROLS = [
@@ -176,6 +184,9 @@ def frame_registry(directed: bool, options: FrameOptions | None = None) -> list[
         keys = [*KEYS, ERA]
         outcomes = [*ND_OUTCOMES, *ONGOING, *ND_TIES]
         spells = [*ND_OUTCOMES, *ND_TIES]
+    if options and options.icb_coverage:
+        icb = DIR_ICB if directed else ND_ICB
+        outcomes, spells = [*outcomes, *icb], [*spells, *icb]
     if options:  # build.frame: the selected outcomes and controls only
         outcomes = [o for o in outcomes if o in ONGOING or options.keeps_outcome(o.name)]
         spells = [o for o in spells if options.keeps_outcome(o.name)]

@@ -21,6 +21,8 @@ defaults) and counts how many rows each rule removed. Outputs:
   dyad-year before whittling (see ``DIRECTED_SQL``).
 - ``ties_directed_dyad_years``: sender -> target sanction threat / imposition onsets (TIES 4.1,
   ``sql/ties_directed_dyad_years.sql``).
+- ``icb_directed_dyad_years`` (when asked for in ``outputs``): triggering state -> crisis actor
+  ICB crisis triggers (``dyadstats.icb``).
 
 Hostility codes: 1 no militarized action, 2 threat, 3 display, 4 use of force, 5 war. MID 5
 action codes (hiact) 1-6 are threats, 7-12 displays, 13-19 uses of force, 20-21 war.
@@ -39,6 +41,7 @@ import duckdb
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
 from dyadstats.db import connect, quote_path
 from dyadstats.errors import ConfigError, SchemaError
+from dyadstats.icb import ICB_TABLE, create_icb_table, icb_audit_record
 from dyadstats.roles import EventRole, create_role_dispute_dyad_years
 from dyadstats.sql import read_sql
 from dyadstats.universe import write_table
@@ -307,8 +310,9 @@ def build_events(
     """Build and write the MID and TIES event tables and ``results/audit/events.json``.
 
     ``inputs`` maps view names (mid5_participants, mid5_disputes, dyadic_mid402, ties,
-    cow_states) to Parquet paths; ``outputs`` maps mid_dyad_years, mid_directed_dyad_years and
-    ties_directed_dyad_years to Parquet paths. With ``event_role`` (the ``roles.events`` source
+    cow_states, icb_actors) to Parquet paths; ``outputs`` maps mid_dyad_years,
+    mid_directed_dyad_years, ties_directed_dyad_years and (optionally) icb_directed_dyad_years
+    to Parquet paths. With ``event_role`` (the ``roles.events`` source
     named by ``source``) ``inputs["role_events"]`` is its canonical role table.
     """
     order = resolve_whittle_order(whittle_order)
@@ -360,7 +364,11 @@ def build_events(
                 ],
             ),
         ]
-        for table in ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years"):
+        tables = ["mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years"]
+        if ICB_TABLE in outputs:  # needs inputs icb_actors and cow_states
+            records.append(icb_audit_record(con, create_icb_table(con)))
+            tables.append(ICB_TABLE)
+        for table in tables:
             write_table(con, table, outputs[table])
         write_stage_audit("events", records, audit_path)
         log.info(

@@ -3,8 +3,9 @@
 Inputs (all Parquet, registered as DuckDB views under these names):
 
 * universe: ``dyad_years`` (ccode1 < ccode2, year) and ``directed_dyad_years``;
-* events: ``mid_dyad_years`` (dispute-dyad-years, columns per the data contract) and
-  ``ties_directed_dyad_years`` (sender ccode1 -> target ccode2 sanction case-years);
+* events: ``mid_dyad_years`` (dispute-dyad-years, columns per the data contract),
+  ``ties_directed_dyad_years`` (sender ccode1 -> target ccode2 sanction case-years) and, when
+  the options carry an ICB coverage, ``icb_directed_dyad_years`` (``dyadstats.icb``);
 * democracy sources ``polity5``, ``vdem``, ``bmr``, ``uds`` (see ``dyadstats.democracy``);
 * control sources ``cow_contdird``, ``nmc``, ``cow_majors``, ``ps_cow_alliance``,
   ``ps_atop_alliance``, ``ps_cow_mindist`` (see ``dyadstats.controls``);
@@ -28,6 +29,8 @@ Outcome codings (0/1; NULL outside the event source's coverage, 0 inside it when
 * TIES (1945-2005): ``sanction_threat_onset`` / ``sanction_imposition_onset`` (either
   direction) and ``sanction_threat_initiated`` / ``sanction_imposition_initiated`` (ccode1 the
   sender, ccode2 the target).
+* ICB (the manifest's coverage, 1918-2017): ``icb_crisis_trigger`` (directed: ccode1 triggered
+  a crisis for ccode2 this year) and ``icb_crisis_onset`` (either direction); see ``dyadstats.icb``.
 
 Everything is DuckDB SQL: one join pass builds the row-wise columns, two window passes add the
 peace years and the ``_lag1`` twins, and the result streams to Parquet sorted by key.
@@ -66,6 +69,13 @@ from dyadstats.democracy import (
     rules_summary,
 )
 from dyadstats.errors import ConfigError, SchemaError
+from dyadstats.icb import (
+    ICB_DIRECTED_OUTCOMES,
+    ICB_OUTCOMES,
+    create_icb_event_tables,
+    icb_join,
+    icb_outcomes,
+)
 from dyadstats.io import atomic_path, write_json, write_text
 from dyadstats.roles import Roles, attach_roles_sql, role_columns, role_kind, role_output
 from dyadstats.spells import (
@@ -133,7 +143,9 @@ TIES_COLUMNS = ("ccode1", "ccode2", "year", "sanction_threat_onset", "sanction_i
 # What a frame can leave out (``build.frame``; the defaults build everything). A narrow frame is
 # the same SQL with fewer columns and joins, so every column it has is byte-for-byte the full
 # frame's column.
-ALL_OUTCOMES: tuple[str, ...] = (*MID_OUTCOMES, *TIES_OUTCOMES, *MID_DIRECTED_OUTCOMES, *TIES_DIRECTED_OUTCOMES)
+ALL_OUTCOMES: tuple[str, ...] = (*MID_OUTCOMES, *TIES_OUTCOMES, *MID_DIRECTED_OUTCOMES, *TIES_DIRECTED_OUTCOMES,
+                                 *ICB_OUTCOMES, *ICB_DIRECTED_OUTCOMES)
+ICB_OUTCOME_NAMES: tuple[str, ...] = (*ICB_OUTCOMES, *ICB_DIRECTED_OUTCOMES)
 CONTROL_GROUPS: tuple[str, ...] = tuple(CONTROL_SOURCES)
 # control column -> the source groups it is computed from
 CONTROL_COLUMN_GROUPS: dict[str, tuple[str, ...]] = {
@@ -168,6 +180,8 @@ class FrameOptions:
     democracy: Mapping[str, DemocracyRule]
     mid_coverage: Coverage
     ties_coverage: Coverage
+    # ICB outcomes need the declared ICB coverage; without it the frames carry none
+    icb_coverage: Coverage | None = None
     peace_rule: str = "onset"
     ongoing: str = "keep"
     use_lagged: bool = False
@@ -191,6 +205,10 @@ class FrameOptions:
     def keeps_outcome(self, outcome: str) -> bool:
         return outcome in self.outcomes
 
+    def default_outcomes(self) -> tuple[str, ...]:
+        """Every outcome this build can carry (the ICB ones only with an ICB coverage)."""
+        return ALL_OUTCOMES if self.icb_coverage else tuple(o for o in ALL_OUTCOMES if o not in ICB_OUTCOME_NAMES)
+
     def selection(self) -> dict[str, Any]:
         """What ``build.frame`` leaves out, in canonical order; empty for the full frames."""
         out: dict[str, Any] = {}
@@ -198,7 +216,7 @@ class FrameOptions:
             out["democracy"] = list(self.measures)
         if self.controls != CONTROL_GROUPS:
             out["controls"] = list(self.controls)
-        if self.outcomes != ALL_OUTCOMES:
+        if self.outcomes != self.default_outcomes():
             out["outcomes"] = list(self.outcomes)
         if not self.lags:
             out["lags"] = False
@@ -212,6 +230,7 @@ class FrameOptions:
             "democracy": rules_summary(self.democracy),
             "mid_coverage": self.mid_coverage.as_list(),
             "ties_coverage": self.ties_coverage.as_list(),
+            **({"icb_coverage": self.icb_coverage.as_list()} if self.icb_coverage else {}),
             "peace_years_rule": self.peace_rule,
             "ongoing": self.ongoing,
             "lag_regressors": self.use_lagged,
@@ -221,10 +240,11 @@ class FrameOptions:
 
 def frame_options(
     build: Mapping[str, Any] | None, mid_coverage: Sequence[int], ties_coverage: Sequence[int],
-    roles: Roles | None = None,
+    roles: Roles | None = None, icb_coverage: Sequence[int] | None = None,
 ) -> FrameOptions:
     """Options from the ``build`` config section (validated by the JSON schema, checked again)
-    and the parsed ``roles`` section (its democracy measures and covariates join the frames)."""
+    and the parsed ``roles`` section (its democracy measures and covariates join the frames).
+    ``icb_coverage`` (the manifest's ICB years) adds the ICB outcomes; without it there are none."""
     build = dict(build or {})
     peace = dict(build.get("peace_years") or {})
     rule = str(peace.get("rule", "onset"))
@@ -240,10 +260,16 @@ def frame_options(
     lag = dict(build.get("lag") or {})
     use_lagged = bool(lag.get("regressors", False))
     selection = frame_selection(build.get("frame"), use_lagged)
+    if icb_coverage is None:
+        asked = sorted(set((build.get("frame") or {}).get("outcomes") or ()) & set(ICB_OUTCOME_NAMES))
+        if asked:
+            raise ConfigError(f"build.frame.outcomes: {asked} need the ICB coverage (the icb source), which is not given")
+        selection["outcomes"] = tuple(o for o in selection["outcomes"] if o not in ICB_OUTCOME_NAMES)
     return FrameOptions(
         democracy=democracy_rules(build.get("democracy")),
         mid_coverage=Coverage(int(mid_coverage[0]), int(mid_coverage[1])),
         ties_coverage=Coverage(int(ties_coverage[0]), int(ties_coverage[1])),
+        icb_coverage=None if icb_coverage is None else Coverage(int(icb_coverage[0]), int(icb_coverage[1])),
         peace_rule=rule,
         ongoing=ongoing,
         use_lagged=use_lagged,
@@ -382,7 +408,7 @@ def outcome_columns(options: FrameOptions, directed: bool) -> list[tuple[str, st
     ]
     if not directed:
         cols += [(o, _covered(ties, f"t.{o}")) for o in TIES_OUTCOMES if keep(o)]
-    return cols
+    return cols + _icb_columns(options, directed)
 
 
 def helper_columns(options: FrameOptions, directed: bool) -> list[tuple[str, str]]:
@@ -392,15 +418,25 @@ def helper_columns(options: FrameOptions, directed: bool) -> list[tuple[str, str
     if directed:
         return [(f"_act_{o}", _covered(mid, f"ed._act_{o}")) for o in MID_DIRECTED_OUTCOMES if keep(o)] + [
             (f"_act_{o}", _covered(ties, f"td._act_{o}")) for o in TIES_DIRECTED_OUTCOMES if keep(o)
-        ]
+        ] + _icb_columns(options, directed, "_act_")
     return [(f"_act_{o}", _covered(mid, f"e._act_{o}")) for o in MID_OUTCOMES if keep(o)] + [
         (f"_act_{o}", _covered(ties, f"t._act_{o}")) for o in TIES_OUTCOMES if keep(o)
-    ]
+    ] + _icb_columns(options, directed, "_act_")
+
+
+def _icb_columns(options: FrameOptions, directed: bool, prefix: str = "") -> list[tuple[str, str]]:
+    """The ICB outcomes (``prefix`` ''), or their 'active' helpers (``_act_``), if the build has ICB."""
+    if not options.icb_coverage:
+        return []
+    return [(f"{prefix}{o}", _covered(options.icb_coverage, f"i.{prefix}{o}"))
+            for o in icb_outcomes(directed) if options.keeps_outcome(o)]
 
 
 def spell_outcomes(directed: bool, options: FrameOptions | None = None) -> list[str]:
     """Outcomes that get peace years (those the frame carries)."""
     every = [*MID_DIRECTED_OUTCOMES, *TIES_DIRECTED_OUTCOMES] if directed else [*MID_OUTCOMES, *TIES_OUTCOMES]
+    if options is not None and options.icb_coverage:
+        every += list(icb_outcomes(directed))
     return [o for o in every if options is None or options.keeps_outcome(o)]
 
 
@@ -479,6 +515,8 @@ LEFT JOIN ev_mid e ON e.ccode1 = u.ccode1 AND e.ccode2 = u.ccode2 AND e.year = u
         if any(options.keeps_outcome(o) for o in TIES_OUTCOMES):
             event_joins += """
 LEFT JOIN ev_ties t ON t.ccode1 = u.ccode1 AND t.ccode2 = u.ccode2 AND t.year = u.year"""
+    if _icb_columns(options, directed):
+        event_joins += icb_join(directed)
     keep = "true"
     if options.ongoing == "drop":
         keep = f"NOT coalesce({options.mid_coverage.sql('u.year')} AND e.mid_ongoing = 1 AND e.mid_onset = 0, false)"
@@ -688,9 +726,12 @@ def prepare_frame_build(
         log.info("frame: control tables; coverage %s", {k: v.as_list() for k, v in control_cov.items()})
         control_facts = create_control_tables(con, options.controls)
         event_facts = create_event_tables(con)
+        if options.icb_coverage:
+            event_facts |= create_icb_event_tables(con)
         coverage = {
             "mid": options.mid_coverage.as_list(),
             "ties": options.ties_coverage.as_list(),
+            **({"icb": options.icb_coverage.as_list()} if options.icb_coverage else {}),
             **{k: v.as_list() for k, v in control_cov.items()},
             **{f"democracy_{k}": v["score_years"] for k, v in dem_facts.items()},
             "universe": list(years),

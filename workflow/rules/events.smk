@@ -1,10 +1,11 @@
 # events stage rules (see README 'What the main job does').
-# MID dispute-dyad-years whittled to dyad-years (+ directed twin) and TIES sanction dyad-years.
+# MID dispute-dyad-years whittled to dyad-years (+ directed twin), TIES sanction dyad-years and
+# ICB crisis-trigger dyad-years.
 from dyadstats.events import MID_SOURCES
 from dyadstats.errors import ConfigError
 
 EVENTS = config.get("build", {}).get("events", {})
-EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years")
+EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years", "icb_directed_dyad_years")
 # build.events.source may name a roles.events source (roles.smk): its role table replaces MID 5.0.
 EVENT_SOURCE = EVENTS.get("source", "mid5")
 EVENT_ROLE = {r.name: r for r in ROLES.events}.get(EVENT_SOURCE)
@@ -20,12 +21,13 @@ FINAL_TARGETS.append("results/audit/events.json")
 
 
 rule events:
-    """MID 5.0 (or Dyadic MID 4.02) and TIES 4.1 -> event dyad-year tables (+ audit)."""
+    """MID 5.0 (or Dyadic MID 4.02), TIES 4.1 and ICB v14 -> event dyad-year tables (+ audit)."""
     input:
         mid5_participants="results/ingest/mid5_participants.parquet",
         mid5_disputes="results/ingest/mid5_disputes.parquet",
         dyadic_mid402="results/ingest/dyadic_mid402.parquet",
         ties="results/ingest/ties.parquet",
+        icb_actors="results/ingest/icb_actors.parquet",
         cow_states="results/ingest/cow_states.parquet",
         **({"role_events": role_output(EVENT_ROLE)} if EVENT_ROLE else {}),
     output:

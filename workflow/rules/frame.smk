@@ -30,6 +30,7 @@ rule frame_table:
         mid_dyad_years="results/frames/mid_dyad_years.parquet",
         mid_directed_dyad_years="results/frames/mid_directed_dyad_years.parquet",
         ties_directed_dyad_years="results/frames/ties_directed_dyad_years.parquet",
+        icb_directed_dyad_years="results/frames/icb_directed_dyad_years.parquet",
         **{t: f"results/ingest/{t}.parquet" for t in FRAME_SOURCES},
         **FRAME_ROLES,
     output:
@@ -42,6 +43,7 @@ rule frame_table:
         # declared event-source coverage from the manifest: outside it outcomes are NULL
         mid_coverage=MANIFEST[MID_COVERAGE_TABLE].source["coverage"],
         ties_coverage=MANIFEST["ties"].source["coverage"],
+        icb_coverage=MANIFEST["icb_actors"].source["coverage"],
     log:
         "logs/frame_{frame_table}.log",
     run:
@@ -54,7 +56,7 @@ rule frame_table:
                 wildcards.frame_table == "analysis_directed_dyad_years",
                 output.frame,
                 output.part,
-                frame_options(params.build, params.mid_coverage, params.ties_coverage, ROLES),
+                frame_options(params.build, params.mid_coverage, params.ties_coverage, ROLES, params.icb_coverage),
             )
 
 
@@ -69,6 +71,7 @@ rule frame:
         build=config.get("build", {}),
         mid_coverage=MANIFEST[MID_COVERAGE_TABLE].source["coverage"],
         ties_coverage=MANIFEST["ties"].source["coverage"],
+        icb_coverage=MANIFEST["icb_actors"].source["coverage"],
     log:
         "logs/frame.log",
     run:
@@ -80,5 +83,5 @@ rule frame:
                 input.parts,
                 output.audit,
                 output.codebook,
-                frame_options(params.build, params.mid_coverage, params.ties_coverage, ROLES),
+                frame_options(params.build, params.mid_coverage, params.ties_coverage, ROLES, params.icb_coverage),
             )
