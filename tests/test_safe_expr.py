@@ -95,3 +95,45 @@ def test_statements_subqueries_and_unknown_columns_are_refused(predicate, messag
 def test_sql_literal_doubles_quotes():
     assert sql_literal("1816-1945' OR '1'='1") == "'1816-1945'' OR ''1''=''1'"
     assert sql_literal(7) == "7" and sql_literal(0.5) == "0.5"
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "ccode1": [2, 2, 2, 20, 20, 20], "ccode2": [20, 40, 41, 40, 41, 42], "year": [1950] * 3 + [1990] * 3,
+        "era": ["1946-1989"] * 3 + ["1990-2014"] * 3, "coercion_onset": [0.0, 1.0, 0.0, 1.0, 0.0, 0.0],
+        "x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "z": [6.0, 5.0, 4.0, 3.0, 2.0, 1.0],
+    })
+
+
+def _spec(**kw):
+    from dyadstats.models import parse_specs
+
+    base = {"outcome": "coercion_onset", "regressors": "x", "focal": "x", "time_dependence": "none",
+            "covariance": "nonrobust", "predictions": False}
+    return parse_specs({"specs": {"M": {**base, **kw}}})["M"]
+
+
+def test_models_accept_numpy_functions_and_bind_the_era():
+    from dyadstats.models import prepare
+
+    d = prepare(_frame(), _spec(regressors="np.minimum(x, z)"))
+    np.testing.assert_array_equal(d.X.iloc[:, 1], [1.0, 2.0, 3.0, 3.0, 2.0, 1.0])
+    # An era label with a quote is a value, not SQL: it selects nothing, never widens the sample.
+    from dyadstats.errors import DyadstatsError
+
+    with pytest.raises(DyadstatsError, match="no complete rows"):
+        prepare(_frame(), _spec(sample={"era": "1990-2014' OR '1'='1"}))
+    assert len(prepare(_frame(), _spec(sample={"era": "1990-2014"})).y) == 3
+
+
+def test_models_refuse_code_in_where_and_formulas(tmp_path):
+    from dyadstats.models import FrameColumnError, prepare
+
+    target = tmp_path / "out.csv"
+    with pytest.raises(UnsafeExpressionError, match="statements"):
+        prepare(_frame(), _spec(sample={"where": f"1=1; COPY (SELECT 1) TO '{target}'"}))
+    assert not target.exists()
+    with pytest.raises(FrameColumnError, match=r"\['minimun'\].*neither frame columns nor allowed functions"):
+        prepare(_frame(), _spec(regressors="minimun(x, z)"))
+    with pytest.raises(UnsafeExpressionError, match="attribute"):
+        prepare(_frame(), _spec(regressors="I(x.__class__)"))

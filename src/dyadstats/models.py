@@ -44,6 +44,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from dyadstats.errors import ConfigError, DyadstatsError
+from dyadstats.safe_expr import allowed_functions, check_where, eval_namespace, formula_names
 
 log = logging.getLogger("dyadstats.models")
 
@@ -296,6 +297,8 @@ class Resolved:
     notes: tuple[str, ...] = ()
     #: three-category regime coding: category -> dummy column ('' for the reference), else {}
     regime_terms: dict[str, str] = field(default_factory=dict)
+    #: bound parameters of ``where`` ($first_year, $last_year, $era)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def _lag(col: str, lag: bool) -> str:
@@ -449,22 +452,26 @@ def resolve(spec: ModelSpec, frame_columns: Sequence[str]) -> Resolved:
     time_rhs, time_cols = _time_terms(spec)
     full_rhs = " + ".join(p for p in (rhs, time_rhs) if p)
     formula = f"{spec.outcome} ~ {full_rhs}"
-    idents = _identifiers(full_rhs) | _identifiers(focal or "")
-    used_derived = {k: v for k, v in derived.items() if k in idents}
-    needed = [spec.outcome, *sorted(t for t in idents if t in available), *time_cols]
+    # Config is data: the formula may hold only columns, constants, arithmetic and the allowed
+    # functions (dyadstats.safe_expr); anything else is refused before patsy evaluates it.
+    known = available | set(derived)
+    used, unknown_names = formula_names(formula, known, f"models.specs.{spec.name}.regressors")
+    if focal:
+        focal_used, focal_unknown = formula_names(f"y ~ {focal}", known, f"models.specs.{spec.name}.focal")
+        used |= focal_used
+        unknown_names |= focal_unknown - {"y"}
+    used_derived = {k: v for k, v in derived.items() if k in used}
+    needed = [spec.outcome, *sorted(t for t in used if t in available), *time_cols]
     needed += sorted(used_derived)
     missing = [c for c in [spec.outcome, *time_cols] if c not in available]
     if spec.frame == "dyad" and spec.sample.politically_relevant:
         missing += [] if "politically_relevant" in available else ["politically_relevant"]
-    # Any identifier that looks like a column but is neither in the frame nor a function.
-    unknown = sorted(
-        t for t in idents
-        if t not in available and t not in used_derived and not _is_formula_function(t)
-    )
+    unknown = sorted(unknown_names)
     if missing or unknown:
         raise FrameColumnError(
             f"model {spec.name!r}: the {spec.frame} analysis frame lacks column(s) "
-            f"{sorted(set(missing + unknown))} (formula: {formula})"
+            f"{sorted(set(missing + unknown))}, which are neither frame columns nor allowed "
+            f"functions ({allowed_functions()}) (formula: {formula})"
         )
     regime: str | None = cols["regime_pair"]
     if regime in derived:
@@ -479,15 +486,20 @@ def resolve(spec: ModelSpec, frame_columns: Sequence[str]) -> Resolved:
     focal_is_dummy = bool(focal) and focal.startswith("joint_democracy")
     terms = regime_terms(spec, cols)
 
+    # Values reach SQL as bound parameters; a `where` filter is parsed and re-rendered so it
+    # can only be a predicate over frame columns (dyadstats.safe_expr.check_where).
     where = [f'"{spec.outcome}" IS NOT NULL']
+    params: dict[str, Any] = {}
     if spec.sample.politically_relevant:
         where.append('"politically_relevant" = 1')
     if spec.sample.years:
-        where.append(f'"year" BETWEEN {spec.sample.years[0]} AND {spec.sample.years[1]}')
+        where.append('"year" BETWEEN $first_year AND $last_year')
+        params.update(first_year=int(spec.sample.years[0]), last_year=int(spec.sample.years[1]))
     if spec.sample.era:
-        where.append(f"\"era\" = '{spec.sample.era}'")
+        where.append('"era" = $era')
+        params["era"] = str(spec.sample.era)
     if spec.sample.where:
-        where.append(f"({spec.sample.where})")
+        where.append(f"({check_where(spec.sample.where, available, f'models.specs.{spec.name}.sample.where')})")
     if spec.cluster_by == "year":
         cluster_expr = '"year"'
     elif spec.frame == "directed":
@@ -498,24 +510,9 @@ def resolve(spec: ModelSpec, frame_columns: Sequence[str]) -> Resolved:
     return Resolved(
         spec=spec, outcome=spec.outcome, formula=formula, rhs=full_rhs, focal_term=focal,
         focal_is_dummy=focal_is_dummy, regime_pair=regime,
-        columns=tuple(dict.fromkeys(needed)), derived=used_derived, where=" AND ".join(where),
+        columns=tuple(dict.fromkeys(needed)), derived=used_derived, where=" AND ".join(where), params=params,
         cluster_expr=cluster_expr, notes=tuple(notes), regime_terms=terms,
     )
-
-
-def _identifiers(expr: str) -> set[str]:
-    """Names in a formula, ignoring string literals and keyword-argument names."""
-    expr = re.sub(r"'[^']*'|\"[^\"]*\"", " ", expr)
-    expr = re.sub(r"\b[A-Za-z_][A-Za-z0-9_]*\s*=(?!=)", " ", expr)
-    return set(_IDENT.findall(expr))
-
-
-_FUNCTIONS = {"C", "I", "cr", "cc", "bs", "te", "np", "log", "exp", "center", "standardize",
-              "scale", "Treatment", "Sum", "Poly", "df", "degree", "log1p", "sqrt", "abs"}
-
-
-def _is_formula_function(token: str) -> bool:
-    return token in _FUNCTIONS
 
 
 # --------------------------------------------------------------------------------------------
@@ -585,7 +582,7 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
         base = f"SELECT *{derived_sql} FROM {rel} WHERE {resolved.where}"
         model_cols = [c for c in resolved.columns if c != resolved.outcome]
         counts = ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in model_cols)
-        row = con.execute(f"SELECT count(*){', ' + counts if counts else ''} FROM ({base})").fetchone()
+        row = con.execute(f"SELECT count(*){', ' + counts if counts else ''} FROM ({base})", resolved.params).fetchone()
         n_sample = int(row[0])
         dropped = {c: int(n) for c, n in zip(model_cols, row[1:], strict=True) if n}
         keep = [*resolved.columns, "ccode1", "ccode2", "year"]
@@ -597,7 +594,8 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
             f"SELECT {select}, {resolved.cluster_expr} AS __cluster FROM ({base}) "
             # A total order (directed frames hold A->B and B->A in one year): float sums
             # then run in the same order every time, so reruns are byte-identical.
-            f"WHERE {complete} ORDER BY __cluster, \"year\", \"ccode1\", \"ccode2\""
+            f"WHERE {complete} ORDER BY __cluster, \"year\", \"ccode1\", \"ccode2\"",
+            resolved.params,
         ).df()
     finally:
         con.close()
@@ -609,7 +607,8 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
     groups = data.pop("__cluster").to_numpy()
     numeric = {c: data[c].astype("float64") for c in resolved.columns if c != resolved.regime_pair}
     frame = data.assign(**numeric)
-    y_df, X = patsy.dmatrices(resolved.formula, frame, NA_action="raise", return_type="dataframe")
+    y_df, X = patsy.dmatrices(resolved.formula, frame, NA_action="raise", return_type="dataframe",
+                              eval_env=eval_namespace())
     y = y_df.to_numpy().ravel()
     bad = ~np.isin(y, (0.0, 1.0))
     if bad.any():

@@ -65,11 +65,11 @@ def formula_factors(formula: str) -> list[str]:
     ]
 
 
-def check_formula(formula: str, columns: Collection[str], where: str = "formula") -> set[str]:
-    """Refuse anything but columns, constants, arithmetic and allowed function calls.
+def formula_names(formula: str, columns: Collection[str], where: str = "formula") -> tuple[set[str], set[str]]:
+    """``(columns used, unknown names)`` of a formula; refuses any construct outside the language.
 
-    Returns the column names the formula uses. ``where`` names the config key in messages.
-    Unknown names are reported together, each as neither a column nor an allowed function.
+    An unknown name is neither one of ``columns`` nor an allowed function; the caller decides how
+    to report it (e.g. as a column the frame lacks).
     """
     used: set[str] = set()
     unknown: set[str] = set()
@@ -79,11 +79,25 @@ def check_formula(formula: str, columns: Collection[str], where: str = "formula"
         except SyntaxError as exc:
             raise UnsafeExpressionError(f"{where}: cannot parse {code!r}: {exc.msg}") from exc
         _check_node(tree.body, set(columns), used, unknown, where, code)
+    return used, unknown
+
+
+def allowed_functions() -> str:
+    """The function list, as messages print it."""
+    return f"{sorted(PATSY_FUNCTIONS | set(MATH_FUNCTIONS))}, np.{{{', '.join(sorted(NUMPY_FUNCTIONS))}}}"
+
+
+def check_formula(formula: str, columns: Collection[str], where: str = "formula") -> set[str]:
+    """Refuse anything but columns, constants, arithmetic and allowed function calls.
+
+    Returns the column names the formula uses. ``where`` names the config key in messages.
+    Unknown names are reported together, each as neither a column nor an allowed function.
+    """
+    used, unknown = formula_names(formula, columns, where)
     if unknown:
         raise UnsafeExpressionError(
             f"{where}: {sorted(unknown)} {'is' if len(unknown) == 1 else 'are'} neither a column of "
-            f"the frame nor an allowed function (functions: {sorted(PATSY_FUNCTIONS | set(MATH_FUNCTIONS))}, "
-            f"np.{{{', '.join(sorted(NUMPY_FUNCTIONS))}}})"
+            f"the frame nor an allowed function (functions: {allowed_functions()})"
         )
     return used
 
