@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dyadstats.errors import ConfigError
-from dyadstats.events import create_mid_tables, create_ties_table, resolve_whittle_order, whittle
+from dyadstats.events import (
+    HOSTLEV_LISTS,
+    create_mid_tables,
+    create_ties_table,
+    resolve_whittle_order,
+    whittle,
+)
 
 PARTICIPANT_COLUMNS = [
     "dispnum", "ccode", "sidea", "styear", "stmon", "stday", "endyear", "endmon", "endday",
@@ -98,6 +104,16 @@ def test_whittling_and_dyad_year_fields_by_hand() -> None:
     r = rows[(20, 40, 1902)]
     assert (r["sidea1"], r["sidea2"], r["orig2"], r["hostlev"]) == (0, 1, 0, 3)
     assert {r["source"] for r in rows.values()} == {"mid5"}
+    # hostility levels over all disputes of the dyad-year, whatever the whittle kept:
+    # (onset_hostlevs, active_hostlevs, onset_hostlevs_originators, active_hostlevs_originators)
+    lists = {k: tuple(list(r[c]) for c in HOSTLEV_LISTS) for k, r in rows.items()}
+    assert lists == {
+        (2, 20, 1901): ([2, 3], [2, 3], [2, 3], [2, 3]),  # 101 (display) and 102 (threat) both new
+        (2, 20, 1902): ([4], [3, 4], [4], [3, 4]),        # 103 new (kept), 101 still active
+        (2, 31, 1901): ([4], [4], [], []),                # 31 joined: no originator
+        (2, 31, 1902): ([], [4], [], []),
+        (20, 40, 1902): ([3], [3], [], []),
+    }
 
 
 def test_directed_twin_and_initiation_flags_by_hand() -> None:
@@ -122,6 +138,38 @@ def test_directed_twin_and_initiation_flags_by_hand() -> None:
         (40, 20, 1902): (0, 0),  # 40 joined side A: not an originator
         (20, 40, 1902): (0, 0),
     }
+    # the active twins (ongoing peace-years rule): any active dispute so initiated. In 1902 the
+    # kept 103 is 2's use of force, but 2's display in 101 is still active: coercion active.
+    active = {k: (r["mid_initiator_active"], r["coercion_initiator_active"]) for k, r in rows.items()}
+    assert active == {
+        (2, 20, 1901): (1, 1), (20, 2, 1901): (1, 1),
+        (2, 20, 1902): (1, 1), (20, 2, 1902): (0, 0),
+        (2, 31, 1901): (1, 1), (31, 2, 1901): (0, 0),
+        (2, 31, 1902): (1, 1), (31, 2, 1902): (0, 0),
+        (40, 20, 1902): (0, 0), (20, 40, 1902): (0, 0),
+    }
+
+
+# US-Cuba 1983 in miniature (MID 5.0 disputes 2981 and 3058): in April, 2 (side A) displays
+# force against 40 (side B), both originators; in October 2 uses force (a fatality) in a
+# dispute in which 40 is on side B but no originator. The whittle keeps the October dispute
+# (fatality 1 beats 0), which has one originator; the April one has two.
+CUBA_PARTICIPANTS = [
+    (201, 2, 1, 1983, 4, 19, 1983, 4, 19, 12, 3, 1, 0, 0),
+    (201, 40, 0, 1983, 4, 19, 1983, 4, 19, 0, 1, 1, 0, 0),
+    (202, 2, 1, 1983, 10, 21, 1983, 11, 1, 14, 4, 1, 1, None),
+    (202, 40, 0, 1983, 10, 25, 1983, 11, 1, 0, 1, 0, 2, None),
+]
+CUBA_DISPUTES = [(201, 3, 0, 0, 1, 1, 4, 1983), (202, 4, 3, 1, 12, 12, 10, 1983)]
+
+
+def test_originators_over_all_new_disputes_by_hand() -> None:
+    con = _mid_con(CUBA_PARTICIPANTS, CUBA_DISPUTES)
+    create_mid_tables(con, "mid5")
+    (r,) = _dicts(con, "SELECT * FROM mid_dyad_years")
+    assert (r["dispnum"], r["orig1"], r["orig2"], r["hostlev"]) == (202, 1, 0, 4)
+    assert list(r["onset_hostlevs"]) == [3, 4]
+    assert list(r["onset_hostlevs_originators"]) == [3]  # 201, not the kept 202
 
 
 WHITTLE_ROWS = [
@@ -207,6 +255,26 @@ TIES_CASES = [
     (4, 1000, 200, None, None, None, 1000, 2, 1, 1, 1960, "1961, sometime before this date."),
     # threat then imposition with no year reported: threat onset only
     (5, 2, None, None, None, None, 2, 40, 1, 1, 1970, None),
+    # West Germany coded 255 in 1972-73 (COW: 260 then): both onsets recoded to 260, primary too
+    (6, 255, None, None, None, None, 255, 365, 1, 1, 1972, "1973"),
+    # 255 in 1950: neither German state is a COW member (1945-05-08 .. 1955-05-05): dropped
+    (7, 255, None, None, None, None, 255, 365, 1, 0, 1950, None),
+    # 260 threatens in 1989 (member) and imposes in 1991 (260 ended 1990-10-02): the 1991 row
+    # becomes 255; primarysender 255 becomes 260 in 1989 and stays 255 in 1991
+    (8, 260, None, None, None, None, 255, 2, 1, 1, 1989, "1991"),
+    # 255 in 1990: 255 (from 1990-10-03) is a member that year, so no recoding
+    (9, 255, None, None, None, None, 255, 2, 1, 0, 1990, None),
+    # 2 threatens India 750 in 1946, before its entry (1947-08-15): outside the system, dropped
+    (10, 2, None, None, None, None, 2, 750, 1, 0, 1946, None),
+    # 265 (ends 1990-10-02) vs 255 (from 1990-10-03): both members in 1990, never on one day
+    (11, 265, None, None, None, None, 265, 255, 1, 0, 1990, None),
+]
+# COW spells: ccode, styear, stmonth, stday, endyear, endmonth, endday
+TIES_STATES = [
+    (2, 1816, 1, 1, 2016, 12, 31), (40, 1902, 5, 20, 2016, 12, 31), (200, 1816, 1, 1, 2016, 12, 31),
+    (365, 1816, 1, 1, 2016, 12, 31), (750, 1947, 8, 15, 2016, 12, 31),
+    (255, 1816, 1, 1, 1945, 5, 8), (255, 1990, 10, 3, 2016, 12, 31),
+    (260, 1955, 5, 5, 1990, 10, 2), (265, 1954, 3, 25, 1990, 10, 2),
 ]
 
 
@@ -217,13 +285,19 @@ def test_ties_directed_dyad_years_by_hand() -> None:
         frame[c] = frame[c].astype("Int64")
     con.register("t_frame", frame)
     con.execute("CREATE VIEW ties AS SELECT * FROM t_frame")
-    con.execute("CREATE VIEW cow_states AS SELECT * FROM (VALUES (2), (40), (200), (365)) t(ccode)")
-    skipped = create_ties_table(con)
+    con.register("s_frame", pd.DataFrame(TIES_STATES, columns=[
+        "ccode", "styear", "stmonth", "stday", "endyear", "endmonth", "endday"]))
+    con.execute("CREATE VIEW cow_states AS SELECT * FROM s_frame")
+    skipped, recoded = create_ties_table(con)
     assert skipped == {
         "cases_without_state_sender": 1, "cases_with_non_cow_sender_code": 1,
         "cases_with_non_cow_target": 0, "impositions_after_threat_without_year": 1,
         "cases_with_sender_equal_target": 0,
+        "cases_with_pair_outside_system_in_onset_year": 3,  # cases 7, 10, 11
+        "cases_with_german_code_outside_system": 2,         # cases 7, 11
     }
+    assert recoded == {"cases_255_to_260": 1, "sender_target_years_255_to_260": 2,
+                       "cases_260_to_255": 1, "sender_target_years_260_to_255": 1}
     got = {
         (r[0], r[1], r[2]): r[3:]
         for r in con.execute(
@@ -239,4 +313,9 @@ def test_ties_directed_dyad_years_by_hand() -> None:
         (200, 2, 1960): (1, 0, 0, 1, 0),
         (200, 2, 1961): (0, 1, 0, 0, 1),
         (2, 40, 1970): (1, 0, 1, 1, 0),
+        (260, 365, 1972): (1, 0, 1, 1, 0),  # case 6, recoded
+        (260, 365, 1973): (0, 1, 1, 0, 1),
+        (260, 2, 1989): (1, 0, 1, 1, 0),    # case 8
+        (255, 2, 1991): (0, 1, 1, 0, 1),
+        (255, 2, 1990): (1, 0, 1, 1, 0),    # case 9, as reported
     }

@@ -5,12 +5,17 @@ World (years 2000-2009; universe built by dyadstats.universe from hand-made COW 
 - states 2 and 20 are members throughout; 200 exits on 2005-06-30; 220 enters on 2003-07-01.
 - MID coverage is declared 2000-2008 (2009 outcomes NULL); TIES coverage 2001-2007.
 - (2, 20): dispute A begins 2001 (dyadic hostility 3, both originators) and continues in 2002;
-  in 2004 two disputes begin at once, B (hostility 4, kept by the whittle) and C (hostility 2,
-  initiated by 20), so the dyad-year summary says n_onsets 2, min 2, max 4.
+  in 2004 two disputes begin at once, B (hostility 4, only 2 an originator, kept by the
+  whittle) and C (hostility 2, initiated by 20 against 2, both originators), so the dyad-year's
+  lists over all its disputes say onset_hostlevs [2, 4], onset_hostlevs_originators [2]
+  (the US-Cuba 1983 pattern: the kept dispute has one originator, another new one has two).
   TIES: 20 threatens sanctions on 2 in 2002 and imposes them in 2003.
 - (2, 200): dispute D begins 2003 (2 threatens 200: hostility 2) and continues in 2004.
 - (2, 220): 220 joins D on side B in 2004 (new participation, not an originator; 220 displays
-  force, so the dyadic hostility is 3).
+  force, so the dyadic hostility is 3). In 2005 D goes on (hostility 3) and 2 begins dispute F
+  against 220 (2 uses force: hostility 4, both originators), which the whittle keeps (new over
+  ongoing): active_hostlevs [3, 4] (the US-Mexico 1860 pattern: a continuing threat or display
+  beside a kept new use of force).
 """
 
 from __future__ import annotations
@@ -45,15 +50,30 @@ def _write(df: pd.DataFrame, path: Path, schema: dict[str, pa.DataType] | None =
 
 
 def _ints(df: pd.DataFrame) -> pd.DataFrame:
-    return df.astype({c: "Int64" for c in df.columns if df[c].dtype == object and c not in ("stateabb", "statenme", "source")})
+    skip = ("stateabb", "statenme", "source", *LEVEL_LISTS)
+    return df.astype({c: "Int64" for c in df.columns if df[c].dtype == object and c not in skip})
 
 
 def mid_row(c1: int, c2: int, year: int, onset: int, host1: int, host2: int, orig1: int, orig2: int,
-            sidea1: int, n_onsets: int, min_h: int | None, max_h: int | None) -> dict:
+            sidea1: int, n_onsets: int, min_h: int | None, max_h: int | None,
+            onset_levels: list[int] | None = None, active_levels: list[int] | None = None,
+            onset_orig_levels: list[int] | None = None, active_orig_levels: list[int] | None = None) -> dict:
+    """One whittled row; the hostility-level lists over all disputes of the dyad-year default to
+    the kept dispute's alone (a dyad-year with one dispute)."""
+    host = max(host1, host2)
+    both = orig1 == 1 and orig2 == 1
+    own_onset = [host] if onset else []
     return dict(ccode1=c1, ccode2=c2, year=year, mid_onset=onset, mid_ongoing=1,
-                hostlev=max(host1, host2), hostlev1=host1, hostlev2=host2, orig1=orig1, orig2=orig2,
+                hostlev=host, hostlev1=host1, hostlev2=host2, orig1=orig1, orig2=orig2,
                 sidea1=sidea1, sidea2=1 - sidea1, n_onsets=n_onsets,
-                min_onset_hostlev=min_h, max_onset_hostlev=max_h)
+                min_onset_hostlev=min_h, max_onset_hostlev=max_h,
+                onset_hostlevs=own_onset if onset_levels is None else onset_levels,
+                active_hostlevs=[host] if active_levels is None else active_levels,
+                onset_hostlevs_originators=(own_onset if both else []) if onset_orig_levels is None else onset_orig_levels,
+                active_hostlevs_originators=([host] if both else []) if active_orig_levels is None else active_orig_levels)
+
+
+LEVEL_LISTS = ("onset_hostlevs", "active_hostlevs", "onset_hostlevs_originators", "active_hostlevs_originators")
 
 
 def build_world(tmp: Path, mid_rows: list[dict] | None = None) -> dict[str, str]:
@@ -82,24 +102,35 @@ def build_world(tmp: Path, mid_rows: list[dict] | None = None) -> dict[str, str]
     mid = pd.DataFrame(mid_rows) if mid_rows is not None else pd.DataFrame([
         mid_row(2, 20, 2001, 1, 3, 3, 1, 1, 1, 1, 3, 3),
         mid_row(2, 20, 2002, 0, 3, 3, 1, 1, 1, 0, None, None),
-        mid_row(2, 20, 2004, 1, 4, 1, 1, 0, 1, 2, 2, 4),
+        mid_row(2, 20, 2004, 1, 4, 1, 1, 0, 1, 2, 2, 4, onset_levels=[2, 4], active_levels=[2, 4],
+                onset_orig_levels=[2], active_orig_levels=[2]),
         mid_row(2, 200, 2003, 1, 2, 1, 1, 1, 1, 1, 2, 2),
         mid_row(2, 200, 2004, 0, 2, 1, 1, 1, 1, 0, None, None),
         mid_row(2, 220, 2004, 1, 2, 3, 1, 0, 1, 1, 3, 3),
+        mid_row(2, 220, 2005, 1, 4, 1, 1, 1, 1, 1, 4, 4, active_levels=[3, 4]),
     ])
-    paths["mid_dyad_years"] = _write(_ints(mid), tmp / "mid_dyad_years.parquet")
+    list_type = {c: pa.list_(pa.int64()) for c in LEVEL_LISTS}
+    paths["mid_dyad_years"] = _write(_ints(mid), tmp / "mid_dyad_years.parquet", list_type)
     directed = pd.concat([
         mid.drop(columns=["n_onsets", "min_onset_hostlev", "max_onset_hostlev"]),
         mid.rename(columns={"ccode1": "ccode2", "ccode2": "ccode1", "hostlev1": "hostlev2", "hostlev2": "hostlev1",
                             "orig1": "orig2", "orig2": "orig1", "sidea1": "sidea2", "sidea2": "sidea1"})
         .drop(columns=["n_onsets", "min_onset_hostlev", "max_onset_hostlev"]),
     ])
-    # initiation over all disputes, as the events stage codes it (worked out from the story)
+    # initiation over all disputes, as the events stage codes it (worked out from the story):
+    # (mid_initiated, coercion_initiated) for new disputes ...
     initiated = {(2, 20, 2001): (1, 1), (2, 20, 2004): (1, 0), (20, 2, 2004): (1, 1),
-                 (2, 200, 2003): (1, 1), (2, 220, 2004): (1, 1)}
-    directed["mid_initiated"] = [initiated.get((a, b, y), (0, 0))[0] for a, b, y in zip(directed.ccode1, directed.ccode2, directed.year, strict=True)]
-    directed["coercion_initiated"] = [initiated.get((a, b, y), (0, 0))[1] for a, b, y in zip(directed.ccode1, directed.ccode2, directed.year, strict=True)]
-    paths["mid_directed_dyad_years"] = _write(_ints(directed), tmp / "mid_directed_dyad_years.parquet")
+                 (2, 200, 2003): (1, 1), (2, 220, 2004): (1, 1), (2, 220, 2005): (1, 0)}
+    # ... and (mid_initiator_active, coercion_initiator_active) for every active dispute: in
+    # 2005 2 is D's side-A originator with its own threat (2) while the kept F is a use of force
+    active = {(2, 20, 2001): (1, 1), (2, 20, 2002): (1, 1), (2, 20, 2004): (1, 0), (20, 2, 2004): (1, 1),
+              (2, 200, 2003): (1, 1), (2, 200, 2004): (1, 1), (2, 220, 2004): (1, 1), (2, 220, 2005): (1, 1)}
+    keys = list(zip(directed.ccode1, directed.ccode2, directed.year, strict=True))
+    for i, name in enumerate(("mid_initiated", "coercion_initiated")):
+        directed[name] = [initiated.get(k, (0, 0))[i] for k in keys]
+    for i, name in enumerate(("mid_initiator_active", "coercion_initiator_active")):
+        directed[name] = [active.get(k, (0, 0))[i] for k in keys]
+    paths["mid_directed_dyad_years"] = _write(_ints(directed), tmp / "mid_directed_dyad_years.parquet", list_type)
     ties = pd.DataFrame(
         [(20, 2, 2002, 1, 0), (20, 2, 2003, 0, 1), (2, 220, 2008, 1, 0)],
         columns=["ccode1", "ccode2", "year", "sanction_threat_onset", "sanction_imposition_onset"],
@@ -184,13 +215,18 @@ def test_mid_outcomes_by_hand(world) -> None:
     assert col(nd, d, "coercion_onset") == [0, 1, 0, 0, 1, 0, 0, 0, 0, None]
     assert col(nd, d, "coercion_onset_limited") == [0, 1, 0, 0, 1, 0, 0, 0, 0, None]
     assert col(nd, d, "mid_onset") == [0, 1, 0, 0, 1, 0, 0, 0, 0, None]
-    # C's originator (20) is not in the kept row; B had only 2 as originator
-    assert col(nd, d, "mid_onset_originators") == [0, 1, 0, 0, 0, 0, 0, 0, 0, None]
+    # 2004: the kept B has only 2 as originator, but the new C has both (any new dispute counts)
+    assert col(nd, d, "mid_onset_originators") == [0, 1, 0, 0, 1, 0, 0, 0, 0, None]
     assert col(nd, d, "mid_ongoing") == [0, 1, 1, 0, 1, 0, 0, 0, 0, None]
     assert col(nd, d, "mid_continuing") == [0, 0, 1, 0, 0, 0, 0, 0, 0, None]
     # the joiner: a new dyadic participation is an onset, 220 is no originator
     assert nd.loc[(2, 220, 2004), "coercion_onset"] == 1
     assert nd.loc[(2, 220, 2004), "mid_onset_originators"] == 0
+    # 2005: F (use of force, kept) is new; D's display goes on, but is no new coercion
+    assert col(nd, (2, 220), "coercion_onset") == [0, 1, 0, 0, 0, 0, None]
+    assert col(nd, (2, 220), "mid_onset") == [0, 1, 1, 0, 0, 0, None]
+    assert col(nd, (2, 220), "mid_continuing") == [0, 0, 0, 0, 0, 0, None]
+    assert nd.loc[(2, 220, 2005), "mid_onset_originators"] == 1
     assert nd.loc[(2, 200, 2003), "coercion_onset"] == 1
     assert nd.loc[(2, 200, 2004), "mid_continuing"] == 1
 
@@ -201,7 +237,7 @@ def test_peace_years_by_hand(world) -> None:
     assert col(nd, d, "peace_years_coercion_onset") == [0, 1, 0, 1, 2, 0, 1, 2, 3, None]
     assert col(nd, d, "peace_years_coercion_onset_2") == [0, 1, 0, 1, 4, 0, 1, 4, 9, None]
     assert col(nd, d, "peace_years_coercion_onset_3") == [0, 1, 0, 1, 8, 0, 1, 8, 27, None]
-    assert col(nd, d, "peace_years_mid_onset_originators") == [0, 1, 0, 1, 2, 3, 4, 5, 6, None]
+    assert col(nd, d, "peace_years_mid_onset_originators") == [0, 1, 0, 1, 2, 0, 1, 2, 3, None]
     # TIES coverage 2001-2007: the clock starts at 0 in 2001
     assert col(nd, d, "sanction_threat_onset") == [None, 0, 1, 0, 0, 0, 0, 0, None, None]
     assert col(nd, d, "sanction_imposition_onset") == [None, 0, 0, 1, 0, 0, 0, 0, None, None]
@@ -294,9 +330,19 @@ def test_ongoing_drop_and_ongoing_peace_rule(tmp_path: Path) -> None:
     assert rec["dropped"] == {"ongoing_mid_years_dropped": 2}
     assert pq.read_schema(tmp_path / "drop" / "out" / "nd.parquet").metadata[b"dyadstats.ongoing"] == b"drop"
 
-    nd, _, _, _ = run_world(tmp_path / "ongo", {"peace_years": {"rule": "ongoing"}})
+    nd, dr, _, _ = run_world(tmp_path / "ongo", {"peace_years": {"rule": "ongoing"}})
     # events: 2001, 2002 (A active) and 2004 (a coercion onset even though B was kept)
     assert col(nd, (2, 20), "peace_years_coercion_onset") == [0, 1, 0, 0, 1, 0, 1, 2, 3, None]
+    # (2, 220) 2003-2009: 2004 D begins for the pair; 2005 D (display) is still active beside the
+    # kept F (use of force), so 2005 ends the spell too: any active dispute counts, not the kept one
+    assert col(nd, (2, 220), "peace_years_coercion_onset") == [0, 1, 0, 0, 1, 2, None]
+    # onset rule for comparison: only 2004 is an event
+    assert col(run_world(tmp_path / "onset")[0], (2, 220), "peace_years_coercion_onset") == [0, 1, 0, 1, 2, 3, None]
+    # limited (2-4) and all MIDs: F itself is an event in 2005 under either rule
+    assert col(nd, (2, 220), "peace_years_coercion_onset_limited") == [0, 1, 0, 0, 1, 2, None]
+    # directed 2 -> 220: D (2's own threat) active in 2005 beside the kept F
+    assert col(dr, (2, 220), "peace_years_coercion_initiated") == [0, 1, 0, 0, 1, 2, None]
+    assert col(dr, (220, 2), "peace_years_coercion_initiated") == [0, 1, 2, 3, 4, 5, None]
 
 
 def test_audit_and_reproducible(tmp_path: Path, world) -> None:
@@ -315,11 +361,11 @@ def test_audit_and_reproducible(tmp_path: Path, world) -> None:
 def test_missing_input_column_is_named(tmp_path: Path) -> None:
     paths = build_world(tmp_path / "in")
     con = duckdb.connect()
-    con.execute(f"COPY (SELECT * EXCLUDE (n_onsets) FROM read_parquet('{paths['mid_dyad_years']}')) TO '{tmp_path}/m.parquet'")
+    con.execute(f"COPY (SELECT * EXCLUDE (onset_hostlevs_originators) FROM read_parquet('{paths['mid_dyad_years']}')) TO '{tmp_path}/m.parquet'")
     paths["mid_dyad_years"] = f"{tmp_path}/m.parquet"
     from dyadstats.errors import SchemaError
 
-    with pytest.raises(SchemaError, match="mid_dyad_years.*n_onsets"):
+    with pytest.raises(SchemaError, match="mid_dyad_years.*onset_hostlevs_originators"):
         build_frames(paths, tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "f.json",
                      tmp_path / "c.md", frame_options({}, MID_COVERAGE, TIES_COVERAGE))
 

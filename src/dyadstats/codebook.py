@@ -50,10 +50,10 @@ DIRECTED_KEYS = [
 ERA = ColumnDoc("era", "period: first year-1945, 1946-1989, 1990-last year", "dyad_years", "universe")
 
 ND_OUTCOMES = [
-    ColumnDoc("coercion_onset", "1 if a MID begins in the dyad-year whose dyadic hostility (higher of the two states' hostlev) is a threat (2) or display (3) of force", MID_SOURCE, "mid"),
-    ColumnDoc("coercion_onset_limited", "1 if a MID begins whose dyadic hostility is 2-4 (threat, display or use of force)", MID_SOURCE, "mid"),
+    ColumnDoc("coercion_onset", "1 if any MID beginning in the dyad-year has a dyadic hostility (higher of the two states' hostlev) of threat (2) or display (3) of force (all disputes of the dyad-year, not only the whittled one)", MID_SOURCE, "mid"),
+    ColumnDoc("coercion_onset_limited", "1 if any MID beginning in the dyad-year has dyadic hostility 2-4 (threat, display or use of force)", MID_SOURCE, "mid"),
     ColumnDoc("mid_onset", "1 if any MID (dyadic hostility 2-5) begins in the dyad-year", MID_SOURCE, "mid"),
-    ColumnDoc("mid_onset_originators", "1 if a MID (hostility 2-5) begins in which both states are originators", MID_SOURCE, "mid"),
+    ColumnDoc("mid_onset_originators", "1 if any MID (hostility 2-5) beginning in the dyad-year has both states as originators (all disputes of the dyad-year, not only the whittled one)", MID_SOURCE, "mid"),
 ]
 DIR_OUTCOMES = [
     ColumnDoc("coercion_initiated", "1 if A is a side-A originator of a MID beginning this year whose own hostility level is a threat (2) or display (3), with B on side B", MID_SOURCE, "mid"),

@@ -13,14 +13,25 @@ MID (``build.events.source``):
   (``dyadstats.roles.create_role_dispute_dyad_years``); the whittling is the same.
 
 A dyad-year can hold several disputes; ``whittle`` keeps one by ordered rules (peacesciencer's
-defaults) and counts how many rows each rule removed. Outputs:
+defaults) and counts how many rows each rule removed. The kept dispute supplies the dispute
+fields (dispnum, hostlev, orig1, ...). A flag that asks "does *any* dispute of this dyad-year
+satisfy X" is never read from them: it is computed over all dispute-dyad-years before the
+whittle, here, and the frame reads it. Outputs:
 
-- ``mid_dyad_years``: one row per non-directed dyad-year (ccode1 < ccode2) with a MID.
+- ``mid_dyad_years``: one row per non-directed dyad-year (ccode1 < ccode2) with a MID, plus
+  summaries of all its disputes: ``n_disputes``, ``n_onsets``, ``min/max_onset_hostlev`` and
+  the hostility-level lists ``onset_hostlevs`` (new disputes), ``active_hostlevs`` (every
+  dispute), ``onset_hostlevs_originators`` / ``active_hostlevs_originators`` (those in which
+  both states are originators), see ``HOSTLEV_LISTS``.
 - ``mid_directed_dyad_years``: both directions of each row (ccode1 = A, ccode2 = B) plus
-  ``mid_initiated`` / ``coercion_initiated`` computed over *all* disputes of the directed
-  dyad-year before whittling (see ``DIRECTED_SQL``).
+  ``mid_initiated`` / ``coercion_initiated`` and their active twins ``mid_initiator_active`` /
+  ``coercion_initiator_active`` computed over *all* disputes of the directed dyad-year before
+  whittling (see ``DIRECTED_FLAGS_SQL``).
 - ``ties_directed_dyad_years``: sender -> target sanction threat / imposition onsets (TIES 4.1,
-  ``sql/ties_directed_dyad_years.sql``).
+  ``sql/ties_events.sql`` then ``sql/ties_directed_dyad_years.sql``). Codes are read by year
+  under ``TIES_CODE_RECODES`` (TIES's 255 for West Germany -> COW 260 during the Cold War, 260
+  -> 255 after unification); a pair is kept only in onset years in which both are COW members
+  on a common day. The audit counts recoded cases and dropped cases by reason.
 - ``icb_directed_dyad_years`` (when asked for in ``outputs``): triggering state -> crisis actor
   ICB crisis triggers (``dyadstats.icb``).
 
@@ -79,14 +90,31 @@ WHITTLE_RULES: dict[str, WhittleRule] = {
 }
 DEFAULT_WHITTLE_ORDER = tuple(WHITTLE_RULES)
 
+# Hostility-level lists over all disputes of a non-directed dyad-year, before whittling:
+# list name -> which dispute-dyad-years it draws from. Each holds the distinct dyadic hostility
+# levels (hostlev) of those rows, ascending, empty when there are none, so that a "does any
+# dispute of this dyad-year satisfy X" outcome never depends on the dispute the whittle kept.
+HOSTLEV_LISTS: dict[str, str] = {
+    "onset_hostlevs": "mid_onset = 1",                                      # new disputes
+    "active_hostlevs": "true",                                              # every active dispute
+    "onset_hostlevs_originators": "mid_onset = 1 AND orig1 = 1 AND orig2 = 1",  # new, both originators
+    "active_hostlevs_originators": "orig1 = 1 AND orig2 = 1",               # active, both originators
+}
+_HOSTLEV_LIST_SQL = ",\n    ".join(
+    f"coalesce(list(DISTINCT hostlev ORDER BY hostlev) FILTER (WHERE hostlev IS NOT NULL AND {cond}), [])"
+    f" AS {name}"
+    for name, cond in HOSTLEV_LISTS.items()
+)
+
 # Summaries over all disputes of a non-directed dyad-year, before whittling.
-DYAD_YEAR_SUMMARY_SQL = """
+DYAD_YEAR_SUMMARY_SQL = f"""
 SELECT
     ccode1, ccode2, year,
     count(*) AS n_disputes,
     sum(mid_onset)::BIGINT AS n_onsets,
     min(hostlev) FILTER (WHERE mid_onset = 1) AS min_onset_hostlev,
-    max(hostlev) FILTER (WHERE mid_onset = 1) AS max_onset_hostlev
+    max(hostlev) FILTER (WHERE mid_onset = 1) AS max_onset_hostlev,
+    {_HOSTLEV_LIST_SQL}
 FROM dispute_dyad_years
 GROUP BY ccode1, ccode2, year
 """
@@ -113,24 +141,31 @@ def _both_directions(table: str) -> str:
 
 
 # Directed initiation flags over all disputes of a directed dyad-year (A = ccode1, B = ccode2):
-# mid_initiated: a new dispute in which A is a side-A originator and B is on side B;
-# coercion_initiated: the same, with A's own highest hostility a threat or display (2-3,
-# i.e. MID 5 actions 1-12).
+# mid_initiated: a new dispute (dyadic hostility 2-5) in which A is a side-A originator and B
+# is on side B; coercion_initiated: the same, with A's own highest hostility a threat or
+# display (2-3, i.e. MID 5 actions 1-12). The *_initiator_active twins drop the "new" condition:
+# any active dispute of the directed dyad-year so initiated (the ``ongoing`` peace-years rule).
 DIRECTED_FLAGS_SQL = """
 SELECT
     ccode1, ccode2, year,
-    max((mid_onset = 1 AND sidea1 = 1 AND orig1 = 1 AND sidea2 = 0)::INTEGER) AS mid_initiated,
     max((mid_onset = 1 AND sidea1 = 1 AND orig1 = 1 AND sidea2 = 0
-         AND hostlev1 IN (2, 3))::INTEGER) AS coercion_initiated
+         AND hostlev BETWEEN 2 AND 5)::INTEGER) AS mid_initiated,
+    max((mid_onset = 1 AND sidea1 = 1 AND orig1 = 1 AND sidea2 = 0
+         AND hostlev1 IN (2, 3))::INTEGER) AS coercion_initiated,
+    max((sidea1 = 1 AND orig1 = 1 AND sidea2 = 0
+         AND hostlev BETWEEN 2 AND 5)::INTEGER) AS mid_initiator_active,
+    max((sidea1 = 1 AND orig1 = 1 AND sidea2 = 0
+         AND hostlev1 IN (2, 3))::INTEGER) AS coercion_initiator_active
 FROM ({directed_disputes})
 GROUP BY ccode1, ccode2, year
 """
+DIRECTED_FLAGS = ("mid_initiated", "coercion_initiated", "mid_initiator_active", "coercion_initiator_active")
 
 MID_COLUMNS = (
     "dispnum, ccode1, ccode2, year, mid_onset, mid_ongoing, hostlev, hostlev1, hostlev2, "
     "hiact1, hiact2, orig1, orig2, sidea1, sidea2, fatality1, fatality2, fatalpre1, fatalpre2, "
     "disp_hostlev, fatality, recip, mindur, maxdur, stmon, styear, source, "
-    "n_disputes, n_onsets, min_onset_hostlev, max_onset_hostlev"
+    "n_disputes, n_onsets, min_onset_hostlev, max_onset_hostlev, " + ", ".join(HOSTLEV_LISTS)
 )
 
 
@@ -248,7 +283,7 @@ def create_mid_tables(
     con.execute(
         f"""
         CREATE OR REPLACE TABLE mid_directed_dyad_years AS
-        SELECT {MID_COLUMNS}, mid_initiated, coercion_initiated
+        SELECT {MID_COLUMNS}, {", ".join(DIRECTED_FLAGS)}
         FROM ({_both_directions("mid_dyad_years")}) JOIN ({flags}) USING (ccode1, ccode2, year)
         ORDER BY ccode1, ccode2, year
         """
@@ -256,42 +291,91 @@ def create_mid_tables(
     return removed
 
 
-def create_ties_table(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Create ``ties_directed_dyad_years``; return counts of what was skipped and why.
+# TIES codes read as another COW code in the onset years in which the reported code is not a
+# COW member but the other is (``sql/ties_events.sql``): (from_code, to_code, reason).
+TIES_CODE_RECODES: tuple[tuple[int, int, str], ...] = (
+    (255, 260, "TIES codes West Germany 255 in Cold War cases; COW: German Federal Republic 260, "
+               "1955-05-05 to 1990-10-02 (255 is Germany to 1945-05-08 and from 1990-10-03)"),
+    (260, 255, "TIES keeps West Germany's 260 for onsets after unification; COW: Germany 255 "
+               "from 1990-10-03 (260 ends 1990-10-02)"),
+)
 
-    Needs views ``ties`` and ``cow_states``.
+TIES_COUNTS_SQL = """
+WITH s AS (
+    SELECT caseid, threat, imposition, sancimpositionstartyear, targetstate,
+           list_filter([sender1, sender2, sender3, sender4, sender5], lambda x: x IS NOT NULL)
+               AS senders
+    FROM ties
+),
+non_cow_sender AS (
+    SELECT DISTINCT caseid FROM (SELECT caseid, unnest(senders) AS sender FROM s)
+    WHERE sender NOT IN (SELECT ccode FROM cow_codes)
+),
+outside AS (  -- COW-coded pairs (after recoding) not in the system in the onset year
+    SELECT DISTINCT caseid, sender_reported IN (SELECT from_code FROM ties_code_recodes)
+                            OR target_reported IN (SELECT from_code FROM ties_code_recodes) AS recodable
+    FROM ties_events
+    WHERE NOT in_system AND sender <> targetstate
+      AND sender IN (SELECT ccode FROM cow_codes) AND targetstate IN (SELECT ccode FROM cow_codes)
+)
+SELECT
+    count(*) FILTER (WHERE len(senders) = 0) AS cases_without_state_sender,
+    count(*) FILTER (WHERE caseid IN (SELECT caseid FROM non_cow_sender))
+        AS cases_with_non_cow_sender_code,
+    count(*) FILTER (WHERE targetstate NOT IN (SELECT ccode FROM cow_codes))
+        AS cases_with_non_cow_target,
+    count(*) FILTER (WHERE imposition = 1 AND threat = 1 AND
+        try_cast(regexp_extract(CAST(sancimpositionstartyear AS VARCHAR), '^\\s*(\\d{4})', 1) AS BIGINT) IS NULL)
+        AS impositions_after_threat_without_year,
+    count(*) FILTER (WHERE list_contains(senders, targetstate)) AS cases_with_sender_equal_target,
+    count(*) FILTER (WHERE caseid IN (SELECT caseid FROM outside))
+        AS cases_with_pair_outside_system_in_onset_year,
+    count(*) FILTER (WHERE caseid IN (SELECT caseid FROM outside WHERE recodable))
+        AS cases_with_german_code_outside_system
+FROM s
+"""
+
+# Cases and sender-target onset rows recoded, per (from_code, to_code).
+TIES_RECODED_SQL = """
+SELECT r.from_code, r.to_code,
+       count(DISTINCT e.caseid) AS cases,
+       count(e.caseid) AS sender_target_years
+FROM ties_code_recodes AS r
+LEFT JOIN ties_events AS e
+  ON (e.sender_reported = r.from_code AND e.sender = r.to_code)
+  OR (e.target_reported = r.from_code AND e.targetstate = r.to_code)
+GROUP BY ALL ORDER BY ALL
+"""
+
+
+def create_ties_table(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
+    """Create ``ties_directed_dyad_years``; return (counts of what was skipped and why, counts
+    of what was recoded).
+
+    Needs views ``ties`` and ``cow_states``. ``dropped`` counts cases by reason (a case can
+    lose some sender-target rows and keep others, so the reasons overlap):
+    ``cases_with_pair_outside_system_in_onset_year`` are cases with a COW-coded sender-target
+    pair that was not in the state system in the onset year (after recoding; e.g. India 750
+    in 1946), ``cases_with_german_code_outside_system`` those of them with a German code that
+    the recode could not place (255 in 1950: neither German state is a COW member 1946-1954).
+    ``recoded`` counts cases (``cases_<from>_to_<to>``) and sender-target onset rows
+    (``sender_target_years_<from>_to_<to>``) read under ``TIES_CODE_RECODES``.
     """
     con.execute("CREATE OR REPLACE TABLE cow_codes AS SELECT DISTINCT ccode FROM cow_states")
+    con.execute("CREATE OR REPLACE TABLE ties_code_recodes (from_code BIGINT, to_code BIGINT)")
+    con.executemany("INSERT INTO ties_code_recodes VALUES (?, ?)", [(f, t) for f, t, _ in TIES_CODE_RECODES])
+    con.execute(f"CREATE OR REPLACE TABLE ties_events AS {read_sql('ties_events')}")
     con.execute(
         f"CREATE OR REPLACE TABLE ties_directed_dyad_years AS {read_sql('ties_directed_dyad_years')} "
         "ORDER BY ccode1, ccode2, year"
     )
-    counts = con.execute(
-        """
-        WITH s AS (
-            SELECT caseid, threat, imposition, sancimpositionstartyear, targetstate,
-                   list_filter([sender1, sender2, sender3, sender4, sender5], lambda x: x IS NOT NULL)
-                       AS senders
-            FROM ties
-        ),
-        non_cow_sender AS (
-            SELECT DISTINCT caseid FROM (SELECT caseid, unnest(senders) AS sender FROM s)
-            WHERE sender NOT IN (SELECT ccode FROM cow_codes)
-        )
-        SELECT
-            count(*) FILTER (WHERE len(senders) = 0) AS cases_without_state_sender,
-            count(*) FILTER (WHERE caseid IN (SELECT caseid FROM non_cow_sender))
-                AS cases_with_non_cow_sender_code,
-            count(*) FILTER (WHERE targetstate NOT IN (SELECT ccode FROM cow_codes))
-                AS cases_with_non_cow_target,
-            count(*) FILTER (WHERE imposition = 1 AND threat = 1 AND
-                try_cast(regexp_extract(CAST(sancimpositionstartyear AS VARCHAR), '^\\s*(\\d{4})', 1) AS BIGINT) IS NULL)
-                AS impositions_after_threat_without_year,
-            count(*) FILTER (WHERE list_contains(senders, targetstate)) AS cases_with_sender_equal_target
-        FROM s
-        """
-    ).df()
-    return {k: int(v) for k, v in counts.iloc[0].items()}
+    counts = con.execute(TIES_COUNTS_SQL).df()
+    dropped = {k: int(v) for k, v in counts.iloc[0].items()}
+    recoded: dict[str, int] = {}
+    for from_code, to_code, cases, rows in con.execute(TIES_RECODED_SQL).fetchall():
+        recoded[f"cases_{from_code}_to_{to_code}"] = int(cases)
+        recoded[f"sender_target_years_{from_code}_to_{to_code}"] = int(rows)
+    return dropped, recoded
 
 
 def _register_inputs(con: duckdb.DuckDBPyConnection, inputs: dict[str, str | Path]) -> None:
@@ -322,7 +406,7 @@ def build_events(
         log.info("MID dispute-dyad-years from %s; whittle order %s", source, order)
         removed = create_mid_tables(con, source, order, event_role, inputs.get("role_events"))
         (rows_in,) = con.execute("SELECT count(*) FROM dispute_dyad_years").fetchall()[0]
-        skipped = create_ties_table(con)
+        skipped, recoded = create_ties_table(con)
         (ties_cases,) = con.execute("SELECT count(*) FROM ties").fetchall()[0]
         key = list(DYAD_YEAR)
         source_inputs = (
@@ -339,8 +423,9 @@ def build_events(
                 notes=[
                     f"source {source}; rows_in = unwhittled non-directed dispute-dyad-years",
                     "whittle order: " + " > ".join(f"{n} ({WHITTLE_RULES[n].description})" for n in order),
-                    "n_disputes, n_onsets, min/max_onset_hostlev summarise all disputes of the "
-                    "dyad-year before whittling",
+                    "n_disputes, n_onsets, min/max_onset_hostlev and the hostility-level lists "
+                    f"({', '.join(HOSTLEV_LISTS)}) summarise all disputes of the dyad-year "
+                    "before whittling",
                 ],
             ),
             table_record(
@@ -348,7 +433,7 @@ def build_events(
                 profile_relation(con, "SELECT * FROM mid_directed_dyad_years", key),
                 inputs=["mid_dyad_years", "dispute_dyad_years"],
                 notes=[
-                    "both directions of mid_dyad_years; mid_initiated and coercion_initiated "
+                    f"both directions of mid_dyad_years; {', '.join(DIRECTED_FLAGS)} "
                     "over all disputes of the directed dyad-year before whittling",
                 ],
             ),
@@ -361,9 +446,14 @@ def build_events(
                 notes=[
                     "rows_in = TIES cases; rows only where a threat or imposition starts; "
                     "coverage 1945-2005 (zero outside it is unknown, not peace)",
+                    "dropped: cases by reason (overlapping); a sender-target pair is kept in an "
+                    "onset year only if both are COW members on a common day of it",
+                    *(f"recoded {f} -> {t} in years {f} is no COW member but {t} is: {why}"
+                      for f, t, why in TIES_CODE_RECODES),
                 ],
             ),
         ]
+        records[2]["recoded"] = recoded
         tables = ["mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years"]
         if ICB_TABLE in outputs:  # needs inputs icb_actors and cow_states
             records.append(icb_audit_record(con, create_icb_table(con)))

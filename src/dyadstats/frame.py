@@ -13,19 +13,26 @@ Inputs (all Parquet, registered as DuckDB views under these names):
   (``role_<kind>_<name>``, see ``dyadstats.roles``): their columns join the regressors, with
   ``_lag1`` twins.
 
-Outcome codings (0/1; NULL outside the event source's coverage, 0 inside it when no event):
+Outcome codings (0/1; NULL outside the event source's coverage, 0 inside it when no event).
+Rule: every MID flag asks "does *any* dispute of this dyad-year satisfy X" and is computed
+over all dispute-dyad-years before the whittle (the events stage's hostility-level lists
+``onset_hostlevs``, ``active_hostlevs``, ``*_originators`` and its directed flags), never from
+the one dispute the whittle kept:
 
 * ``coercion_onset``: a MID new in the dyad-year whose dyadic hostility (the higher of the two
   states' hostility levels) is a threat (2) or display (3) of force; ``coercion_onset_limited``
   2-4; ``mid_onset`` 2-5; ``mid_onset_originators`` a new MID (2-5) in which both states are
-  originators. Several disputes in one dyad-year: the dyad-year is coded 1 if any of them
-  qualifies (the upstream event table decides whether several are kept).
+  originators. With several new disputes, the dyad-year is 1 if any of them qualifies.
 * ``mid_ongoing``: any MID (2-5) active in the dyad-year, the onset year included
   (peacesciencer's ``cowmidongoing``); ``mid_continuing``: a MID active that began in an
   earlier year and no new MID this year. ``build.ongoing: drop`` removes the
   ``mid_continuing`` rows from both frames; ``keep`` (default) keeps them with onsets coded 0.
 * Directed: ``coercion_initiated`` (A is a side-A originator whose own hostility in a new
   dispute is 2 or 3, B is on side B), ``mid_initiated`` (same, any hostility 2-5 in the dyad).
+* Peace years under ``build.peace_years.rule: ongoing``: a year ends the spell when any
+  dispute of the outcome's kind is active in it (``_act_<o>``: hostility in the band, both
+  originators for ``mid_onset_originators``, A the side-A originator for the directed ones),
+  again over all disputes of the (directed) dyad-year.
 * TIES (1945-2005): ``sanction_threat_onset`` / ``sanction_imposition_onset`` (either
   direction) and ``sanction_threat_initiated`` / ``sanction_imposition_initiated`` (ccode1 the
   sender, ccode2 the target).
@@ -89,41 +96,34 @@ log = logging.getLogger(__name__)
 
 ONGOING_CHOICES = ("keep", "drop")
 
-# Non-directed MID outcomes from the whittled ``mid_dyad_years`` (one row per dyad-year) and
-# its summaries over *all* disputes of the dyad-year (n_onsets, min/max_onset_hostlev): the
-# dyad-year is an onset of the band if its lowest or highest onset hostility, or the kept
-# dispute's, falls in the band. Exact unless a dyad-year has three or more new disputes with
-# hostility below, inside and above the band at once (none in MID 5.0 for the bands used;
-# two dyad-years have onsets of hostility 1 and 4 only).
-def _band(lo: int, hi: int) -> str:
-    return (
-        f"(n_onsets > 0 AND (min_onset_hostlev BETWEEN {lo} AND {hi} "
-        f"OR max_onset_hostlev BETWEEN {lo} AND {hi} "
-        f"OR (mid_onset = 1 AND hostlev BETWEEN {lo} AND {hi})))"
-    )
+# Non-directed MID outcomes. Every one asks "does any dispute of this dyad-year satisfy X", so
+# it is read from the events stage's hostility-level lists over *all* dispute-dyad-years before
+# the whittle (``dyadstats.events.HOSTLEV_LISTS``), never from the kept dispute's own fields:
+# the whittle prefers the higher fatality and hostility, so a kept use of force can hide a new
+# threat, or a kept dispute with one originator a new one with two (US-Cuba 1983: MID 3058
+# kept, MID 2981 has both as originators).
+def _any_level(levels: str, lo: int, hi: int) -> str:
+    """SQL: the hostility-level list ``levels`` holds a level in ``lo..hi``."""
+    return f"list_has_any({levels}, {list(range(lo, hi + 1))})"
 
 
 # outcome -> (onset condition, 'active' condition for the ongoing peace-years rule)
 MID_OUTCOMES: dict[str, tuple[str, str]] = {
-    "coercion_onset": (_band(2, 3), "hostlev BETWEEN 2 AND 3"),
-    "coercion_onset_limited": (_band(2, 4), "hostlev BETWEEN 2 AND 4"),
-    "mid_onset": (_band(2, 5), "hostlev BETWEEN 2 AND 5"),
+    "coercion_onset": (_any_level("onset_hostlevs", 2, 3), _any_level("active_hostlevs", 2, 3)),
+    "coercion_onset_limited": (_any_level("onset_hostlevs", 2, 4), _any_level("active_hostlevs", 2, 4)),
+    "mid_onset": (_any_level("onset_hostlevs", 2, 5), _any_level("active_hostlevs", 2, 5)),
     "mid_onset_originators": (
-        "(mid_onset = 1 AND hostlev BETWEEN 2 AND 5 AND orig1 = 1 AND orig2 = 1)",
-        "hostlev BETWEEN 2 AND 5 AND orig1 = 1 AND orig2 = 1",
+        _any_level("onset_hostlevs_originators", 2, 5),
+        _any_level("active_hostlevs_originators", 2, 5),
     ),
 }
-# Directed: the events stage codes initiation over all disputes of the directed dyad-year;
-# 'active' uses the kept dispute with A a side-A originator facing B on side B.
+# mid_ongoing: any MID (2-5) active in the dyad-year, whichever dispute was kept.
+MID_ONGOING = _any_level("active_hostlevs", 2, 5)
+# Directed: the events stage codes initiation, and the active twins, over all disputes of the
+# directed dyad-year (``dyadstats.events.DIRECTED_FLAGS_SQL``).
 MID_DIRECTED_OUTCOMES: dict[str, tuple[str, str]] = {
-    "coercion_initiated": (
-        "coercion_initiated = 1",
-        "sidea1 = 1 AND orig1 = 1 AND sidea2 = 0 AND hostlev1 BETWEEN 2 AND 3",
-    ),
-    "mid_initiated": (
-        "mid_initiated = 1",
-        "sidea1 = 1 AND orig1 = 1 AND sidea2 = 0 AND hostlev BETWEEN 2 AND 5",
-    ),
+    "coercion_initiated": ("coercion_initiated = 1", "coercion_initiator_active = 1"),
+    "mid_initiated": ("mid_initiated = 1", "mid_initiator_active = 1"),
 }
 # TIES rows exist only in onset years (cases carry no yearly duration), so 'active' = onset.
 TIES_OUTCOMES: dict[str, str] = {
@@ -134,10 +134,10 @@ TIES_DIRECTED_OUTCOMES: dict[str, str] = {
     "sanction_threat_initiated": "sanction_threat_onset",
     "sanction_imposition_initiated": "sanction_imposition_onset",
 }
-MID_COLUMNS = ("ccode1", "ccode2", "year", "mid_onset", "hostlev", "orig1", "orig2",
-               "n_onsets", "min_onset_hostlev", "max_onset_hostlev")
-MID_DIRECTED_COLUMNS = ("ccode1", "ccode2", "year", "hostlev", "hostlev1", "orig1", "sidea1",
-                        "sidea2", "mid_initiated", "coercion_initiated")
+MID_COLUMNS = ("ccode1", "ccode2", "year", "onset_hostlevs", "active_hostlevs",
+               "onset_hostlevs_originators", "active_hostlevs_originators")
+MID_DIRECTED_COLUMNS = ("ccode1", "ccode2", "year", "mid_initiated", "coercion_initiated",
+                        "mid_initiator_active", "coercion_initiator_active")
 TIES_COLUMNS = ("ccode1", "ccode2", "year", "sanction_threat_onset", "sanction_imposition_onset")
 
 # What a frame can leave out (``build.frame``; the defaults build everything). A narrow frame is
@@ -349,7 +349,7 @@ def create_event_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ev_mid AS
             SELECT ccode1, ccode2, year, {flags(MID_OUTCOMES)},
-                   max((hostlev BETWEEN 2 AND 5)::INTEGER) AS mid_ongoing
+                   max(coalesce({MID_ONGOING}, false)::INTEGER) AS mid_ongoing
             FROM mid_dyad_years GROUP BY ccode1, ccode2, year"""
     )
     con.execute(
@@ -374,16 +374,13 @@ def create_event_tables(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     rows, keys = con.execute(
         "SELECT count(*), count(DISTINCT (ccode1, ccode2, year)) FROM mid_dyad_years"
     ).fetchone()
-    ambiguous = con.execute(
-        "SELECT count(*) FROM mid_dyad_years WHERE n_onsets > 2 AND min_onset_hostlev < 2 AND max_onset_hostlev > 3"
-    ).fetchone()[0]
     return {
         "mid_dyad_year_rows": int(rows),
         "mid_dyad_years": int(keys),
+        # dyad-years whose every dispute has dyadic hostility 1 (no militarized action): no outcome
         "mid_dyad_years_hostility_below_2": con.execute(
-            "SELECT count(*) FROM mid_dyad_years WHERE hostlev IS NULL OR hostlev < 2"
+            "SELECT count(*) FROM mid_dyad_years WHERE NOT list_has_any(active_hostlevs, [2, 3, 4, 5])"
         ).fetchone()[0],
-        "mid_dyad_years_band_ambiguous": int(ambiguous),
         "ties_directed_dyad_year_rows": con.execute("SELECT count(*) FROM ties_directed_dyad_years").fetchone()[0],
     }
 
@@ -556,7 +553,7 @@ def narrow_sql(
     spell_unit = "ccode1, ccode2" if options.ongoing == "keep" else "ccode1, ccode2, _keep"
     stage_one: list[tuple[str, str]] = []
     for o in outcomes:
-        # ongoing rule: an onset year is always an event year, whatever dispute was kept
+        # ongoing rule: an onset year is an event year (its new dispute is active too)
         event = o if options.peace_rule == "onset" else f"greatest({o}, _act_{o})"
         stage_one += spell_stage_one(o, event, spell_unit)
     stage_one += [(f"_l_{k}", f"lag(_r_{k}) OVER w") for k in keys]
