@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import statsmodels.api as sm
 from scipy.special import expit
 
 from dyadstats import covariance as dcov
-from dyadstats.models import fit_design, fit_spec, parse_specs, prepare
+from dyadstats.models import fit_design, fit_spec, parse_specs, prepare, spec_from_dict
 
 CCODES = np.array([2, 20, 200, 220, 255, 365, 710, 740])  # ids need not be dense
 
@@ -251,6 +252,9 @@ def test_models_twoway_spec_records_both_dimensions():
     _, fit, _ = fit_spec(df, _spec(covariance="twoway", cluster_by=["dyad", "year"]))
     assert fit["cov_type"] == "twoway (dyad, year)" and fit["n_clusters"] == 2
     assert "dyad (10 clusters)" in fit["notes"] and "year (2 clusters)" in fit["notes"]
+    spec = _spec(covariance="twoway", cluster_by=["year", "dyad"])
+    assert spec.cluster_by == ("year", "dyad")
+    assert spec_from_dict(json.loads(json.dumps(spec.to_dict()))) == spec  # Snakemake params
     # A single cluster_by name means the default pair (the only two dimensions).
     _, default, _ = fit_spec(df, _spec(covariance="twoway"))
     assert default["cov_type"] == "twoway (dyad, year)"
