@@ -68,7 +68,11 @@ def test_defaults_base_and_sample_merge():
     [
         ({"outcome": "y", "regressors": "x", "colour": 1}, "unknown key"),
         ({"outcome": "y", "regressors": "x", "estimator": "probit"}, "estimator"),
-        ({"outcome": "y", "regressors": "x", "estimator": "firth"}, "nonrobust"),
+        ({"outcome": "y", "regressors": "x", "covariance": "hac"}, "covariance"),
+        ({"outcome": "y", "regressors": "x", "cluster_by": ["dyad", "year"]}, "only with covariance: twoway"),
+        ({"outcome": "y", "regressors": "x", "covariance": "twoway", "cluster_by": ["year", "year"]},
+         "two different"),
+        ({"outcome": "y", "regressors": "x", "cluster_by": "state"}, "cluster_by must name"),
         ({"outcome": "y", "regressors": "{joint_dem}"}, "placeholder"),
         ({"outcome": "y", "regressors": "x", "democracy": "bmr", "democracy_threshold": 1}, "dichotomy"),
         ({"outcome": "y", "regressors": "x", "sample": {"years": [2000, 1990]}}, "years"),

@@ -3,8 +3,8 @@
 A model spec (``models.specs.<name>`` in ``config/config.yaml``) names an outcome column, a
 right-hand side (a patsy formula that may use democracy placeholders such as
 ``{joint_democracy}``), a sample, a democracy measure, a time-dependence control, an estimator
-(``logit`` or ``firth``), a covariance (``cluster`` by dyad, ``robust``, ``nonrobust``) and a lag
-option. The pieces:
+(``logit`` or ``firth``), a covariance (``cluster`` by dyad, ``dyadic``, ``twoway``, ``robust``,
+``nonrobust``; :mod:`dyadstats.covariance`) and a lag option. The pieces:
 
 * :func:`parse_specs` merges ``defaults``, ``base:`` inheritance and each spec's own keys into
   :class:`ModelSpec` objects (one per model; a config edit changes only that spec's dict).
@@ -43,6 +43,7 @@ import pyarrow as pa
 import statsmodels.api as sm
 from scipy import stats
 
+from dyadstats import covariance as dcov
 from dyadstats.errors import ConfigError, DyadstatsError
 from dyadstats.safe_expr import allowed_functions, check_where, eval_namespace, formula_names
 
@@ -66,7 +67,9 @@ REGIME_DUMMIES = {
 #: Score range behind ``{polyprod}`` (Poznansky & Scroggs: ((polity2_A+10)/2)*((polity2_B+10)/2)).
 POLYPROD_OFFSET = {"polity": 10.0}
 ESTIMATORS = ("logit", "firth")
-COVARIANCES = ("cluster", "robust", "nonrobust")
+COVARIANCES = ("cluster", "dyadic", "twoway", "robust", "nonrobust")
+#: Cluster dimensions (``cluster_by``); ``twoway`` uses two of them, by default both.
+CLUSTER_DIMENSIONS = ("dyad", "year")
 TIME_DEPENDENCE = ("cubic", "splines", "none")
 FRAMES = {
     "dyad": "results/frames/analysis_dyad_years.parquet",
@@ -142,7 +145,7 @@ class ModelSpec:
     peace_years: str | None = None
     estimator: str = "logit"
     covariance: str = "cluster"
-    cluster_by: str = "dyad"
+    cluster_by: str | tuple[str, ...] = "dyad"
     lag: bool = False
     focal: str = "{joint_democracy}"
     regime_reference: str = "joint_autocracy"
@@ -189,6 +192,8 @@ def _spec_from_dict(name: str, raw: Mapping[str, Any], measures: Sequence[str] |
         sample_raw["years"] = (int(years[0]), int(years[1]))
     sample = SampleSpec(**{k: v for k, v in sample_raw.items() if v is not None})
     fields = {k: v for k, v in raw.items() if k not in ("sample", "base")}
+    if isinstance(fields.get("cluster_by"), list | tuple):
+        fields["cluster_by"] = tuple(fields["cluster_by"])
     spec = ModelSpec(name=name, sample=sample, **fields)
     _check_spec(spec, measures)
     return spec
@@ -223,11 +228,14 @@ def _check_spec(spec: ModelSpec, measures: Sequence[str] | None = MEASURES) -> N
     need(spec.estimator in ESTIMATORS, f"estimator must be one of {ESTIMATORS}")
     need(spec.covariance in COVARIANCES, f"covariance must be one of {COVARIANCES}")
     need(spec.time_dependence in TIME_DEPENDENCE, f"time_dependence must be one of {TIME_DEPENDENCE}")
-    need(spec.cluster_by in ("dyad", "year"), "cluster_by must be 'dyad' or 'year'")
+    dims = spec.cluster_by if isinstance(spec.cluster_by, tuple) else (spec.cluster_by,)
+    need(all(d in CLUSTER_DIMENSIONS for d in dims),
+         f"cluster_by must name dimensions among {CLUSTER_DIMENSIONS}, got {spec.cluster_by!r}")
+    need(isinstance(spec.cluster_by, str) or spec.covariance == "twoway",
+         f"cluster_by lists several dimensions only with covariance: twoway, got {spec.cluster_by!r}")
+    need(isinstance(spec.cluster_by, str) or (len(dims) == 2 and dims[0] != dims[1]),
+         f"covariance: twoway needs two different cluster_by dimensions, got {list(dims)}")
     need(spec.spline_df >= 1, "spline_df must be >= 1")
-    need(not (spec.estimator == "firth" and spec.covariance != "nonrobust"),
-         "firth models report the penalized-likelihood (model-based) covariance only; "
-         "set covariance: nonrobust (firthmodels has no cluster-robust covariance)")
     need(not (spec.democracy_threshold is not None and _measure_score(spec.democracy) is None),
          f"democracy_threshold needs a continuous measure; {spec.democracy!r} is a dichotomy")
     placeholders = re.findall(r"\{([^}]*)\}", spec.regressors + " " + spec.focal)
@@ -668,17 +676,10 @@ def separation_checks(X: pd.DataFrame, y: np.ndarray) -> list[str]:
     return found
 
 
-def _fit_logit(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame, dict[str, Any]]:
-    kwargs: dict[str, Any] = {}
-    if spec.covariance == "cluster":
-        kwargs = {"cov_type": "cluster", "cov_kwds": {"groups": design.groups}}
-    elif spec.covariance == "robust":
-        kwargs = {"cov_type": "HC0"}
+def _fit_logit(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, Any]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = sm.Logit(design.y, design.X).fit(
-            method="newton", maxiter=spec.max_iter, disp=0, **kwargs
-        )
+        res = sm.Logit(design.y, design.X).fit(method="newton", maxiter=spec.max_iter, disp=0)
     info = {
         "log_likelihood": float(res.llf),
         # Closed form: statsmodels' res.llnull refits a null model by Nelder-Mead (slow).
@@ -688,10 +689,10 @@ def _fit_logit(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame
         "warnings": _warning_texts(caught),
         "k": int(res.df_model) + 1,
     }
-    return res.params, pd.DataFrame(res.cov_params(), index=res.params.index, columns=res.params.index), info
+    return res.params, info
 
 
-def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame, dict[str, Any]]:
+def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, Any]]:
     from firthmodels import FirthLogisticRegression
 
     X = design.X.to_numpy()
@@ -708,10 +709,7 @@ def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame
             fit_intercept=False, max_iter=spec.max_iter, gtol=1e-8, xtol=1e-8
         ).fit(X / scale, design.y)
     params = pd.Series(model.coef_ / scale, index=design.X.columns)
-    # firthmodels' Wald SEs come from the inverse Fisher information at the Firth estimate.
     p = 1.0 / (1.0 + np.exp(-(X @ params.to_numpy())))
-    info_mat = (X * (p * (1 - p))[:, None]).T @ X
-    cov = pd.DataFrame(np.linalg.inv(info_mat), index=params.index, columns=params.index)
     with np.errstate(divide="ignore"):
         llf = float(np.sum(design.y * np.log(p) + (1 - design.y) * np.log1p(-p)))
     info = {
@@ -723,7 +721,56 @@ def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame
         "k": X.shape[1],
         "penalized_log_likelihood": float(model.loglik_),
     }
-    return params, cov, info
+    return params, info
+
+
+def _twoway_dims(spec: ModelSpec) -> tuple[str, str]:
+    """The two ``twoway`` dimensions: ``cluster_by`` when it lists two, else dyad and year."""
+    if isinstance(spec.cluster_by, tuple):
+        return spec.cluster_by[0], spec.cluster_by[1]
+    return CLUSTER_DIMENSIONS[0], CLUSTER_DIMENSIONS[1]
+
+
+def _dimension_ids(design: Design, dim: str) -> np.ndarray:
+    """Cluster ids of one dimension per design row (dyad = the unordered pair of states)."""
+    if dim == "year":
+        return design.data["year"].to_numpy()
+    return dcov.unordered_dyads(design.data["ccode1"].to_numpy(), design.data["ccode2"].to_numpy())
+
+
+def model_covariance(design: Design, spec: ModelSpec, params: pd.Series) -> dcov.Covariance:
+    """The spec's covariance at ``params`` (formulas and factors: :mod:`dyadstats.covariance`).
+
+    Logit sandwiches use the score contributions x_i (y_i - p_i); Firth sandwiches use the
+    Firth-modified contributions x_i (y_i - p_i + h_i (1/2 - p_i)) at the penalized estimate.
+    The bread is (X'WX)^-1 at the estimate either way; ``nonrobust`` is the bread itself.
+    """
+    X = design.X.to_numpy()
+    score_fn = dcov.firth_scores if spec.estimator == "firth" else dcov.logit_scores
+    scores, bread = score_fn(X, design.y, params.to_numpy())
+    if spec.covariance == "nonrobust":
+        return dcov.nonrobust(bread)
+    if spec.covariance == "robust":
+        return dcov.robust(scores, bread)
+    if spec.covariance == "cluster":
+        return dcov.cluster(scores, bread, design.groups, str(spec.cluster_by))
+    if spec.covariance == "dyadic":
+        data = design.data
+        return dcov.dyadic(scores, bread, data["ccode1"].to_numpy(), data["ccode2"].to_numpy())
+    if spec.covariance == "twoway":
+        dims = _twoway_dims(spec)
+        return dcov.twoway(scores, bread, _dimension_ids(design, dims[0]),
+                           _dimension_ids(design, dims[1]), dims)
+    raise ModelSpecError(f"model {spec.name!r}: unknown covariance {spec.covariance!r}")
+
+
+def _cov_type(spec: ModelSpec) -> str:
+    """The fit row's ``cov_type``: the covariance with its cluster dimension(s)."""
+    if spec.covariance == "cluster":
+        return f"cluster ({spec.cluster_by})"
+    if spec.covariance == "twoway":
+        return "twoway ({}, {})".format(*_twoway_dims(spec))
+    return spec.covariance
 
 
 def _ll_null(y: np.ndarray) -> float:
@@ -764,7 +811,9 @@ def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
     spec = spec or design.resolved.spec
     resolved = design.resolved
     fitter = _fit_firth if spec.estimator == "firth" else _fit_logit
-    params, cov, info = fitter(design, spec)
+    params, info = fitter(design, spec)
+    covariance = model_covariance(design, spec, params)
+    cov = pd.DataFrame(covariance.matrix, index=params.index, columns=params.index)
     estimates = tidy_estimates(spec.name, params, cov, resolved.focal_term)
 
     separation = separation_checks(design.X, design.y)
@@ -781,13 +830,11 @@ def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
     if spec.estimator == "firth":
         notes.append(
             f"Firth: penalized log-likelihood {info['penalized_log_likelihood']:.4f}; "
-            "log_likelihood/AIC/BIC are the unpenalized values at the Firth estimate; "
-            "model-based (inverse Fisher information) standard errors"
+            "log_likelihood/AIC/BIC are the unpenalized values at the Firth estimate"
+            + ("" if spec.covariance == "nonrobust" else
+               "; sandwich from the Firth-modified scores at the penalized estimate")
         )
-    if spec.covariance == "cluster":
-        notes.append(
-            "CRV1 cluster covariance with statsmodels' small-sample factor G/(G-1)*(N-1)/(N-K)"
-        )
+    notes.append(covariance.note)
     if resolved.focal_term and resolved.focal_term not in set(estimates["term"]):
         notes.append(f"focal term {resolved.focal_term!r} is not a coefficient of this model")
 
@@ -800,7 +847,7 @@ def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
         "outcome": spec.outcome,
         "focal_term": resolved.focal_term,
         "estimator": spec.estimator,
-        "cov_type": spec.covariance + (f" ({spec.cluster_by})" if spec.covariance == "cluster" else ""),
+        "cov_type": _cov_type(spec),
         "frame": spec.frame,
         "democracy": spec.democracy + (
             f" >= {spec.democracy_threshold:g}" if spec.democracy_threshold is not None else ""),
@@ -811,7 +858,8 @@ def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
         "n_sample": int(design.n_sample),
         "n_obs": int(n),
         "n_events": int(design.y.sum()),
-        "n_clusters": int(len(np.unique(design.groups))),
+        "n_clusters": int(covariance.n_clusters if covariance.n_clusters is not None
+                          else len(np.unique(design.groups))),
         "log_likelihood": llf,
         "ll_null": info["ll_null"],
         "aic": 2 * k - 2 * llf,
