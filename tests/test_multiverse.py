@@ -87,7 +87,7 @@ def test_firth_only_on_declared_samples_and_model_based_covariance() -> None:
     assert kept == [("all", "logit"), ("politically_relevant", "logit"), ("politically_relevant", "firth")]
     assert [s.rule for s in ex.skipped] == ["firth_sample"]
     firth = ex.specifications[2].model
-    assert firth.estimator == "firth" and firth.covariance == "nonrobust"
+    assert firth.estimator == "firth" and firth.covariance == "cluster"  # the sandwich at the Firth estimate
     assert firth.sample.politically_relevant and not ex.specifications[0].model.sample.politically_relevant
     assert ex.specifications[0].model.covariance == "cluster"
 
@@ -96,7 +96,7 @@ def test_lag_time_and_link_reach_the_model_spec() -> None:
     ex = mv.expand(space(lag=[0, 1], time=["cubic", "splines"], link=["joint", "weak_link"]))
     assert len(ex.specifications) == 8 and not ex.skipped
     by_slug = {s.slug: s.model for s in ex.specifications}
-    m = by_slug["coercion_onset/polity/default/weak_link/1/all/all years/splines/logit"]
+    m = by_slug["coercion_onset/polity/default/weak_link/1/all/all years/splines/logit/cluster"]
     assert m.lag is True and m.time_dependence == "splines" and m.focal == "{weak_link}"
     assert m.regressors == "{weak_link} + " + CONTROLS and m.predictions is False
 
@@ -118,6 +118,24 @@ def test_regime_links_enter_three_categories_and_match_a_direct_fit(frame: pa.Ta
         assert rows.loc[link, "estimate"] == pytest.approx(jd["estimate"], rel=1e-9)
         assert rows.loc[link, "std_error"] == pytest.approx(jd["std_error"], rel=1e-9)
         assert "vs" in rows.loc[link, "focal_scale"]
+
+
+def test_covariance_is_a_choice_sharing_one_design(frame: pa.Table) -> None:
+    ex = mv.expand(space(covariance=["cluster", "dyadic", "twoway"]))
+    assert [s.choices["covariance"] for s in ex.specifications] == ["cluster", "dyadic", "twoway"]
+    assert len({s.design_key for s in ex.specifications}) == 1
+    assert ex.specifications[2].model.cluster_by == ("dyad", "year")
+    rows = mv.estimate_specifications(frame, ex.specifications).set_index("covariance")
+    # Same fit, different standard errors: each equals a direct fit with that covariance.
+    assert rows["estimate"].nunique() == 1
+    for cov in ("cluster", "dyadic", "twoway"):
+        direct = ModelSpec(name="check", outcome="coercion_onset", regressors="{joint_democracy} + " + CONTROLS,
+                           covariance=cov, cluster_by=("dyad", "year") if cov == "twoway" else "dyad",
+                           predictions=False)
+        est, _, _ = fit_spec(frame, direct)
+        se = est.set_index("term").loc["joint_democracy_polity", "std_error"]
+        assert rows.loc[cov, "std_error"] == pytest.approx(se, rel=1e-10)
+    assert rows.loc["dyadic", "std_error"] != pytest.approx(rows.loc["cluster", "std_error"], rel=1e-3)
 
 
 def test_bad_levels_are_rejected() -> None:

@@ -39,6 +39,9 @@ import pyarrow.parquet as pq
 
 from dyadstats.errors import ConfigError, DyadstatsError
 from dyadstats.models import (
+    COVARIANCES as MV_COVARIANCES,
+)
+from dyadstats.models import (
     MEASURE_SCORE,
     MEASURES,
     ModelSpec,
@@ -52,9 +55,11 @@ from dyadstats.models import (
 
 log = logging.getLogger("dyadstats.multiverse")
 
-#: Choice dimensions in expansion order (outermost first). The estimator is innermost so that
-#: specifications sharing one design matrix are adjacent and land in the same chunk.
-DIMENSIONS = ("outcome", "democracy", "threshold", "link", "lag", "sample", "era", "time", "estimator")
+#: Choice dimensions in expansion order (outermost first). The estimator and the covariance are
+#: innermost so that specifications sharing one design matrix are adjacent and land in the same
+#: chunk.
+DIMENSIONS = ("outcome", "democracy", "threshold", "link", "lag", "sample", "era", "time", "estimator",
+              "covariance")
 #: joint: the joint-democracy dummy against all other dyads; weak_link: the lower score (per SD);
 #: regime_vs_*: the three-category regime pair, focal = joint democracy against that reference.
 LINKS = ("joint", "weak_link", "regime_vs_autocracy", "regime_vs_mixed")
@@ -120,7 +125,7 @@ class ChoiceSpace:
     time: tuple[str, ...]
     estimators: tuple[str, ...]
     controls: str
-    covariance: str = "cluster"
+    covariances: tuple[str, ...] = ("cluster",)
     spline_df: int = 3
     firth_samples: tuple[str, ...] = ("politically_relevant",)
     build_years: tuple[int, int] = (1816, 2014)
@@ -138,6 +143,7 @@ class ChoiceSpace:
             "era": [e.label for e in self.eras],
             "time": list(self.time),
             "estimator": list(self.estimators),
+            "covariance": list(self.covariances),
         }
 
 
@@ -191,7 +197,8 @@ def choice_space(section: Mapping[str, Any], build: Mapping[str, Any] | None = N
         time=_unique("time", choices.get("time") or ["cubic"], TIME_CONTROLS),
         estimators=_unique("estimator", choices.get("estimator") or ["logit"], ESTIMATORS),
         controls=str(section.get("controls", "")).strip(),
-        covariance=str(section.get("covariance", "cluster")),
+        covariances=_unique("covariance", choices.get("covariance") or [str(section.get("covariance", "cluster"))],
+                            MV_COVARIANCES),
         spline_df=int(section.get("spline_df", 3)),
         firth_samples=tuple(section.get("firth_samples", ("politically_relevant",))),
         build_years=(int(build.get("first_year", 1816)), int(build.get("last_year", 2014))),
@@ -224,7 +231,7 @@ class Specification:
     @property
     def design_key(self) -> str:
         """Specifications with equal keys share one sample and design matrix."""
-        return "/".join(str(self.choices[d]) for d in DIMENSIONS if d != "estimator")
+        return "/".join(str(self.choices[d]) for d in DIMENSIONS if d not in ("estimator", "covariance"))
 
     def to_dict(self) -> dict[str, Any]:
         return {"spec_id": self.spec_id, "choices": dict(self.choices), "model": self.model.to_dict()}
@@ -307,7 +314,6 @@ def model_spec(space: ChoiceSpace, spec_id: int, c: Mapping[str, Any]) -> ModelS
     regressors = " + ".join(p for p in (term, space.controls) if p)
     thr: Threshold = c["threshold"]
     era: Era = c["era"]
-    firth = c["estimator"] == "firth"
     return ModelSpec(
         name=f"mv_{spec_id:04d}",
         description="multiverse: " + "/".join(str(_label(c[d])) for d in DIMENSIONS),
@@ -319,8 +325,9 @@ def model_spec(space: ChoiceSpace, spec_id: int, c: Mapping[str, Any]) -> ModelS
         time_dependence=c["time"],
         spline_df=space.spline_df,
         estimator=c["estimator"],
-        # firthmodels has model-based covariance only (the models stage enforces it).
-        covariance="nonrobust" if firth else space.covariance,
+        # Firth gets the same sandwich at the penalized estimate (dyadstats.covariance).
+        covariance=c["covariance"],
+        cluster_by=("dyad", "year") if c["covariance"] == "twoway" else "dyad",
         lag=bool(c["lag"]),
         focal=focal,
         regime_reference=REGIME_LINK_REFERENCE.get(link, "joint_autocracy"),
@@ -337,7 +344,7 @@ def expand(space: ChoiceSpace) -> Expansion:
     specs: list[Specification] = []
     skipped: list[Skipped] = []
     axes = (space.outcomes, space.democracy, space.thresholds, space.links, space.lags,
-            space.samples, space.eras, space.time, space.estimators)
+            space.samples, space.eras, space.time, space.estimators, space.covariances)
     for combo in itertools.product(*axes):
         c = dict(zip(DIMENSIONS, combo, strict=True))
         labels = {d: _label(v) for d, v in c.items()}
