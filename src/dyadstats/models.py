@@ -3,7 +3,8 @@
 A model spec (``models.specs.<name>`` in ``config/config.yaml``) names an outcome column, a
 right-hand side (a patsy formula that may use democracy placeholders such as
 ``{joint_democracy}``), a sample, a democracy measure, a time-dependence control, an estimator
-(``logit`` or ``firth``), a covariance (``cluster`` by dyad, ``robust``, ``nonrobust``) and a lag
+(``logit``, ``firth``, ``mixed``: crossed random intercepts, see :mod:`dyadstats.mixed`, or
+``relogit``: King-Zeng rare-events logit, see :mod:`dyadstats.relogit`), a covariance (``cluster`` by dyad, ``robust``, ``nonrobust``) and a lag
 option. The pieces:
 
 * :func:`parse_specs` merges ``defaults``, ``base:`` inheritance and each spec's own keys into
@@ -14,7 +15,7 @@ option. The pieces:
   table or a pandas frame) through DuckDB with the sample filter pushed down, applies listwise
   deletion and counts what it dropped per column, and builds the design matrix once
   (:class:`Design`). Cluster groups come from the same complete-case rows.
-* :func:`fit_design` estimates (statsmodels ``Logit`` or ``firthmodels``), checks for
+* :func:`fit_design` estimates (statsmodels ``Logit``, ``firthmodels`` or gpboost), checks for
   separation and convergence, and returns tidy estimates, one fit row and predictions
   (:class:`ModelResult`). :func:`fit_spec` does prepare + fit in one call.
 
@@ -44,6 +45,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from dyadstats.errors import ConfigError, DyadstatsError
+from dyadstats.mixed import RANDOM_EFFECTS
 
 log = logging.getLogger("dyadstats.models")
 
@@ -56,7 +58,7 @@ PLACEHOLDERS = (
     "joint_democracy", "mixed_dyad", "joint_autocracy", "dem_1", "dem_2", "weak_link",
     "strong_link", "regime_pair",
 )
-ESTIMATORS = ("logit", "firth")
+ESTIMATORS = ("logit", "firth", "mixed", "relogit")
 COVARIANCES = ("cluster", "robust", "nonrobust")
 TIME_DEPENDENCE = ("cubic", "splines", "none")
 FRAMES = {
@@ -138,11 +140,17 @@ class ModelSpec:
     focal: str = "{joint_democracy}"
     predictions: bool = True
     max_iter: int = 100
+    #: estimator mixed: random intercepts (None = dyadstats.mixed.DEFAULT_RANDOM_EFFECTS)
+    random_effects: tuple[str, ...] | None = None
+    #: estimator relogit: population event rate tau for King-Zeng prior correction
+    population_event_rate: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-safe dict (Snakemake params; stored in the fit row)."""
         out = asdict(self)
         out["sample"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in out["sample"].items()}
+        if self.random_effects is not None:
+            out["random_effects"] = list(self.random_effects)
         return out
 
 
@@ -179,6 +187,8 @@ def _spec_from_dict(name: str, raw: Mapping[str, Any], measures: Sequence[str] |
         sample_raw["years"] = (int(years[0]), int(years[1]))
     sample = SampleSpec(**{k: v for k, v in sample_raw.items() if v is not None})
     fields = {k: v for k, v in raw.items() if k not in ("sample", "base")}
+    if fields.get("random_effects") is not None:
+        fields["random_effects"] = tuple(fields["random_effects"])
     spec = ModelSpec(name=name, sample=sample, **fields)
     _check_spec(spec, measures)
     return spec
@@ -218,6 +228,18 @@ def _check_spec(spec: ModelSpec, measures: Sequence[str] | None = MEASURES) -> N
     need(not (spec.estimator == "firth" and spec.covariance != "nonrobust"),
          "firth models report the penalized-likelihood (model-based) covariance only; "
          "set covariance: nonrobust (firthmodels has no cluster-robust covariance)")
+    need(not (spec.estimator == "mixed" and spec.covariance != "nonrobust"),
+         "mixed models report the model-based covariance only (the joint precision at the "
+         "Laplace mode); set covariance: nonrobust")
+    if spec.random_effects is not None:
+        need(spec.estimator == "mixed", "random_effects applies to estimator mixed only")
+        need(len(spec.random_effects) > 0 and len(set(spec.random_effects)) == len(spec.random_effects)
+             and set(spec.random_effects) <= set(RANDOM_EFFECTS),
+             f"random_effects must be distinct names from {RANDOM_EFFECTS}, got {spec.random_effects!r}")
+    if spec.population_event_rate is not None:
+        need(spec.estimator == "relogit", "population_event_rate applies to estimator relogit only")
+        need(0.0 < float(spec.population_event_rate) < 1.0,
+             f"population_event_rate must lie in (0, 1), got {spec.population_event_rate!r}")
     need(not (spec.democracy_threshold is not None and _measure_score(spec.democracy) is None),
          f"democracy_threshold needs a continuous measure; {spec.democracy!r} is a dichotomy")
     for ph in re.findall(r"\{([^}]*)\}", spec.regressors + " " + spec.focal):
@@ -679,6 +701,29 @@ def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame
     return params, cov, info
 
 
+def _fit_mixed(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame, dict[str, Any]]:
+    from dyadstats.mixed import fit_design_mixed
+
+    params, cov, info = fit_design_mixed(design, spec)
+    return params, cov, {**info, "ll_null": _ll_null(design.y)}
+
+
+def _fit_relogit(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame, dict[str, Any]]:
+    """King-Zeng correction of the logit MLE (any of the logit's covariances); see relogit.py."""
+    from dyadstats.relogit import describe, relogit
+
+    tau = spec.population_event_rate
+    if tau is not None and "Intercept" not in design.X.columns:
+        raise ModelSpecError(f"model {spec.name!r}: population_event_rate needs an intercept "
+                             "in the formula (prior correction shifts it)")
+    params, cov, info = _fit_logit(design, spec)
+    params, cov, correction = relogit(design.X, design.y, params, cov, tau)
+    return params, cov, {**info, "notes": [describe(correction, tau)]}
+
+
+_FITTERS = {"logit": _fit_logit, "firth": _fit_firth, "mixed": _fit_mixed, "relogit": _fit_relogit}
+
+
 def _ll_null(y: np.ndarray) -> float:
     """Log-likelihood of the intercept-only logit (closed form)."""
     n, e = len(y), float(y.sum())
@@ -716,8 +761,7 @@ def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
 
     spec = spec or design.resolved.spec
     resolved = design.resolved
-    fitter = _fit_firth if spec.estimator == "firth" else _fit_logit
-    params, cov, info = fitter(design, spec)
+    params, cov, info = _FITTERS[spec.estimator](design, spec)
     estimates = tidy_estimates(spec.name, params, cov, resolved.focal_term)
 
     separation = separation_checks(design.X, design.y)
@@ -726,7 +770,7 @@ def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
         f"{r.term}: estimate {r.estimate:.3g}, SE {r.std_error:.3g} (suspected separation)"
         for r in huge.itertuples()
     ]
-    notes = list(resolved.notes) + info["warnings"]
+    notes = list(resolved.notes) + info["warnings"] + info.get("notes", [])
     if not info["converged"]:
         notes.append(f"did not converge in {info['iterations']} iterations")
     if design.n_dropped:
