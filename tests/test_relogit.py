@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import expit, logit
+from threadpoolctl import threadpool_limits
 
 from dyadstats.relogit import bias_correction, covariance_factor, prior_shift, relogit
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_blas_thread():
+    """One BLAS thread, as in model jobs: small dense algebra is far slower with contention."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 def newton_logit(X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -213,6 +222,11 @@ def test_relogit_spec_prior_correction():
     est = prior.estimates.set_index("term")["estimate"]
     assert plain["Intercept"] - est["Intercept"] == pytest.approx(shift, rel=1e-12)
     assert "prior correction to population event rate 0.005" in prior.fit["notes"]
+    from dyadstats.models import spec_from_dict
+
+    assert json.loads(prior.fit["spec"])["population_event_rate"] == 0.005
+    assert spec_from_dict(json.loads(prior.fit["spec"])) == prior_spec
+    assert "population_event_rate" not in plain_spec.to_dict()
 
 
 @pytest.mark.parametrize(("kw", "message"), [

@@ -149,6 +149,11 @@ class ModelSpec:
         """Plain, JSON-safe dict (Snakemake params; stored in the fit row)."""
         out = asdict(self)
         out["sample"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in out["sample"].items()}
+        # Estimator-specific keys appear only when set, so adding them left the params (and
+        # Snakemake's rerun trigger) of every other spec unchanged.
+        for key in ("random_effects", "population_event_rate"):
+            if out[key] is None:
+                del out[key]
         if self.random_effects is not None:
             out["random_effects"] = list(self.random_effects)
         return out
