@@ -1,7 +1,7 @@
 """Rare-events logit (King & Zeng 2001): small-sample bias correction and prior correction.
 
 King, G. and Zeng, L. (2001), "Logistic Regression in Rare Events Data", Political Analysis
-9(2): 137-163. What is implemented, in the notation of the paper (eqs. 11-12, 8 and 14):
+9(2): 137-163. What is implemented, in the paper's notation:
 
 * **Bias correction.** Starting from the maximum-likelihood estimate ``b`` of a logit with design
   ``X`` (n rows, k columns including the intercept) and fitted probabilities
@@ -15,16 +15,16 @@ King, G. and Zeng, L. (2001), "Logistic Regression in Rare Events Data", Politic
 
   ``Q_ii = x_i'(X'WX)^-1 x_i`` is computed row-wise from one Cholesky factor, never as the
   n x n matrix. The weighted variant (w1 = tau / ybar, w0 = (1 - tau) / (1 - ybar)) is not
-  implemented: the pipeline corrects for the sampling rate by prior correction, for which King
-  and Zeng (and Zelig's ``relogit``) keep w_i = w1 = 1 in the bias term.
+  implemented: the pipeline corrects for the sampling rate by prior correction, so the bias term
+  uses w_i = w1 = 1 (the sample as drawn) and the intercept is shifted afterwards.
 
-* **Covariance.** ``V(b~) = (n / (n + k))^2 V(b)`` (eq. 14), where ``V(b)`` is the covariance
+* **Covariance.** ``V(b~) = (n / (n + k))^2 V(b)``, where ``V(b)`` is the covariance
   of the maximum-likelihood estimate the spec asks for (model-based, HC0 or cluster-robust).
-  The factor is King and Zeng's approximation for the model-based covariance; applying it to a
-  sandwich covariance is our extension (Zelig offers only the model-based one). The covariance
-  is evaluated at the MLE, as Zelig's ``summary.Relogit`` does.
+  The factor is King and Zeng's approximation, derived for the model-based covariance;
+  applying it to a sandwich covariance is our extension. The covariance is evaluated at the
+  MLE (not re-evaluated at b~).
 
-* **Prior correction** (eq. 8), when the config declares the population event rate ``tau``
+* **Prior correction**, when the config declares the population event rate ``tau``
   (the sample over-represents events, e.g. a case-control design): the intercept becomes
   ``b~_0 - ln[((1 - tau) / tau) (ybar / (1 - ybar))]``, ``ybar`` the sample event share.
   The slopes and the covariance are unchanged (the correction is a constant shift).
