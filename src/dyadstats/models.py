@@ -3,8 +3,10 @@
 A model spec (``models.specs.<name>`` in ``config/config.yaml``) names an outcome column, a
 right-hand side (a patsy formula that may use democracy placeholders such as
 ``{joint_democracy}``), a sample, a democracy measure, a time-dependence control, an estimator
-(``logit`` or ``firth``), a covariance (``cluster`` by dyad, ``dyadic``, ``twoway``, ``robust``,
-``nonrobust``; :mod:`dyadstats.covariance`) and a lag option. The pieces:
+(``logit``, ``firth``, ``mixed``: crossed random intercepts, see :mod:`dyadstats.mixed`, or
+``relogit``: King-Zeng rare-events logit, see :mod:`dyadstats.relogit`), a covariance
+(``cluster`` by dyad, ``dyadic``, ``twoway``, ``robust``, ``nonrobust``;
+:mod:`dyadstats.covariance`) and a lag option. The pieces:
 
 * :func:`parse_specs` merges ``defaults``, ``base:`` inheritance and each spec's own keys into
   :class:`ModelSpec` objects (one per model; a config edit changes only that spec's dict).
@@ -14,7 +16,7 @@ right-hand side (a patsy formula that may use democracy placeholders such as
   table or a pandas frame) through DuckDB with the sample filter pushed down, applies listwise
   deletion and counts what it dropped per column, and builds the design matrix once
   (:class:`Design`). Cluster groups come from the same complete-case rows.
-* :func:`fit_design` estimates (statsmodels ``Logit`` or ``firthmodels``), checks for
+* :func:`fit_design` estimates (statsmodels ``Logit``, ``firthmodels`` or gpboost), checks for
   separation and convergence, and returns tidy estimates, one fit row and predictions
   (:class:`ModelResult`). :func:`fit_spec` does prepare + fit in one call.
 
@@ -45,6 +47,7 @@ from scipy import stats
 
 from dyadstats import covariance as dcov
 from dyadstats.errors import ConfigError, DyadstatsError
+from dyadstats.mixed import RANDOM_EFFECTS
 from dyadstats.safe_expr import allowed_functions, check_where, eval_namespace, formula_names
 
 log = logging.getLogger("dyadstats.models")
@@ -66,7 +69,7 @@ REGIME_DUMMIES = {
 }
 #: Score range behind ``{polyprod}`` (Poznansky & Scroggs: ((polity2_A+10)/2)*((polity2_B+10)/2)).
 POLYPROD_OFFSET = {"polity": 10.0}
-ESTIMATORS = ("logit", "firth")
+ESTIMATORS = ("logit", "firth", "mixed", "relogit")
 COVARIANCES = ("cluster", "dyadic", "twoway", "robust", "nonrobust")
 #: Cluster dimensions (``cluster_by``); ``twoway`` uses two of them, by default both.
 CLUSTER_DIMENSIONS = ("dyad", "year")
@@ -151,11 +154,22 @@ class ModelSpec:
     regime_reference: str = "joint_autocracy"
     predictions: bool = True
     max_iter: int = 100
+    #: estimator mixed: random intercepts (None = dyadstats.mixed.DEFAULT_RANDOM_EFFECTS)
+    random_effects: tuple[str, ...] | None = None
+    #: estimator relogit: population event rate tau for King-Zeng prior correction
+    population_event_rate: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-safe dict (Snakemake params; stored in the fit row)."""
         out = asdict(self)
         out["sample"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in out["sample"].items()}
+        # Estimator-specific keys appear only when set, so adding them left the params (and
+        # Snakemake's rerun trigger) of every other spec unchanged.
+        for key in ("random_effects", "population_event_rate"):
+            if out[key] is None:
+                del out[key]
+        if self.random_effects is not None:
+            out["random_effects"] = list(self.random_effects)
         return out
 
 
@@ -194,6 +208,8 @@ def _spec_from_dict(name: str, raw: Mapping[str, Any], measures: Sequence[str] |
     fields = {k: v for k, v in raw.items() if k not in ("sample", "base")}
     if isinstance(fields.get("cluster_by"), list | tuple):
         fields["cluster_by"] = tuple(fields["cluster_by"])
+    if fields.get("random_effects") is not None:
+        fields["random_effects"] = tuple(fields["random_effects"])
     spec = ModelSpec(name=name, sample=sample, **fields)
     _check_spec(spec, measures)
     return spec
@@ -236,6 +252,18 @@ def _check_spec(spec: ModelSpec, measures: Sequence[str] | None = MEASURES) -> N
     need(isinstance(spec.cluster_by, str) or (len(dims) == 2 and dims[0] != dims[1]),
          f"covariance: twoway needs two different cluster_by dimensions, got {list(dims)}")
     need(spec.spline_df >= 1, "spline_df must be >= 1")
+    need(not (spec.estimator == "mixed" and spec.covariance != "nonrobust"),
+         "mixed models report the model-based covariance only (the joint precision at the "
+         "Laplace mode); set covariance: nonrobust")
+    if spec.random_effects is not None:
+        need(spec.estimator == "mixed", "random_effects applies to estimator mixed only")
+        need(len(spec.random_effects) > 0 and len(set(spec.random_effects)) == len(spec.random_effects)
+             and set(spec.random_effects) <= set(RANDOM_EFFECTS),
+             f"random_effects must be distinct names from {RANDOM_EFFECTS}, got {spec.random_effects!r}")
+    if spec.population_event_rate is not None:
+        need(spec.estimator == "relogit", "population_event_rate applies to estimator relogit only")
+        need(0.0 < float(spec.population_event_rate) < 1.0,
+             f"population_event_rate must lie in (0, 1), got {spec.population_event_rate!r}")
     need(not (spec.democracy_threshold is not None and _measure_score(spec.democracy) is None),
          f"democracy_threshold needs a continuous measure; {spec.democracy!r} is a dichotomy")
     placeholders = re.findall(r"\{([^}]*)\}", spec.regressors + " " + spec.focal)
@@ -773,6 +801,38 @@ def _cov_type(spec: ModelSpec) -> str:
     return spec.covariance
 
 
+def _estimate(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame, dict[str, Any], str, int]:
+    """Fit by the spec's estimator: ``(params, cov, info, covariance note, n_clusters)``.
+
+    logit and Firth take any covariance (:func:`model_covariance`); relogit corrects the logit
+    MLE and scales its covariance (:mod:`dyadstats.relogit`); mixed reports its model-based
+    covariance (:mod:`dyadstats.mixed`).
+    """
+    if spec.estimator == "mixed":
+        from dyadstats.mixed import fit_design_mixed
+
+        params, cov, info = fit_design_mixed(design, spec)
+        info = {**info, "ll_null": _ll_null(design.y)}
+        note = ("model-based covariance of the fixed effects: inverse joint precision at the "
+                "Laplace mode, given the variance components")
+        return params, cov, info, note, int(len(np.unique(design.groups)))
+    params, info = (_fit_firth if spec.estimator == "firth" else _fit_logit)(design, spec)
+    covariance = model_covariance(design, spec, params)
+    cov = pd.DataFrame(covariance.matrix, index=params.index, columns=params.index)
+    n_clusters = int(covariance.n_clusters if covariance.n_clusters is not None
+                     else len(np.unique(design.groups)))
+    if spec.estimator == "relogit":
+        from dyadstats.relogit import describe, relogit
+
+        tau = spec.population_event_rate
+        if tau is not None and "Intercept" not in design.X.columns:
+            raise ModelSpecError(f"model {spec.name!r}: population_event_rate needs an intercept "
+                                 "in the formula (prior correction shifts it)")
+        params, cov, correction = relogit(design.X, design.y, params, cov, tau)
+        info = {**info, "notes": [describe(correction, tau)]}
+    return params, cov, info, covariance.note, n_clusters
+
+
 def _ll_null(y: np.ndarray) -> float:
     """Log-likelihood of the intercept-only logit (closed form)."""
     n, e = len(y), float(y.sum())
@@ -810,10 +870,7 @@ def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
 
     spec = spec or design.resolved.spec
     resolved = design.resolved
-    fitter = _fit_firth if spec.estimator == "firth" else _fit_logit
-    params, info = fitter(design, spec)
-    covariance = model_covariance(design, spec, params)
-    cov = pd.DataFrame(covariance.matrix, index=params.index, columns=params.index)
+    params, cov, info, cov_note, n_clusters = _estimate(design, spec)
     estimates = tidy_estimates(spec.name, params, cov, resolved.focal_term)
 
     separation = separation_checks(design.X, design.y)
@@ -822,7 +879,7 @@ def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
         f"{r.term}: estimate {r.estimate:.3g}, SE {r.std_error:.3g} (suspected separation)"
         for r in huge.itertuples()
     ]
-    notes = list(resolved.notes) + info["warnings"]
+    notes = list(resolved.notes) + info["warnings"] + info.get("notes", [])
     if not info["converged"]:
         notes.append(f"did not converge in {info['iterations']} iterations")
     if design.n_dropped:
@@ -834,7 +891,7 @@ def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
             + ("" if spec.covariance == "nonrobust" else
                "; sandwich from the Firth-modified scores at the penalized estimate")
         )
-    notes.append(covariance.note)
+    notes.append(cov_note)
     if resolved.focal_term and resolved.focal_term not in set(estimates["term"]):
         notes.append(f"focal term {resolved.focal_term!r} is not a coefficient of this model")
 
@@ -858,8 +915,7 @@ def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
         "n_sample": int(design.n_sample),
         "n_obs": int(n),
         "n_events": int(design.y.sum()),
-        "n_clusters": int(covariance.n_clusters if covariance.n_clusters is not None
-                          else len(np.unique(design.groups))),
+        "n_clusters": n_clusters,
         "log_likelihood": llf,
         "ll_null": info["ll_null"],
         "aic": 2 * k - 2 * llf,
