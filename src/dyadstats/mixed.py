@@ -37,7 +37,6 @@ solvers with random probe vectors) make reruns byte-identical.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,6 +45,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+
+from dyadstats.job_warnings import captured_warnings, warning_texts
 
 if TYPE_CHECKING:
     from dyadstats.models import Design, ModelSpec
@@ -144,8 +145,7 @@ def fit_crossed_logit(X: pd.DataFrame, y: np.ndarray, groups: np.ndarray,
     scale = np.abs(Xa).max(axis=0)
     scale[scale == 0] = 1.0
     Xs = Xa / scale
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with captured_warnings() as caught:
         model = gpb.GPModel(
             group_data=groups.astype(float), likelihood="bernoulli_logit",
             num_parallel_threads=1, matrix_inversion_method="cholesky", seed=0,
@@ -174,7 +174,7 @@ def fit_crossed_logit(X: pd.DataFrame, y: np.ndarray, groups: np.ndarray,
         n_groups={e: int(len(np.unique(groups[:, j]))) for j, e in enumerate(effects)},
         log_likelihood=-float(neg_ll), converged=status_code == 0,
         status=_STATUS.get(status_code, f"status {status_code}"), iterations=iterations,
-        warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
+        warnings=warning_texts(caught),
     )
 
 

@@ -31,7 +31,6 @@ import json
 import logging
 import math
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,6 +46,7 @@ from scipy import stats
 
 from dyadstats import covariance as dcov
 from dyadstats.errors import ConfigError, DyadstatsError
+from dyadstats.job_warnings import captured_warnings, warning_texts
 from dyadstats.mixed import RANDOM_EFFECTS
 from dyadstats.safe_expr import allowed_functions, check_where, eval_namespace, formula_names
 
@@ -675,10 +675,6 @@ class ModelResult:
     predictions: pd.DataFrame
 
 
-def _warning_texts(caught: Sequence[warnings.WarningMessage]) -> list[str]:
-    return sorted({f"{w.category.__name__}: {w.message}" for w in caught})
-
-
 def separation_checks(X: pd.DataFrame, y: np.ndarray) -> list[str]:
     """Binary design columns whose 1-rows or 0-rows hold no events or no non-events.
 
@@ -705,8 +701,7 @@ def separation_checks(X: pd.DataFrame, y: np.ndarray) -> list[str]:
 
 
 def _fit_logit(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, Any]]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with captured_warnings() as caught:
         res = sm.Logit(design.y, design.X).fit(method="newton", maxiter=spec.max_iter, disp=0)
     info = {
         "log_likelihood": float(res.llf),
@@ -714,7 +709,7 @@ def _fit_logit(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, An
         "ll_null": _ll_null(design.y),
         "converged": bool(res.mle_retvals.get("converged", False)),
         "iterations": int(res.mle_retvals.get("iterations", -1)),
-        "warnings": _warning_texts(caught),
+        "warnings": warning_texts(caught),
         "k": int(res.df_model) + 1,
     }
     return res.params, info
@@ -729,8 +724,7 @@ def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, An
     # step-halving that raw cubic peace-year columns (up to ~10^7) provoke.
     scale = np.abs(X).max(axis=0)
     scale[scale == 0] = 1.0
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with captured_warnings() as caught:
         # Tight tolerances (library default 1e-4): Newton converges quadratically, so this costs
         # one or two iterations and makes the estimates reproducible to ~1e-8.
         model = FirthLogisticRegression(
@@ -745,7 +739,7 @@ def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, An
         "ll_null": _ll_null(design.y),
         "converged": bool(model.converged_),
         "iterations": int(model.n_iter_),
-        "warnings": _warning_texts(caught),
+        "warnings": warning_texts(caught),
         "k": X.shape[1],
         "penalized_log_likelihood": float(model.loglik_),
     }
