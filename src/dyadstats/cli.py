@@ -30,7 +30,6 @@ def snakemake_argv(root: Path, cores: int, extra: Sequence[str], workdir: Path |
         # run: jobs in threads of this process; otherwise Snakemake 9 starts a new
         # interpreter (re-parsing the workflow and re-importing the stack) for every job.
         "--force-use-threads",
-        "--printshellcmds",
         *extra,
     ]
 
