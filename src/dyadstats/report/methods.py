@@ -15,6 +15,12 @@ import pandas as pd
 
 from dyadstats.codebook import CONTROLS, ND_OUTCOMES
 from dyadstats.democracy import MEASURES
+from dyadstats.report.labels import term_label
+
+
+def mid_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: lower-case first letter unless an acronym."""
+    return label if label[:2].isupper() or not label else label[0].lower() + label[1:]
 
 COV_WORDS = {
     "cluster": "clustered by dyad",
@@ -31,8 +37,9 @@ EVENT_SOURCES = {"mid5": "the Correlates of War MID 5.0 participant and incident
 
 
 def _definition(name: str) -> str:
+    """The codebook's definition of an outcome ('1 if ...'), else its label."""
     doc = next((d for d in ND_OUTCOMES if d.name == name), None)
-    return doc.definition.removeprefix("1 if ") if doc else name.replace("_", " ")
+    return f"{doc.definition}, else 0" if doc else term_label(name)
 
 
 def _democracy_rules(build: Mapping[str, Any]) -> str:
@@ -67,12 +74,12 @@ def methods_paragraph(config: Mapping[str, Any], fit: pd.DataFrame, main_outcome
         f"(directed dyad-years for directed models); the models use {years}.",
         f"Politically relevant dyads are directly contiguous (COW contiguity types 1-{prd_max}) "
         f"or include a major power ({prd_doc.source}).",
-        f"Outcome of the main model: 1 {_definition(main_outcome)}; coded from "
+        f"Outcome of the main model, {mid_sentence(term_label(main_outcome))}: {_definition(main_outcome)}; coded from "
         f"{EVENT_SOURCES.get(events.get('source', 'mid5'), events.get('source'))}, "
         "missing outside the source's coverage.",
         f"Democracy codings (a state is a democracy if): {_democracy_rules(build)}; a missing score "
         "leaves the dyad-year's coding missing.",
-        f"When more than one dispute begins in a dyad-year, one is kept by the whittle order "
+        f"When a dyad-year holds more than one dispute, one is kept by the whittle order "
         f"{order} (each rule breaks the previous one's ties).",
         f"Time dependence: a cubic in peace years, the years since the dyad's last "
         f"{'onset' if peace == 'onset' else 'active dispute year'} (Carter and Signorino 2010); "
