@@ -19,6 +19,8 @@ include: "workflow/rules/events.smk"
 include: "workflow/rules/frame.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/multiverse.smk"
+# audit.smk turns the stage audits declared so far into database tables.
+include: "workflow/rules/audit.smk"
 # database.smk registers every table the rule files above declared in DB_TABLES.
 include: "workflow/rules/database.smk"
 # report.smk comes last: it reads the database and every stage's audit.

@@ -36,6 +36,24 @@ def test_run_layers_overlays_and_takes_a_directory(tmp_path: Path, monkeypatch: 
 def test_run_defaults_to_the_repository(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     argv = run_argv(REPO, build_parser().parse_args(["run", "results/models/fit.parquet"]))
-    assert "--configfile" not in argv
+    # the repository's config is always named, so --directory DIR alone finds it too
+    assert _after(argv, "--configfile") == [str(REPO / "config" / "config.yaml")]
     assert _after(argv, "--directory") == [str(REPO)]
     assert argv[argv.index("--snakefile") - 1] == "snakemake" and "results/models/fit.parquet" in argv
+
+
+def test_directory_without_configfile_uses_the_repository_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = run_argv(REPO, build_parser().parse_args(["run", "--directory", "elsewhere"]))
+    assert _after(argv, "--configfile") == [str(REPO / "config" / "config.yaml")]
+    assert _after(argv, "--directory") == [str(tmp_path / "elsewhere")]
+    assert not (tmp_path / "elsewhere" / "config").exists()
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"dyadstats {version('dyadstats')}"

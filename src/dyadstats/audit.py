@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dyadstats.io import write_json
+from dyadstats.io import atomic_path, write_json
 
 
 def profile_relation(
@@ -83,13 +83,66 @@ def write_stage_audit(stage: str, records: Sequence[Mapping[str, Any]], path: st
     write_json({"stage": stage, "tables": sorted(records, key=lambda r: r["table"])}, path)
 
 
+#: Stages in the order the pipeline runs them; audits of other stages follow, by name.
+STAGE_ORDER = ("acquire", "ingest", "universe", "roles", "events", "build", "frame", "models",
+               "multiverse", "database", "report")
+
+
+def stage_rank(stage: str) -> tuple[int, str]:
+    return (STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER), stage)
+
+
 def read_audits(directory: str | Path) -> list[dict[str, Any]]:
-    """All stage audits under ``results/audit`` in file-name order."""
+    """All stage audits under ``results/audit``, in pipeline order."""
     out = []
     for p in sorted(Path(directory).glob("*.json")):
         with open(p, encoding="utf-8") as handle:
             out.append(json.load(handle))
-    return out
+    return sorted(out, key=lambda a: stage_rank(str(a.get("stage", ""))))
+
+
+STAGE_AUDIT_COLUMNS = ("stage_order", "stage", "table", "rows_in", "rows_out", "rows_dropped",
+                       "key_unique", "year_min", "year_max", "null_cells", "notes")
+DROP_COLUMNS = ("stage", "table", "reason", "rows")
+
+
+def audit_frames(audits: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The stage audits as two tables: one row per stage table, one row per drop reason.
+
+    ``rows_dropped`` is the sum of the recorded reasons (NULL when none is recorded); counts
+    are nullable integers, never floats.
+    """
+    tables, drops = [], []
+    for audit in audits:
+        stage = str(audit.get("stage"))
+        for rec in audit.get("tables", []):
+            dropped = rec.get("dropped") or {}
+            years = rec.get("years") or [None, None]
+            tables.append({
+                "stage_order": stage_rank(stage)[0], "stage": stage, "table": rec.get("table"),
+                "rows_in": rec.get("rows_in"), "rows_out": rec.get("rows_out"),
+                "rows_dropped": sum(dropped.values()) if dropped else None,
+                "key_unique": rec.get("key_unique"), "year_min": years[0], "year_max": years[1],
+                "null_cells": sum((rec.get("nulls") or {}).values()),
+                "notes": "; ".join(rec.get("notes") or []),
+            })
+            drops += [{"stage": stage, "table": rec.get("table"), "reason": k, "rows": v}
+                      for k, v in sorted(dropped.items())]
+    stages = pd.DataFrame(tables, columns=list(STAGE_AUDIT_COLUMNS))
+    for col in ("stage_order", "rows_in", "rows_out", "rows_dropped", "year_min", "year_max", "null_cells"):
+        stages[col] = stages[col].astype("Int64")
+    stages["key_unique"] = stages["key_unique"].astype("boolean")
+    drop_frame = pd.DataFrame(drops, columns=list(DROP_COLUMNS))
+    drop_frame["rows"] = drop_frame["rows"].astype("Int64")
+    return stages, drop_frame
+
+
+def write_audit_tables(audits: Sequence[Mapping[str, Any]], stages_path: str | Path, drops_path: str | Path) -> None:
+    """Write :func:`audit_frames` as Parquet (the database registers them as views)."""
+    stages, drops = audit_frames(audits)
+    for frame, path in ((stages, stages_path), (drops, drops_path)):
+        with atomic_path(Path(path)) as tmp:
+            frame.to_parquet(tmp, index=False)
 
 
 LINEAGE_COLUMNS = ("stage", "table", "rows_in", "rows_out", "dropped", "key_unique", "years", "null_cells")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,7 +30,6 @@ def snakemake_argv(root: Path, cores: int, extra: Sequence[str], workdir: Path |
         # run: jobs in threads of this process; otherwise Snakemake 9 starts a new
         # interpreter (re-parsing the workflow and re-importing the stack) for every job.
         "--force-use-threads",
-        "--printshellcmds",
         *extra,
     ]
 
@@ -44,9 +42,10 @@ def run_argv(root: Path, args: argparse.Namespace) -> list[str]:
     holds only what changes. Paths are taken relative to the current directory.
     """
     extra = list(args.snakemake_args)
-    if args.configfile:
-        files = [str(Path(f).resolve()) for f in args.configfile]
-        extra = ["--configfile", str(root / "config" / "config.yaml"), *files, *extra]
+    # Always named: with --directory the Snakefile's relative `configfile:` would be looked up
+    # in that directory, not in the repository.
+    files = [str(Path(f).resolve()) for f in args.configfile or ()]
+    extra = ["--configfile", str(root / "config" / "config.yaml"), *files, *extra]
     if args.targets:
         extra = [*args.targets, *extra]
     workdir = Path(args.directory).resolve() if args.directory else None
@@ -54,7 +53,11 @@ def run_argv(root: Path, args: argparse.Namespace) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return subprocess.call(run_argv(find_root(), args))
+    from dyadstats.console import run_quiet
+
+    root = find_root()
+    workdir = Path(args.directory).resolve() if args.directory else root
+    return run_quiet(run_argv(root, args), workdir, verbose=args.verbose)
 
 
 MULTIVERSE_OVERLAY = Path("config") / "multiverse.yaml"
@@ -75,7 +78,25 @@ def multiverse_argv(root: Path, args: argparse.Namespace) -> list[str]:
 
 
 def cmd_multiverse(args: argparse.Namespace) -> int:
-    return subprocess.call(multiverse_argv(find_root(), args))
+    from dyadstats.console import run_quiet
+
+    root = find_root()
+    return run_quiet(multiverse_argv(root, args), root, verbose=args.verbose)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from dyadstats.validate import validate_run
+
+    root = find_root()
+    overlays = [Path(f).resolve() for f in args.configfile or ()]
+    checks = validate_run(root, overlays, Path(args.directory).resolve() if args.directory else None)
+    for check in checks:
+        print(f"{'ok' if check.ok else 'FAILED':>6}  {check.name}: {check.summary}".rstrip(": "))
+        for problem in check.problems:
+            print(f"        - {problem}")
+    ok = all(c.ok for c in checks)
+    print("dyadstats validate: " + ("everything needed to run is in place" if ok else "problems found (above)"))
+    return 0 if ok else 1
 
 
 def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
@@ -110,8 +131,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(args.cases, output=args.output)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dyadstats")
+    except PackageNotFoundError:  # a source checkout that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dyadstats", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the Snakemake workflow (real data -> report)")
@@ -122,9 +153,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--directory", metavar="DIR",
                      help="working directory for data/raw, results, logs and reports "
                           "(default: the repository root), e.g. runs/<name> for an example")
+    run.add_argument("--verbose", action="store_true",
+                     help="print Snakemake's full output (default: one line per finished stage; "
+                          "the full output is in logs/dyadstats-run.log)")
     run.add_argument("--snakemake-args", nargs=argparse.REMAINDER, default=[],
                      help="further arguments passed to Snakemake unchanged")
     run.set_defaults(func=cmd_run)
+
+    validate = sub.add_parser(
+        "validate", help="check the config, the manifest and that every raw file is found, running no job")
+    validate.add_argument("--configfile", nargs="+", metavar="FILE",
+                          help="config file(s) layered in order over config/config.yaml")
+    validate.add_argument("--directory", metavar="DIR", help="run directory whose data/raw is searched")
+    validate.set_defaults(func=cmd_validate)
 
     multiverse = sub.add_parser(
         "multiverse",
@@ -135,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     multiverse.add_argument("--profile", help="a Snakemake profile, e.g. workflow/profiles/slurm")
     multiverse.add_argument("--grid-only", action="store_true",
                             help="build only the gathered table and the figure, not the report")
+    multiverse.add_argument("--verbose", action="store_true", help="print Snakemake's full output")
     multiverse.add_argument("--snakemake-args", nargs=argparse.REMAINDER, default=[],
                             help="further arguments passed to Snakemake unchanged")
     multiverse.set_defaults(func=cmd_multiverse)

@@ -125,7 +125,7 @@ def test_finding_says_first_when_significance_depends_on_the_se(inference_tables
     assert f.significant and f.dyadic.p_value > 0.05 and f.se_dependent
     assert f.dyadic.odds_ratio.high == pytest.approx(math.exp(-0.7 + Z * 0.4))
     text = finding_text(f, options)
-    assert text.startswith("Whether joint_democracy_polity goes with lower odds of coercion_onset at the 0.05 level "
+    assert text.startswith("Whether joint democracy (Polity) goes with lower odds of coercion onset (threat or display) at the 0.05 level "
                            "depends on the standard errors: p < 0.001 with cluster (dyad) SEs, p = 0.080 with dyadic-robust SEs.")
     assert f"95% CI {math.exp(-0.7 - Z * 0.4):.2f} to {math.exp(-0.7 + Z * 0.4):.2f} with dyadic-robust SEs" in text
     # Contrasts and probabilities from the three-category model, not from the pooled main model.
@@ -135,7 +135,7 @@ def test_finding_says_first_when_significance_depends_on_the_se(inference_tables
     assert "mixed 60.00" in text and "joint autocracy 45.00" in text and "joint democracy 20.00" in text
     assert "Of 2 comparable models (same outcome, a joint-democracy dummy, independent fits: main, all_dyads)" in text
     assert "2 are negative and 1 negative with p < 0.05" in text
-    assert "Pointing the other way (a positive democracy term): ties (sanction_threat_onset, odds ratio 1.65" in text
+    assert "Pointing the other way (a positive democracy term): ties (sanction threat onset (TIES), odds ratio 1.65" in text
 
 
 def test_finding_with_robust_significance_says_both(inference_tables) -> None:

@@ -65,7 +65,7 @@ def test_markdown_links_figures_and_tables(world: dict) -> None:
     for stem in ("odds_ratios", "predicted_probabilities", "rate_over_time"):
         assert f"(figures/{stem}.png)" in md and (Path("reports/figures") / f"{stem}.png").is_file()
     assert "(tables/regression.tex)" in md
-    assert "**Finding.** In the main model (m1_base" in md
+    assert "\n- In the main model (m1_base" in md
 
 
 def test_rerun_is_byte_identical_except_run_times(world: dict) -> None:
@@ -133,14 +133,18 @@ def test_multiverse_section_appears_only_when_its_outputs_exist(world: dict) -> 
 def test_audit_lineage_in_report_and_terminal(world: dict, capsys: pytest.CaptureFixture[str]) -> None:
     _build(world)
     md = Path("reports/report.md").read_text()
-    lineage = md.split("## Stage audit", 1)[1]
-    for stage_table in ("ingest / cow_states", "build / analysis_dyad_years", "report / rates:coercion_onset"):
+    lineage = md.split("## Appendix A: stage audit", 1)[1].split("## Appendix B", 1)[0]
+    stage_tables = ("ingest / cow_states", "build / analysis_dyad_years", "report / rates:coercion_onset")
+    for stage_table in stage_tables:
         assert stage_table in lineage
+    # pipeline order (ingest, build, report), not file-name order (build, ingest, report)
+    assert [lineage.index(t) for t in stage_tables] == sorted(lineage.index(t) for t in stage_tables)
     assert "false dyad: 2" in lineage
+    assert "| 12 |" in lineage and "12.0" not in lineage  # counts are integers
     assert cli_main(["audit", "--directory", "results/audit"]) == 0
     out = capsys.readouterr().out
-    stages = {line.split()[0] for line in out.splitlines()[2:]}
-    assert stages == {"build", "ingest", "report"}
+    stages = [line.split()[0] for line in out.splitlines()[2:]]
+    assert list(dict.fromkeys(stages)) == ["ingest", "build", "report"]
 
 
 def test_a_stage_audit_without_tables_still_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

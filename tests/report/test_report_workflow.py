@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO, base_config, run_workflow
-from tests.report.test_chromium import render_checks
+from tests.report.test_chromium import MAIN_TABLE_WIDTH, render_checks
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -53,12 +53,14 @@ def test_finding_and_table_agree_with_model_estimates(run: Path) -> None:
     ).fetchone()
     con.close()
     md = (run / "reports" / "report.md").read_text()
-    finding = next(line for line in md.splitlines() if line.startswith("**Finding.**"))
+    finding = next(line for line in md.splitlines() if line.startswith("- In the main model"))
     assert f"In the main model ({model}:" in finding
     assert f"odds ratio {math.exp(b):.2f}, 95% CI {math.exp(lo):.2f} to {math.exp(hi):.2f}" in finding
     stars = "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
     regression = (run / "reports" / "tables" / "regression.csv").read_text()
     assert f"{b:.3f}{stars} ({se:.3f})" in regression
+    main = (run / "reports" / "tables" / "main.csv").read_text()
+    assert f"{b:.3f}{stars} ({se:.3f})" in main and "peace_years_" not in main.split("\n", 1)[1].split(",term")[0]
 
 
 def test_second_run_is_byte_identical(main_run: Path, shared_data: Path, tmp_path: Path) -> None:
@@ -96,7 +98,7 @@ def test_dyadstats_audit_prints_every_stage(run: Path) -> None:
     ).stdout
     printed = {line.split()[0] for line in out.splitlines()[2:] if line.strip()}
     assert printed == stages
-    md = (run / "reports" / "report.md").read_text().split("## Stage audit", 1)[1]
+    md = (run / "reports" / "report.md").read_text().split("## Appendix A: stage audit", 1)[1]
     for stage in stages:
         assert f"| {stage} / " in md, stage
 
@@ -114,7 +116,28 @@ def test_snakemake_report_with_captions(run: Path) -> None:
 
 
 def test_real_report_renders_in_chromium(run: Path) -> None:
-    probe = dict(kv.split("=") for kv in render_checks(
-        run / "reports" / "report.html", REPO / "test-artifacts" / "report.png").split())
-    assert int(probe["images"]) >= 3 and probe["decoded"] == probe["images"]
-    assert int(probe["tables"]) >= 6
+    wide = render_checks(run / "reports" / "report.html", 1400, REPO / "test-artifacts" / "report-1400.png")
+    assert wide["images"] >= 3 and wide["decoded"] == wide["images"]
+    assert wide["tables"] >= 7
+    assert wide["main_width"] <= MAIN_TABLE_WIDTH and wide["main_scroll"] == 0
+    assert wide["overflowing"] == 0 and wide["page_scroll"] == 0
+    narrow = render_checks(run / "reports" / "report.html", 820, REPO / "test-artifacts" / "report-820.png")
+    assert narrow["overflowing"] == 0 and narrow["page_scroll"] == 0
+
+
+def test_reviewer_tables_answer_which_rows_and_why(run: Path) -> None:
+    con = duckdb.connect(str(run / "results" / "dyadstats.duckdb"), read_only=True)
+    try:
+        fit = con.execute("SELECT model, n_sample, n_obs, n_dropped_missing FROM model_fit ORDER BY model").fetchall()
+        sample = con.execute(
+            "SELECT model, count(*), count(*) FILTER (WHERE in_sample), count(*) FILTER (WHERE NOT in_sample) "
+            "FROM model_sample GROUP BY model ORDER BY model").fetchall()
+        assert fit == sample  # every model: sample rows, rows used, rows dropped
+        whittled = con.execute(
+            "SELECT rows_in - rows_out, rows_dropped FROM audit_stages WHERE stage = 'events' AND \"table\" = 'mid_dyad_years'"
+        ).fetchone()
+        assert whittled[0] == whittled[1] > 0
+        reasons = con.execute("SELECT sum(rows) FROM audit_drops WHERE \"table\" = 'mid_dyad_years'").fetchone()[0]
+        assert reasons == whittled[1]
+    finally:
+        con.close()

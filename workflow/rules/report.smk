@@ -36,6 +36,8 @@ rule write_report:
         ),
         references="reports/references.bib",
         audit="results/audit/report.json",
+        main_csv="reports/tables/main.csv",
+        main_tex="reports/tables/main.tex",
         regression_csv=report(
             "reports/tables/regression.csv",
             caption="../report/regression.rst",

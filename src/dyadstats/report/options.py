@@ -42,6 +42,7 @@ class ReportOptions:
     main_model: str | None = None
     regime_model: str | None = None
     table_models: tuple[str, ...] = ()
+    main_table_models: tuple[str, ...] = ()
     democracy_measure: str = "polity"
     outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
     time_outcome: str = "coercion_onset"
@@ -91,6 +92,7 @@ def report_options(section: Mapping[str, Any] | None) -> ReportOptions:
         main_model=section.get("main_model") or None,
         regime_model=section.get("regime_model") or None,
         table_models=tuple(section.get("table_models") or ()),
+        main_table_models=tuple(section.get("main_table_models") or ()),
         democracy_measure=_identifier(section.get("democracy_measure", base.democracy_measure), "democracy_measure"),
         outcomes=tuple(_identifier(o, "outcomes") for o in section.get("outcomes", base.outcomes)),
         time_outcome=_identifier(section.get("time_outcome", base.time_outcome), "time_outcome"),

@@ -18,16 +18,18 @@ import pandas as pd
 from dyadstats.audit import LINEAGE_COLUMNS, lineage_rows, read_audits, write_stage_audit
 from dyadstats.io import sha256_file, write_json, write_text
 from dyadstats.manifest import SourceFile
-from dyadstats.report import figures, sample, tables
+from dyadstats.report import figures, regression, sample, tables
 from dyadstats.report.finding import Finding, compute_finding, robustness_table
 from dyadstats.report.inputs import FRAME_TABLE, open_database, read_model_tables
+from dyadstats.report.labels import term_label
+from dyadstats.report.methods import methods_paragraph
 from dyadstats.report.options import ReportOptions, report_options
 from dyadstats.report.provenance import build_provenance, utc_now
 from dyadstats.report.references import bib_keys, dataset_sources, references_bib
 
 log = logging.getLogger(__name__)
 
-TABLE_KEYS = ("sample", "rates", "regression", "robustness")
+TABLE_KEYS = ("main", "sample", "rates", "regression", "robustness")
 FIGURE_STEMS = ("odds_ratios", "predicted_probabilities", "rate_over_time")
 MULTIVERSE_FIGURE = "specification_curve.png"
 MULTIVERSE_SUMMARY = "summary.json"
@@ -76,16 +78,50 @@ def mid_sentence(label: str) -> str:
     return label if label[:2].isupper() or not label else label[0].lower() + label[1:]
 
 
+def finding_paragraphs(finding: Finding, options: ReportOptions) -> list[str]:
+    """The finding in its blocks (the template's blank-line-separated paragraphs), each on one line."""
+    text = _finding_raw(finding, options)
+    return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
+
+
 def finding_text(finding: Finding, options: ReportOptions) -> str:
     """The finding sentence: ``templates/finding.txt.j2`` filled from the model tables."""
-    text = _environment().get_template("finding.txt.j2").render(
+    return " ".join(_finding_raw(finding, options).split())
+
+
+def _finding_raw(finding: Finding, options: ReportOptions) -> str:
+    return _environment().get_template("finding.txt.j2").render(
         f=finding,
-        focal_label=mid_sentence(finding.focal_label),
-        outcome_label=mid_sentence(options.term_labels.get(finding.outcome, finding.outcome)),
-        outcome_labels={m.outcome: mid_sentence(options.term_labels.get(m.outcome, m.outcome))
+        focal_label=mid_sentence(term_label(finding.focal_term, options.term_labels)),
+        outcome_label=mid_sentence(term_label(finding.outcome, options.term_labels)),
+        outcome_labels={m.outcome: mid_sentence(term_label(m.outcome, options.term_labels))
                         for m in finding.other_way},
     )
-    return " ".join(text.split())
+
+
+def headline(finding: Finding, options: ReportOptions) -> str:
+    """The finding's first line: the main model's odds ratio and interval."""
+    odds = finding.odds_ratio
+    return (
+        f"{term_label(finding.focal_term, options.term_labels)}: odds ratio {odds.estimate:.2f} "
+        f"(95% CI {odds.low:.2f} to {odds.high:.2f}, p {_p(finding.p_value)}) in {finding.model}"
+    )
+
+
+def _p(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def _lineage_table(audits: list[dict[str, Any]]) -> tables.RenderedTable | None:
+    """The stage audit as a report table, in pipeline order, counts as integers."""
+    rows = pd.DataFrame(lineage_rows(audits), columns=list(LINEAGE_COLUMNS))
+    if rows.empty:
+        return None
+    for col in ("rows_in", "rows_out", "null_cells"):
+        rows[col] = [("-" if v is None or pd.isna(v) else f"{int(v):,}") for v in rows[col]]
+    rows["dropped"] = rows["dropped"].str.replace("; ", "\n", regex=False)
+    rows = rows.assign(table=rows["stage"] + " / " + rows["table"].astype(str)).drop(columns=["stage"])
+    return tables.plain_table("lineage", rows, "Stage audit lineage (results/audit/*.json)", "table")
 
 
 def sources_frame(manifest: Mapping[str, SourceFile]) -> pd.DataFrame:
@@ -167,24 +203,34 @@ def build_report(
 
     finding = compute_finding(models, options)
     robust = robustness_table(models, options)
+    main_models = regression.main_table_models(models, options)
     rendered = {
+        "main": regression.regression_table(models, options, main_models, key="main", full=False),
         "sample": tables.sample_table(by_outcome, options),
         "rates": tables.rates_table(rates, options),
-        "regression": tables.regression_table(models, options),
+        "regression": regression.regression_table(models, options),
         "robustness": tables.robustness_display(robust, options),
     }
     for table in rendered.values():
         table.write(table_dir)
     log.info("report: wrote %d tables to %s", len(rendered), table_dir)
 
-    shown = tables.table_models(models, options)
+    predictions = models.predictions.merge(models.fit[["model", "outcome"]], on="model", how="left")
     figure_specs = {
-        "odds_ratios": (figures.forest_plot(robust, options),
-                        "Odds ratio of each model's democracy term (joint democracy, or the weak-link score where a model uses it) with its 95% confidence interval."),
-        "predicted_probabilities": (figures.predictions_plot(models.predictions, shown),
-                                    "Predicted probability of the outcome by regime-pair type, with 95% CIs."),
+        "odds_ratios": (figures.forest_plot(robust.assign(label=regression.focal_labels(models, robust, options)), options),
+                        "Odds ratio of each model's democracy term with its 95% confidence interval. "
+                        "0/1 codings (joint democracy against the other dyads, or against one regime pair "
+                        "in a three-category model) and per-point scores (weak link, Polity product) "
+                        "are in separate panels; colour gives the direction and whether p < "
+                        f"{options.alpha}."),
+        "predicted_probabilities": (figures.predictions_plot(predictions, main_models, options),
+                                    "Mean predicted probability of the outcome by observed regime pair, "
+                                    "with 95% CIs, for the main table's models (one panel per outcome)."),
         "rate_over_time": (figures.rate_over_time_plot(over_time, options),
-                           f"Observed {options.time_outcome} events per 1,000 dyad-years by regime pair over time."),
+                           f"Observed {mid_sentence(term_label(options.time_outcome, options.term_labels))} "
+                           f"events per 1,000 dyad-years by regime pair over time, with exact Poisson 95% "
+                           f"intervals; below, the dyad-years in each bin. Bins with fewer than "
+                           f"{figures.SPARSE_DYAD_YEARS:,} dyad-years are hollow and do not set the range."),
     }
     figure_refs = []
     for stem, (fig, caption) in figure_specs.items():
@@ -205,14 +251,13 @@ def build_report(
             for c in coverage
         ]
         write_stage_audit("report", records, audit_out)
-    lineage = pd.DataFrame(lineage_rows(read_audits(audit_dir)), columns=list(LINEAGE_COLUMNS))
-    lineage_table = tables.plain_table(
-        "lineage", lineage.assign(table=lineage["stage"] + " / " + lineage["table"].astype(str)).drop(columns=["stage"]),
-        "Stage audit lineage (results/audit/*.json)", "table",
-    ) if len(lineage) else None
-
+    lineage_table = _lineage_table(read_audits(audit_dir))
     sources = sources_frame(manifest)
-    sources_table = tables.plain_table("sources", sources, "Data sources (sha256 of the file used)", "file")
+    # The table shows a sha256 prefix (enough to compare by eye); provenance.json has the whole.
+    sources_table = tables.plain_table(
+        "sources", sources.assign(sha256=sources["sha256"].map(lambda h: f"{h[:12]}…" if h else "-")),
+        "Data sources (sha256 prefix of the file used; provenance.json has the whole hash)", "file",
+    )
     bib = references_bib(manifest)
     write_text(bib, out / "references.bib")
 
@@ -231,6 +276,8 @@ def build_report(
         "options": options,
         "finding": finding,
         "finding_text": finding_text(finding, options),
+        "finding_paragraphs": finding_paragraphs(finding, options),
+        "headline": headline(finding, options),
         "tables": rendered,
         "sources": sources_table,
         "citations": dataset_sources(manifest),
@@ -240,6 +287,8 @@ def build_report(
         "robustness": finding.robustness,
         "multiverse": multiverse_section(options.multiverse_dir),
         "provenance": provenance,
+        "methods": methods_paragraph(config, models.fit, finding.outcome),
+        "main_models": main_models,
         "config_json": json.dumps(dict(config), indent=2, sort_keys=True, default=str),
         "bib_keys": bib_keys(bib),
         "table_files": [f"tables/{k}.{ext}" for k in rendered for ext in ("csv", "tex")],

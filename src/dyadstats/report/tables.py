@@ -1,5 +1,6 @@
-"""Report tables: the regression table (maketables ETable over tidy estimates) and the
-descriptive tables (maketables MTable), each rendered as HTML, LaTeX, Markdown and CSV.
+"""Report tables: the shared table machinery (the regression tables are built in
+:mod:`dyadstats.report.regression`) and the descriptive tables (maketables MTable), each
+rendered as HTML, LaTeX, Markdown and CSV.
 
 The models stage stores tidy estimates, not fitted objects, and the report must not refit.
 maketables' documented plug-in format (``__maketables_coef_table__`` and friends) lets a small
@@ -10,7 +11,7 @@ LaTeX/HTML writers all come from the maintained library.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,6 @@ import maketables as mt
 import pandas as pd
 
 from dyadstats.io import write_text
-from dyadstats.report.inputs import ModelTables
 from dyadstats.report.options import REGIME_PAIRS, ReportOptions
 
 LINEBREAK = "\n"
@@ -194,89 +194,6 @@ def _fixed(v: Any, digits: int) -> str:
 
 
 # --- regression table ------------------------------------------------------------------------
-
-
-def tidy_models(tables: ModelTables, models: Sequence[str]) -> list[TidyModel]:
-    fit = tables.fit.set_index("model")
-    out = []
-    for name in models:
-        rows = tables.estimates[tables.estimates["model"] == name]
-        coefs = pd.DataFrame(
-            {
-                "b": rows["estimate"].to_numpy(dtype=float),
-                "se": rows["std_error"].to_numpy(dtype=float),
-                "t": rows["statistic"].to_numpy(dtype=float),
-                "p": rows["p_value"].to_numpy(dtype=float),
-            },
-            index=pd.Index(rows["term"].astype(str), name="Coefficient"),
-        )
-        f = fit.loc[name]
-        # Formatted here so every model's row reads alike (maketables' default drops zeros).
-        stats = {
-            "N": _int(f["n_obs"]), "events": _int(f["n_events"]), "n_clusters": _int(f["n_clusters"]),
-            "pseudo_r2": _fixed(f["pseudo_r2"], 3), "ll": _fixed(f["log_likelihood"], 1),
-            "aic": _fixed(f["aic"], 1),
-        }
-        out.append(TidyModel(name=name, outcome=str(f["outcome"]), coefs=coefs, stats=stats))
-    return out
-
-
-def table_models(tables: ModelTables, options: ReportOptions) -> list[str]:
-    """The configured models for the main table, else every model in fit order."""
-    known = tables.models
-    if not options.table_models:
-        return known
-    unknown = [m for m in options.table_models if m not in known]
-    if unknown:
-        from dyadstats.errors import ConfigError
-
-        raise ConfigError(
-            f"report.table_models: model(s) {', '.join(unknown)} are not in model_fit "
-            f"(have: {', '.join(known)})"
-        )
-    return list(options.table_models)
-
-
-def term_order(tables: ModelTables, models: Sequence[str]) -> list[str]:
-    """Democracy terms first, then the other terms in order of appearance, intercept last."""
-    fit = tables.fit.set_index("model")
-    focal = [str(fit.loc[m, "focal_term"]) for m in models if pd.notna(fit.loc[m, "focal_term"])]
-    rows = tables.estimates[tables.estimates["model"].isin(models)]
-    others = [t for t in dict.fromkeys(rows["term"].astype(str)) if t not in focal]
-    intercepts = [t for t in others if t.lower() in ("intercept", "const", "(intercept)")]
-    return [*dict.fromkeys(focal), *(t for t in others if t not in intercepts), *intercepts]
-
-
-def regression_table(tables: ModelTables, options: ReportOptions) -> RenderedTable:
-    models = table_models(tables, options)
-    fit = tables.fit.set_index("model")
-    levels = list(options.significance_levels)
-    labels = {**{o: o for o in fit["outcome"]}, **options.term_labels}
-    table = mt.ETable(
-        tidy_models(tables, models),
-        signif_code=levels,
-        coef_fmt=f"b:.3f*{LINEBREAK}(se:.3f)",
-        model_stats=list(STAT_LABELS),
-        model_stats_labels=STAT_LABELS,
-        custom_model_stats={
-            "Estimator": [str(fit.loc[m, "estimator"]) for m in models],
-            "Std. errors": [str(fit.loc[m, "cov_type"]) for m in models],
-        },
-        stats_order="sc",
-        order=term_order(tables, models),
-        drop=list(options.drop_terms),
-        labels=labels,
-        model_heads=models,
-        show_fe=False,
-        caption="Logit models of coercion onset: coefficients (log-odds)",
-        tab_label="tab:regression",
-        notes=(
-            f"Coefficients on the log-odds scale; standard errors in parentheses. "
-            f"* p < {levels[2]}, ** p < {levels[1]}, *** p < {levels[0]}."
-            + (f" Terms not shown: {', '.join(options.drop_terms)}." if options.drop_terms else "")
-        ),
-    )
-    return render_mtable("regression", table, table.caption or "", "Term")
 
 
 # --- descriptive tables ----------------------------------------------------------------------

@@ -1,0 +1,166 @@
+"""A quiet console for ``dyadstats run``: one line per finished stage, the full Snakemake
+output in a log file, and the report's path as the last line.
+
+Snakemake prints a dozen lines per job (rule, input, output, log, reason, an empty "Shell
+command" ...), over a thousand for one run. The filter below reads that stream and keeps:
+
+- the job plan (how many jobs of which rule), as one line;
+- one line per rule once all of its jobs have finished, with their count and wall time;
+- on a terminal, one status line rewritten in place (``[37/82] model 12/28``);
+- on failure, the error block, and always the path of the full log.
+
+``--verbose`` passes Snakemake's output through unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+FINISHED = re.compile(r"^Finished jobid: \d+ \(Rule: (?P<rule>[\w-]+)\)")
+STARTED = re.compile(r"^(?:local)?rule (?P<rule>[\w-]+):$")
+STEPS = re.compile(r"^(?P<done>\d+) of (?P<total>\d+) steps \(\d+%\) done")
+STATS_ROW = re.compile(r"^(?P<rule>[\w-]+)\s+(?P<count>\d+)$")
+ERROR = re.compile(r"(ERROR|Error|Exception|Traceback|error:|MissingInput|WorkflowError|IncompleteFilesException|LockException)")
+NOTHING = "Nothing to be done"
+#: Rules that only gather what others made; listed as done but not timed.
+QUIET_RULES = frozenset({"all"})
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+@dataclass
+class Progress:
+    """What the filter has read so far of one Snakemake run."""
+
+    planned: dict[str, int] = field(default_factory=dict)
+    finished: dict[str, int] = field(default_factory=dict)
+    first_start: dict[str, float] = field(default_factory=dict)
+    total: int = 0
+    done: int = 0
+    errors: list[str] = field(default_factory=list)
+    in_stats: bool = False
+    nothing_to_do: bool = False
+
+    def feed(self, line: str, now: float) -> list[str]:
+        """Read one line of Snakemake output; return the lines to print for it."""
+        text = line.rstrip("\n")
+        stripped = text.strip()
+        if stripped == "Job stats:":
+            self.in_stats = True
+            return []
+        if self.in_stats:
+            return self._stats_row(stripped)
+        if m := STARTED.match(stripped):
+            self.first_start.setdefault(m["rule"], now)
+            return []
+        if m := STEPS.match(stripped):
+            self.done, self.total = int(m["done"]), int(m["total"])
+            return []
+        if m := FINISHED.match(stripped):
+            return self._finished(m["rule"], now)
+        if NOTHING in stripped:
+            self.nothing_to_do = True
+            return ["dyadstats: nothing to do (every output is up to date)"]
+        if ERROR.search(stripped) or self.errors and stripped and text.startswith((" ", "\t")):
+            self.errors.append(text)
+        return []
+
+    def _stats_row(self, stripped: str) -> list[str]:
+        m = STATS_ROW.match(stripped)
+        if m and m["rule"] == "total":
+            self.in_stats = False
+            self.total = int(m["count"])
+            plan = ", ".join(f"{r} {n}" for r, n in self.planned.items() if r not in QUIET_RULES)
+            return [f"dyadstats: {self.total} jobs to run ({plan})"]
+        if m and m["rule"] != "job":
+            self.planned[m["rule"]] = int(m["count"])
+        return []
+
+    def _finished(self, rule: str, now: float) -> list[str]:
+        self.finished[rule] = self.finished.get(rule, 0) + 1
+        self.done += 1  # Snakemake prints its "k of n steps" line after this one
+        if rule in QUIET_RULES or self.finished[rule] != self.planned.get(rule, 1):
+            return []
+        count = self.finished[rule]
+        took = _duration(now - self.first_start.get(rule, now))
+        jobs = f"{count} job{'s' if count != 1 else ''}"
+        return [f"  done  {rule:<18} {jobs:>8}  {took:>7}   [{self.done}/{self.total}]"]
+
+    def status(self) -> str:
+        """The one-line status for a terminal: steps done and the rules still running."""
+        running = [f"{r} {self.finished.get(r, 0)}/{n}" for r, n in self.planned.items()
+                   if r in self.first_start and self.finished.get(r, 0) < n]
+        return f"[{self.done}/{self.total}] " + (", ".join(running) or "waiting")
+
+
+def filter_stream(
+    lines: Iterable[str], out: IO[str], log: IO[str], *, tty: bool = False, clock=time.monotonic
+) -> Progress:
+    """Copy every line to ``log``; print the progress lines to ``out``."""
+    progress = Progress()
+    width = 0
+    for line in lines:
+        log.write(line)
+        printed = progress.feed(line, clock())
+        if tty and width:
+            out.write("\r" + " " * width + "\r")
+            width = 0
+        for p in printed:
+            out.write(p + "\n")
+        if tty and progress.total:
+            status = progress.status()[:120]
+            out.write(status)
+            width = len(status)
+        out.flush()
+    if tty and width:
+        out.write("\r" + " " * width + "\r")
+    return progress
+
+
+def run_quiet(argv: Sequence[str], workdir: Path, *, verbose: bool = False) -> int:
+    """Run Snakemake (``argv``); quiet unless ``verbose``. Ends with the report's path."""
+    if verbose:
+        code = subprocess.call(list(argv))
+        _final_line(code, workdir)
+        return code
+    log_path = workdir / "logs" / "dyadstats-run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    with open(log_path, "w", encoding="utf-8") as log, subprocess.Popen(
+        list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+    ) as proc:
+        assert proc.stdout is not None
+        try:
+            progress = filter_stream(proc.stdout, sys.stdout, log, tty=sys.stdout.isatty())
+            code = proc.wait()
+        except KeyboardInterrupt:
+            proc.send_signal(signal.SIGINT)
+            code = proc.wait()
+            print("dyadstats: interrupted", file=sys.stderr)
+            return code or 130
+    if code != 0:
+        for line in progress.errors[-30:]:
+            print(line, file=sys.stderr)
+        print(f"dyadstats: the run failed (exit {code}); full log: {log_path}", file=sys.stderr)
+        return code
+    print(f"dyadstats: finished in {_duration(time.time() - started)}; full log: {log_path}")
+    _final_line(code, workdir)
+    return code
+
+
+def _final_line(code: int, workdir: Path) -> None:
+    """The report's path, last, when the run succeeded and the report exists."""
+    report = workdir / "reports" / "report.html"
+    if code == 0 and report.is_file():
+        print(report.resolve())

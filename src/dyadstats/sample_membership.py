@@ -1,0 +1,92 @@
+"""Which dyad-years each model used, and why the others in its sample were dropped.
+
+For every model spec: the rows of its analysis frame that pass the spec's sample filter
+(``Resolved.where``: politically relevant dyads, era, years ...), each with ``in_sample`` true
+when every model column is non-missing, else the columns that were missing (listwise
+deletion). The filter and the columns come from :func:`dyadstats.models.resolve`, the same
+resolution the models stage fits with; the counts are checked against that stage's
+``model_fit`` (``n_sample``, ``n_obs``), so the table cannot silently disagree with the fits.
+
+One query per model, written by DuckDB straight to Parquet (no rows through Python).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dyadstats.db import quote_path
+from dyadstats.errors import DyadstatsError
+from dyadstats.io import atomic_path
+from dyadstats.models import ModelSpec, frame_columns, resolve
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("model", "ccode1", "ccode2", "year", "in_sample", "reason_dropped")
+
+
+def membership_sql(spec: ModelSpec, frame_path: str | Path, columns: list[str]) -> str:
+    """The SELECT of one model's sample rows (the model name is bound as the parameter ``?``)."""
+    resolved = resolve(spec, columns)
+    derived = "".join(f', {expr} AS "{name}"' for name, expr in resolved.derived.items())
+    needed = sorted(set(resolved.columns))  # reasons list missing columns alphabetically
+    missing = ", ".join(f"CASE WHEN \"{c}\" IS NULL THEN '{c}' END" for c in needed)
+    complete = " AND ".join(f'"{c}" IS NOT NULL' for c in needed) or "TRUE"
+    return (
+        f"SELECT ?::VARCHAR AS model, ccode1, ccode2, year, ({complete}) AS in_sample, "
+        f"CASE WHEN {complete} THEN NULL ELSE 'missing: ' || concat_ws(', ', {missing}) END AS reason_dropped "
+        f"FROM (SELECT *{derived} FROM read_parquet({quote_path(frame_path)}) WHERE {resolved.where})"
+    )
+
+
+def write_sample_membership(
+    specs: Mapping[str, ModelSpec], frames: Mapping[str, str | Path], fit_path: str | Path, out_path: str | Path,
+) -> pd.DataFrame:
+    """Write every model's sample membership to ``out_path``; return per-model counts.
+
+    Raises when a model's counts differ from ``model_fit`` (n_sample rows, n_obs in sample).
+    """
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    try:
+        columns = {kind: frame_columns(str(path)) for kind, path in frames.items()}
+        parts, params = [], []
+        for name, spec in specs.items():
+            parts.append(membership_sql(spec, frames[spec.frame], columns[spec.frame]))
+            params.append(name)
+        order = "CASE model " + " ".join(f"WHEN ? THEN {i}" for i in range(len(params))) + " END"
+        query = " UNION ALL ".join(parts)
+        with atomic_path(Path(out_path)) as tmp:
+            con.execute(
+                f"COPY (SELECT * FROM ({query}) ORDER BY {order}, ccode1, ccode2, year) "
+                f"TO {quote_path(tmp)} (FORMAT parquet, COMPRESSION zstd)",
+                [*params, *params],
+            )
+            counts = con.execute(
+                f"SELECT model, count(*) AS n_sample, count(*) FILTER (WHERE in_sample) AS n_obs "
+                f"FROM read_parquet({quote_path(tmp)}) GROUP BY model"
+            ).df()
+            fit = con.execute(f"SELECT model, n_sample, n_obs FROM read_parquet({quote_path(fit_path)})").df()
+            check = _compare(fit, counts)  # raises inside the block: no file is left behind
+    finally:
+        con.close()
+    log.info("sample membership: %d models, %d rows", len(counts), int(counts["n_sample"].sum()))
+    return check
+
+
+def _compare(fit: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Per-model counts beside model_fit's; raise on any difference."""
+    check = fit.merge(counts, on="model", how="outer", suffixes=("_fit", "_membership"))
+    bad = check[(check["n_sample_fit"] != check["n_sample_membership"])
+                | (check["n_obs_fit"] != check["n_obs_membership"])]
+    if len(bad):
+        raise DyadstatsError(
+            "sample membership disagrees with model_fit for model(s) "
+            + ", ".join(f"{r.model} (fit {r.n_sample_fit}/{r.n_obs_fit}, membership "
+                        f"{r.n_sample_membership}/{r.n_obs_membership})" for r in bad.itertuples())
+        )
+    return check
