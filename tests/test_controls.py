@@ -17,6 +17,7 @@ from dyadstats.controls import (
     create_control_tables,
 )
 from dyadstats.errors import SchemaError
+from dyadstats.rda import read_rda
 
 
 def _world(nmc: list[tuple] | None = None) -> duckdb.DuckDBPyConnection:
@@ -95,7 +96,7 @@ def test_majors_alliances_distance_and_relevance() -> None:
     assert pd.isna(df.loc[(2, 3, 1901), "politically_relevant"])
 
 
-REAL = ["cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist"]
+REAL = ["cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist", "ps_cow_contdir"]
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +105,8 @@ def real(main_run: Path, shared_data: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for t in REAL:
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{workdir}/results/ingest/{t}.parquet')")
-    for t in ("cow_contdir", "cow_majors"):
-        con.execute(f"CREATE VIEW ps_{t} AS SELECT * FROM read_parquet('{shared_data}/peacesciencer/{t}.parquet')")
+    # peacesciencer's major-power spells, read from its original .rda (not in the manifest)
+    con.register("ps_cow_majors", read_rda(shared_data / "peacesciencer" / "rda" / "cow_majors.rda"))
     create_control_tables(con)
     return con
 
@@ -117,7 +118,7 @@ def test_real_contiguity_equals_peacesciencer(real: duckdb.DuckDBPyConnection) -
     real.execute(
         """CREATE TEMP TABLE ps_ct AS
            SELECT ccode1, ccode2, y AS year, min(conttype) AS conttype
-           FROM ps_cow_contdir, range(year(stdate), year(enddate) + 1) t(y)
+           FROM ps_cow_contdir, range(year(stdate::DATE), year(enddate::DATE) + 1) t(y)
            WHERE conttype BETWEEN 1 AND 5 GROUP BY ALL"""
     )
     (only_ps,) = real.execute("SELECT count(*) FROM (SELECT * FROM ps_ct EXCEPT SELECT * FROM ctl_contiguity)").fetchone()

@@ -9,7 +9,7 @@ so the codebook cannot drift from the data; missing counts come from the written
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dyadstats.democracy import MEASURES
@@ -173,6 +173,22 @@ def peace_docs(outcomes: list[ColumnDoc], options: FrameOptions | None) -> list[
     return docs
 
 
+# build.controls.contiguity_slice: first -> the contiguity columns come from peacesciencer's spells
+FIRST_MONTH_CONTTYPE = (
+    "COW direct contiguity type of the year's first recorded month in peacesciencer's spell table "
+    "(add_contiguity slice 'first', quirks included: a type-0 spell enclosing a contiguity spell "
+    "gives 0): 0 none, 1 land/river, 2-5 water <= 12/24/150/400 miles"
+)
+
+
+def _sliced(doc: ColumnDoc, options: FrameOptions | None) -> ColumnDoc:
+    """A contiguity column's entry under the build's contiguity slice."""
+    if not options or options.contiguity_slice != "first" or "cow_contdird" not in doc.source:
+        return doc
+    definition = FIRST_MONTH_CONTTYPE if doc.name == "conttype" else doc.definition
+    return replace(doc, definition=definition, source=doc.source.replace("cow_contdird", "ps_cow_contdir"))
+
+
 def frame_registry(directed: bool, options: FrameOptions | None = None) -> list[ColumnDoc]:
     """Every column of one frame, in the frame's column order."""
     if directed:
@@ -190,7 +206,7 @@ def frame_registry(directed: bool, options: FrameOptions | None = None) -> list[
     if options:  # build.frame: the selected outcomes and controls only
         outcomes = [o for o in outcomes if o in ONGOING or options.keeps_outcome(o.name)]
         spells = [o for o in spells if options.keeps_outcome(o.name)]
-    controls = [c for c in CONTROLS if not options or options.keeps_control(c.name)]
+    controls = [_sliced(c, options) for c in CONTROLS if not options or options.keeps_control(c.name)]
     regressors = [*democracy_docs(options), *controls, *role_docs(options.roles if options else Roles())]
     lags = [
         ColumnDoc(f"{r.name}_lag1", f"{r.name} in the dyad's previous year (NULL in its first year or after a gap)", r.source, r.coverage, lagged=True)

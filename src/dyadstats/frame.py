@@ -50,9 +50,11 @@ import duckdb
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
 from dyadstats.codebook import frame_registry, render_codebook
 from dyadstats.controls import (
+    CONTIGUITY_SLICES,
     CONTROL_JOINS,
     CONTROL_RAW,
     CONTROL_SOURCES,
+    DEFAULT_CONTIGUITY_SLICE,
     Coverage,
     control_columns,
     control_coverage,
@@ -186,6 +188,7 @@ class FrameOptions:
     ongoing: str = "keep"
     use_lagged: bool = False
     prd_max_conttype: int = 5
+    contiguity_slice: str = DEFAULT_CONTIGUITY_SLICE  # build.controls.contiguity_slice
     extra: Mapping[str, Any] = field(default_factory=dict)
     roles: Roles = field(default_factory=Roles)
     # column selection (build.frame): democracy measures, control source groups, outcomes,
@@ -235,6 +238,7 @@ class FrameOptions:
             "ongoing": self.ongoing,
             "lag_regressors": self.use_lagged,
             "politically_relevant_max_conttype": self.prd_max_conttype,
+            "contiguity_slice": self.contiguity_slice,
         } | ({"frame_columns": self.selection()} if self.selection() else {})
 
 
@@ -257,6 +261,9 @@ def frame_options(
     prd = int(controls.get("politically_relevant_max_conttype", 5))
     if not 1 <= prd <= 5:
         raise ConfigError(f"build.controls.politically_relevant_max_conttype: {prd} is not in 1..5")
+    contiguity_slice = str(controls.get("contiguity_slice", DEFAULT_CONTIGUITY_SLICE))
+    if contiguity_slice not in CONTIGUITY_SLICES:
+        raise ConfigError(f"build.controls.contiguity_slice: '{contiguity_slice}' is not one of {list(CONTIGUITY_SLICES)}")
     lag = dict(build.get("lag") or {})
     use_lagged = bool(lag.get("regressors", False))
     selection = frame_selection(build.get("frame"), use_lagged)
@@ -274,6 +281,7 @@ def frame_options(
         ongoing=ongoing,
         use_lagged=use_lagged,
         prd_max_conttype=prd,
+        contiguity_slice=contiguity_slice,
         roles=roles or Roles(),
         **selection,
     )
@@ -722,9 +730,9 @@ def prepare_frame_build(
         years = universe_years(con)
         log.info("frame: harmonising democracy scores (polity, vdem, bmr, uds)")
         dem_facts = create_democracy_state_years(con)
-        control_cov = control_coverage(con)
+        control_cov = control_coverage(con, options.contiguity_slice)
         log.info("frame: control tables; coverage %s", {k: v.as_list() for k, v in control_cov.items()})
-        control_facts = create_control_tables(con, options.controls)
+        control_facts = create_control_tables(con, options.controls, options.contiguity_slice)
         event_facts = create_event_tables(con)
         if options.icb_coverage:
             event_facts |= create_icb_event_tables(con)
