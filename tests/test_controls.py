@@ -19,6 +19,9 @@ from dyadstats.controls import (
 from dyadstats.errors import SchemaError
 from dyadstats.rda import read_rda
 
+# milex, milper, tpop, upop per (ccode, year); None where NMC has -9 (NULL after ingest)
+NMC_PARTS = {(1, 1900): (500, 20, 1000.5, 100.0), (2, 1900): (None, 5, 300.0, None), (1, 1901): (600, 21, 1010.0, 101.0)}
+
 
 def _world(nmc: list[tuple] | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
@@ -26,10 +29,12 @@ def _world(nmc: list[tuple] | None = None) -> duckdb.DuckDBPyConnection:
         "cow_contdird": pd.DataFrame(
             [(1, 2, 1900, 5), (1, 2, 1900, 3), (2, 1, 1900, 3), (2, 1, 1900, 5), (1, 2, 1901, 1), (2, 1, 1901, 1)],
             columns=["state1no", "state2no", "year", "conttype"]),
-        "nmc": pd.DataFrame(nmc or [(1, 1900, 0.3), (2, 1900, 0.1), (3, 1900, 0.0), (1, 1901, 0.3)],
-                            columns=["ccode", "year", "cinc"]),
+        "nmc": pd.DataFrame(
+            [(*r, *NMC_PARTS.get(r[:2], (None,) * 4)) for r in (nmc or [(1, 1900, 0.3), (2, 1900, 0.1), (3, 1900, 0.0), (1, 1901, 0.3)])],
+            columns=["ccode", "year", "cinc", "milex", "milper", "tpop", "upop"]),
         "cow_majors": pd.DataFrame([(1, 1899, 1900)], columns=["ccode", "styear", "endyear"]),
-        "ps_cow_alliance": pd.DataFrame([(1, 2, 1900, 1), (3, 1, 1900, 0)], columns=["ccode1", "ccode2", "year", "cow_defense"]),
+        "ps_cow_alliance": pd.DataFrame([(1, 2, 1900, 1, 0, 1, 1), (3, 1, 1900, 0, 1, 0, 0)],
+                                        columns=["ccode1", "ccode2", "year", "cow_defense", "cow_neutral", "cow_nonagg", "cow_entente"]),
         "ps_atop_alliance": pd.DataFrame([(2, 3, 1901, 1)], columns=["ccode1", "ccode2", "year", "atop_defense"]),
         "ps_cow_mindist": pd.DataFrame([(1, 2, 1901, 12.5)], columns=["ccode1", "ccode2", "year", "mindist"]),
         "u": pd.DataFrame([(1, 2, 1900), (1, 2, 1901), (1, 3, 1900), (2, 3, 1901), (1, 2, 1902)],
@@ -139,4 +144,22 @@ def test_real_majors_equal_peacesciencer_and_coverages(real: duckdb.DuckDBPyConn
     assert cov == {
         "contiguity": [1816, 2016], "nmc": [1816, 2016], "majors": [1816, 2016],
         "cow_alliance": [1816, 2012], "atop_alliance": [1815, 2018], "mindist": [1886, 2019],
+        "nmc_components": [1816, 2016], "alliance_types": [1816, 2012],
     }
+
+
+def test_nmc_components_and_alliance_types() -> None:
+    """Per state, missing stays missing; alliance types either direction, 0 where unrecorded."""
+    df = _controls(_world())
+    row = df.loc[(1, 2, 1900)]
+    assert row[["nmc_milex_1", "nmc_milper_1", "nmc_tpop_1", "nmc_upop_1"]].tolist() == [500, 20, 1000.5, 100.0]
+    assert pd.isna(row["nmc_milex_2"]) and row["nmc_milper_2"] == 5 and row["nmc_tpop_2"] == 300.0
+    assert pd.isna(row["nmc_upop_2"])
+    assert df.loc[(1, 3, 1900), ["nmc_milex_2", "nmc_tpop_2"]].isna().all()  # state 3: all NULL in NMC
+    assert pd.isna(df.loc[(1, 2, 1902), "nmc_milex_1"])  # after NMC coverage (1900-1901)
+    # 1-2 1900: defense, non-aggression and entente (recorded 1 -> 2); 3-1 1900: neutrality
+    assert row[["neutrality_pact", "nonaggression_pact", "entente_pact"]].tolist() == [0, 1, 1]
+    assert df.loc[(1, 3, 1900), ["neutrality_pact", "nonaggression_pact", "entente_pact"]].tolist() == [1, 0, 0]
+    assert df.loc[(1, 2, 1901), ["neutrality_pact", "entente_pact"]].isna().all()  # alliances end 1900
+    assert df.attrs["coverage"]["alliance_types"] == Coverage(1900, 1900)
+    assert df.attrs["facts"]["ps_cow_alliance_asymmetric_neutral_rows"] == 1

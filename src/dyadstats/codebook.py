@@ -93,6 +93,13 @@ CONTROLS = [
     ColumnDoc("defense_pact_atop", "1 if an ATOP (v5.1) defense obligation links the two states (either direction)", "ps_atop_alliance", "atop_alliance"),
     ColumnDoc("mindist", "minimum distance in km on 1 January (CShapes 2.0); NULL if the pair is not in the table", "ps_cow_mindist", "mindist"),
     ColumnDoc("politically_relevant", "1 if directly contiguous (conttype 1..build.controls.politically_relevant_max_conttype, default 5 = within 400 miles) or either state a major power", "cow_contdird, cow_majors", "contiguity"),
+    *(ColumnDoc(f"nmc_{part}_{i}", f"{label} of state {i} (NMC; NULL where NMC codes -9)", "nmc", "nmc_components")
+      for part, label in (("milex", "military expenditure, thousands of current US dollars (pounds sterling before 1914)"),
+                          ("milper", "military personnel, thousands"), ("tpop", "total population, thousands"),
+                          ("upop", "urban population, thousands")) for i in (1, 2)),
+    ColumnDoc("neutrality_pact", "1 if a COW (v4.1) neutrality pact links the two states in the year (either direction)", "ps_cow_alliance", "alliance_types"),
+    ColumnDoc("nonaggression_pact", "1 if a COW (v4.1) non-aggression pact links the two states (either direction)", "ps_cow_alliance", "alliance_types"),
+    ColumnDoc("entente_pact", "1 if a COW (v4.1) entente links the two states (either direction)", "ps_cow_alliance", "alliance_types"),
 ]
 
 

@@ -22,6 +22,13 @@ widens it without a code change; the audit and the codebook report the years use
   audit counts the asymmetric ones); "either direction" is the usual dyadic reading.
 * Minimum distance (``ps_cow_mindist``, CShapes 2.0, km on 1 January): NULL for a pair absent
   from the table, e.g. a state that entered after 1 January.
+* NMC components (``nmc``, group ``nmc_components``): military expenditure (milex, thousands
+  of current US dollars; pounds sterling before 1914), military personnel (milper,
+  thousands), total and urban population (tpop, upop, thousands) of each state, NULL where
+  NMC has -9. NMC 6.0 and peacesciencer's NMC 7.0 agree on every state-year 1816-2016.
+* The other COW alliance types (``ps_cow_alliance``, group ``alliance_types``): neutrality,
+  non-aggression and entente, 1 if either direction records the type in the year, as for
+  defense pacts. COW's types nest (a defense pact usually also carries the weaker ones).
 """
 
 from __future__ import annotations
@@ -61,6 +68,15 @@ CONTROL_SOURCES = {
     "cow_alliance": ("ps_cow_alliance", "year"),
     "atop_alliance": ("ps_atop_alliance", "year"),
     "mindist": ("ps_cow_mindist", "year"),
+    "nmc_components": ("nmc", "year"),
+    "alliance_types": ("ps_cow_alliance", "year"),
+}
+NMC_COMPONENTS = ("milex", "milper", "tpop", "upop")
+# COW alliance type -> (control table, CONTROL_JOINS alias, frame column)
+ALLIANCE_TYPES = {
+    "cow_neutral": ("ctl_neutral", "an", "neutrality_pact"),
+    "cow_nonagg": ("ctl_nonagg", "ag", "nonaggression_pact"),
+    "cow_entente": ("ctl_entente", "en", "entente_pact"),
 }
 
 
@@ -106,13 +122,16 @@ def create_control_tables(
     Tables (temporary): ``ctl_cinc`` (ccode, year, cinc), ``ctl_major`` (ccode, year),
     ``ctl_contiguity`` (ccode1, ccode2, year, conttype; both directions), ``ctl_defense`` and
     ``ctl_defense_atop`` (ccode1, ccode2, year; both directions, pairs with a defense pact),
-    ``ctl_mindist`` (ccode1, ccode2, year, mindist; both directions). Returns audit facts.
+    ``ctl_mindist`` (ccode1, ccode2, year, mindist; both directions), ``ctl_nmc_parts`` (ccode,
+    year, milex, milper, tpop, upop), ``ctl_neutral``/``ctl_nonagg``/``ctl_entente`` (as the
+    defense tables). Returns audit facts.
     """
     facts: dict[str, Any] = {}
-    if "nmc" in groups:
+    if "nmc" in groups or "nmc_components" in groups:
         dup = con.execute("SELECT count(*) FROM (SELECT ccode, year FROM nmc GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
         if dup:
             raise SchemaError(f"nmc: {dup} duplicated (ccode, year) keys; CINC must be one value per state-year")
+    if "nmc" in groups:
         con.execute("CREATE OR REPLACE TEMP TABLE ctl_cinc AS SELECT ccode, year, cinc FROM nmc")
     if "majors" in groups:
         con.execute(
@@ -123,9 +142,13 @@ def create_control_tables(
         first_month_contiguity(con, facts)
     elif "contiguity" in groups:
         _create_contiguity(con, facts)
+    if "nmc_components" in groups:
+        parts = ", ".join(NMC_COMPONENTS)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ctl_nmc_parts AS SELECT ccode, year, {parts} FROM nmc")
     for group, name, table, col in (
         ("cow_alliance", "ctl_defense", "ps_cow_alliance", "cow_defense"),
         ("atop_alliance", "ctl_defense_atop", "ps_atop_alliance", "atop_defense"),
+        *(("alliance_types", t, "ps_cow_alliance", c) for c, (t, _, _) in ALLIANCE_TYPES.items()),
     ):
         if group in groups:
             _create_defense(con, facts, name, table, col)
@@ -217,7 +240,8 @@ def _create_defense(con: duckdb.DuckDBPyConnection, facts: dict[str, Any], name:
             UNION
             SELECT ccode2, ccode1, year FROM {table} WHERE {col} = 1"""
     )
-    facts[f"{table}_asymmetric_defense_rows"] = con.execute(
+    kind = "defense" if col.endswith("_defense") else col.split("_", 1)[1]
+    facts[f"{table}_asymmetric_{kind}_rows"] = con.execute(
         f"""SELECT count(*) FROM (SELECT ccode1, ccode2, year FROM {table} WHERE {col} = 1) a
             ANTI JOIN (SELECT ccode1, ccode2, year FROM {table} WHERE {col} = 1) b
             ON a.ccode1 = b.ccode2 AND a.ccode2 = b.ccode1 AND a.year = b.year"""
@@ -235,6 +259,8 @@ CONTROL_RAW: dict[str, str] = {
     "defense": "dp.year",
     "defense_atop": "da.year",
     "mindist": "md.mindist",
+    **{f"{part}{i}": f"p{i}.{part}" for part in NMC_COMPONENTS for i in (1, 2)},
+    **{col: f"{alias}.year" for col, (_, alias, _) in ALLIANCE_TYPES.items()},
 }
 
 
@@ -281,6 +307,10 @@ def control_columns(
             f"CASE WHEN ({prd_contig}) = 1 OR ({major_dyad}) = 1 THEN 1 "
             f"WHEN ({prd_contig}) = 0 AND ({major_dyad}) = 0 THEN 0 END",
         ),
+        *((f"nmc_{part}_{i}", f"CASE WHEN {cov['nmc_components']} THEN {r[f'{part}{i}']} END")
+          for part in NMC_COMPONENTS for i in (1, 2)),
+        *((name, f"CASE WHEN {cov['alliance_types']} THEN ({r[col]} IS NOT NULL)::INTEGER END")
+          for col, (_, _, name) in ALLIANCE_TYPES.items()),
     ]
 
 
@@ -293,6 +323,11 @@ LEFT JOIN ctl_major m2 ON m2.ccode = u.ccode2 AND m2.year = u.year
 LEFT JOIN ctl_defense dp ON dp.ccode1 = u.ccode1 AND dp.ccode2 = u.ccode2 AND dp.year = u.year
 LEFT JOIN ctl_defense_atop da ON da.ccode1 = u.ccode1 AND da.ccode2 = u.ccode2 AND da.year = u.year
 LEFT JOIN ctl_mindist md ON md.ccode1 = u.ccode1 AND md.ccode2 = u.ccode2 AND md.year = u.year
+LEFT JOIN ctl_nmc_parts p1 ON p1.ccode = u.ccode1 AND p1.year = u.year
+LEFT JOIN ctl_nmc_parts p2 ON p2.ccode = u.ccode2 AND p2.year = u.year
+LEFT JOIN ctl_neutral an ON an.ccode1 = u.ccode1 AND an.ccode2 = u.ccode2 AND an.year = u.year
+LEFT JOIN ctl_nonagg ag ON ag.ccode1 = u.ccode1 AND ag.ccode2 = u.ccode2 AND ag.year = u.year
+LEFT JOIN ctl_entente en ON en.ccode1 = u.ccode1 AND en.ccode2 = u.ccode2 AND en.year = u.year
 """
 
 

@@ -50,11 +50,13 @@ import duckdb
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
 from dyadstats.codebook import frame_registry, render_codebook
 from dyadstats.controls import (
+    ALLIANCE_TYPES,
     CONTIGUITY_SLICES,
     CONTROL_JOINS,
     CONTROL_RAW,
     CONTROL_SOURCES,
     DEFAULT_CONTIGUITY_SLICE,
+    NMC_COMPONENTS,
     Coverage,
     control_columns,
     control_coverage,
@@ -158,13 +160,19 @@ CONTROL_COLUMN_GROUPS: dict[str, tuple[str, ...]] = {
     "defense_pact_atop": ("atop_alliance",),
     "mindist": ("mindist",),
     "politically_relevant": ("contiguity", "majors"),
+    **dict.fromkeys((f"nmc_{p}_{i}" for p in NMC_COMPONENTS for i in (1, 2)), ("nmc_components",)),
+    **dict.fromkeys((name for _, _, name in ALLIANCE_TYPES.values()), ("alliance_types",)),
 }
 # raw control value (CONTROL_RAW key) and CONTROL_JOINS alias -> source group
 CONTROL_RAW_GROUP = {"conttype": "contiguity", "cinc1": "nmc", "cinc2": "nmc", "major1": "majors",
                      "major2": "majors", "defense": "cow_alliance", "defense_atop": "atop_alliance",
-                     "mindist": "mindist"}
+                     "mindist": "mindist",
+                     **{f"{p}{i}": "nmc_components" for p in NMC_COMPONENTS for i in (1, 2)},
+                     **dict.fromkeys(ALLIANCE_TYPES, "alliance_types")}
 CONTROL_ALIAS_GROUP = {"c": "contiguity", "n1": "nmc", "n2": "nmc", "m1": "majors", "m2": "majors",
-                       "dp": "cow_alliance", "da": "atop_alliance", "md": "mindist"}
+                       "dp": "cow_alliance", "da": "atop_alliance", "md": "mindist",
+                       "p1": "nmc_components", "p2": "nmc_components",
+                       **{alias: "alliance_types" for _, alias, _ in ALLIANCE_TYPES.values()}}
 
 
 def measure_column_names(measure: str) -> set[str]:
