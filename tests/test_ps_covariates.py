@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from dyadstats.rda import read_rda
+from tests.conftest import REPO, base_config, run_workflow
 
 pytestmark = pytest.mark.integration
 KEY = ["ccode1", "ccode2", "year"]
@@ -59,3 +61,37 @@ def test_alliance_types_equal_peacesciencer_cow_alliance(frame: pd.DataFrame, sh
     print(f"COW alliance types (dyad-years with the type): {counts}")
     assert all(v > 0 for v in counts.values())
 
+
+def test_manifest_covariates_through_roles_equal_peacesciencer(tmp_path: Path, shared_data: Path) -> None:
+    """config/examples/peacesciencer_covariates.yaml: trade, territorial threat and joint IGOs
+    from the manifest's .rda tables through roles.covariates; each role table equals the
+    peacesciencer table read directly, row for row, once rows outside COW membership are left
+    out (unknown_states: drop; membership read here from peacesciencer's cow_states spells,
+    any day of the year, 1816-2014). Only what the role tables need is built."""
+    overlay = yaml.safe_load((REPO / "config" / "examples" / "peacesciencer_covariates.yaml").read_text())
+    config = base_config(shared_data) | {"roles": overlay["roles"]}
+    targets = [f"results/roles/covariates/{n}.parquet" for n in overlay["roles"]["covariates"]]
+    result = run_workflow(tmp_path, config, targets)
+    assert result.returncode == 0, result.stderr[-5000:]
+    rda = shared_data / "peacesciencer" / "rda"
+    expected = {
+        "imports": (read_rda(rda / "cow_trade_sy.rda"), ["ccode", "year"], "imports"),
+        "exports": (read_rda(rda / "cow_trade_sy.rda"), ["ccode", "year"], "exports"),
+        "lterrthreat": (read_rda(rda / "terrthreat.rda"), ["ccode", "year"], "lterrthreat"),
+        "dyadigos": (read_rda(rda / "cow_igo_ndy.rda"), KEY, "dyadigos"),
+    }
+    states = read_rda(rda / "cow_states.rda")
+    member = pd.DataFrame([(c, y) for c, a, b in states[["ccode", "styear", "endyear"]].itertuples(index=False)
+                           for y in range(a, min(b, 2014) + 1)], columns=["ccode", "year"]).drop_duplicates()
+    for name, (ps, key, col) in expected.items():
+        n_ps = len(ps)
+        for c in ([k for k in key if k.startswith("ccode")]):
+            ps = ps.merge(member.rename(columns={"ccode": c}), on=[c, "year"])
+        print(f"{name}: {n_ps - len(ps):,} of {n_ps:,} peacesciencer rows outside COW membership")
+        ours = pd.read_parquet(tmp_path / f"results/roles/covariates/{name}.parquet").sort_values(key).reset_index(drop=True)
+        theirs = ps[[*key, col]].sort_values(key).reset_index(drop=True)
+        assert len(ours) == len(theirs), name
+        assert (ours[key].to_numpy() == theirs[key].to_numpy()).all(), name
+        a, b = ours["value"].astype("Float64"), theirs[col].astype("Float64")
+        assert (a.isna() == b.isna()).all() and np.allclose(a[a.notna()].to_numpy(float), b[b.notna()].to_numpy(float)), name
+        print(f"{name}: {len(ours):,} rows equal peacesciencer's")
