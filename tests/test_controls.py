@@ -17,6 +17,10 @@ from dyadstats.controls import (
     create_control_tables,
 )
 from dyadstats.errors import SchemaError
+from dyadstats.rda import read_rda
+
+# milex, milper, tpop, upop per (ccode, year); None where NMC has -9 (NULL after ingest)
+NMC_PARTS = {(1, 1900): (500, 20, 1000.5, 100.0), (2, 1900): (None, 5, 300.0, None), (1, 1901): (600, 21, 1010.0, 101.0)}
 
 
 def _world(nmc: list[tuple] | None = None) -> duckdb.DuckDBPyConnection:
@@ -25,10 +29,12 @@ def _world(nmc: list[tuple] | None = None) -> duckdb.DuckDBPyConnection:
         "cow_contdird": pd.DataFrame(
             [(1, 2, 1900, 5), (1, 2, 1900, 3), (2, 1, 1900, 3), (2, 1, 1900, 5), (1, 2, 1901, 1), (2, 1, 1901, 1)],
             columns=["state1no", "state2no", "year", "conttype"]),
-        "nmc": pd.DataFrame(nmc or [(1, 1900, 0.3), (2, 1900, 0.1), (3, 1900, 0.0), (1, 1901, 0.3)],
-                            columns=["ccode", "year", "cinc"]),
+        "nmc": pd.DataFrame(
+            [(*r, *NMC_PARTS.get(r[:2], (None,) * 4)) for r in (nmc or [(1, 1900, 0.3), (2, 1900, 0.1), (3, 1900, 0.0), (1, 1901, 0.3)])],
+            columns=["ccode", "year", "cinc", "milex", "milper", "tpop", "upop"]),
         "cow_majors": pd.DataFrame([(1, 1899, 1900)], columns=["ccode", "styear", "endyear"]),
-        "ps_cow_alliance": pd.DataFrame([(1, 2, 1900, 1), (3, 1, 1900, 0)], columns=["ccode1", "ccode2", "year", "cow_defense"]),
+        "ps_cow_alliance": pd.DataFrame([(1, 2, 1900, 1, 0, 1, 1), (3, 1, 1900, 0, 1, 0, 0)],
+                                        columns=["ccode1", "ccode2", "year", "cow_defense", "cow_neutral", "cow_nonagg", "cow_entente"]),
         "ps_atop_alliance": pd.DataFrame([(2, 3, 1901, 1)], columns=["ccode1", "ccode2", "year", "atop_defense"]),
         "ps_cow_mindist": pd.DataFrame([(1, 2, 1901, 12.5)], columns=["ccode1", "ccode2", "year", "mindist"]),
         "u": pd.DataFrame([(1, 2, 1900), (1, 2, 1901), (1, 3, 1900), (2, 3, 1901), (1, 2, 1902)],
@@ -95,7 +101,7 @@ def test_majors_alliances_distance_and_relevance() -> None:
     assert pd.isna(df.loc[(2, 3, 1901), "politically_relevant"])
 
 
-REAL = ["cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist"]
+REAL = ["cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist", "ps_cow_contdir"]
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +110,8 @@ def real(main_run: Path, shared_data: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for t in REAL:
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{workdir}/results/ingest/{t}.parquet')")
-    for t in ("cow_contdir", "cow_majors"):
-        con.execute(f"CREATE VIEW ps_{t} AS SELECT * FROM read_parquet('{shared_data}/peacesciencer/{t}.parquet')")
+    # peacesciencer's major-power spells, read from its original .rda (not in the manifest)
+    con.register("ps_cow_majors", read_rda(shared_data / "peacesciencer" / "rda" / "cow_majors.rda"))
     create_control_tables(con)
     return con
 
@@ -117,7 +123,7 @@ def test_real_contiguity_equals_peacesciencer(real: duckdb.DuckDBPyConnection) -
     real.execute(
         """CREATE TEMP TABLE ps_ct AS
            SELECT ccode1, ccode2, y AS year, min(conttype) AS conttype
-           FROM ps_cow_contdir, range(year(stdate), year(enddate) + 1) t(y)
+           FROM ps_cow_contdir, range(year(stdate::DATE), year(enddate::DATE) + 1) t(y)
            WHERE conttype BETWEEN 1 AND 5 GROUP BY ALL"""
     )
     (only_ps,) = real.execute("SELECT count(*) FROM (SELECT * FROM ps_ct EXCEPT SELECT * FROM ctl_contiguity)").fetchone()
@@ -138,4 +144,22 @@ def test_real_majors_equal_peacesciencer_and_coverages(real: duckdb.DuckDBPyConn
     assert cov == {
         "contiguity": [1816, 2016], "nmc": [1816, 2016], "majors": [1816, 2016],
         "cow_alliance": [1816, 2012], "atop_alliance": [1815, 2018], "mindist": [1886, 2019],
+        "nmc_components": [1816, 2016], "alliance_types": [1816, 2012],
     }
+
+
+def test_nmc_components_and_alliance_types() -> None:
+    """Per state, missing stays missing; alliance types either direction, 0 where unrecorded."""
+    df = _controls(_world())
+    row = df.loc[(1, 2, 1900)]
+    assert row[["nmc_milex_1", "nmc_milper_1", "nmc_tpop_1", "nmc_upop_1"]].tolist() == [500, 20, 1000.5, 100.0]
+    assert pd.isna(row["nmc_milex_2"]) and row["nmc_milper_2"] == 5 and row["nmc_tpop_2"] == 300.0
+    assert pd.isna(row["nmc_upop_2"])
+    assert df.loc[(1, 3, 1900), ["nmc_milex_2", "nmc_tpop_2"]].isna().all()  # state 3: all NULL in NMC
+    assert pd.isna(df.loc[(1, 2, 1902), "nmc_milex_1"])  # after NMC coverage (1900-1901)
+    # 1-2 1900: defense, non-aggression and entente (recorded 1 -> 2); 3-1 1900: neutrality
+    assert row[["neutrality_pact", "nonaggression_pact", "entente_pact"]].tolist() == [0, 1, 1]
+    assert df.loc[(1, 3, 1900), ["neutrality_pact", "nonaggression_pact", "entente_pact"]].tolist() == [1, 0, 0]
+    assert df.loc[(1, 2, 1901), ["neutrality_pact", "entente_pact"]].isna().all()  # alliances end 1900
+    assert df.attrs["coverage"]["alliance_types"] == Coverage(1900, 1900)
+    assert df.attrs["facts"]["ps_cow_alliance_asymmetric_neutral_rows"] == 1

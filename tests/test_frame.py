@@ -161,12 +161,15 @@ def build_world(tmp: Path, mid_rows: list[dict] | None = None) -> dict[str, str]
     cont += [(b, a, y, t) for a, b, y, t in cont]
     paths["cow_contdird"] = _write(pd.DataFrame(cont, columns=["state1no", "state2no", "year", "conttype"]), tmp / "cow_contdird.parquet")
     cinc = {2: 0.2, 20: 0.05, 200: 0.1, 220: 0.02}
-    nmc = pd.DataFrame([(c, y, v) for c, v in cinc.items() for y in range(2000, 2008)], columns=["ccode", "year", "cinc"])
+    nmc = pd.DataFrame([(c, y, v, 10 * c, c, 100.0 * c, None) for c, v in cinc.items() for y in range(2000, 2008)],
+                       columns=["ccode", "year", "cinc", "milex", "milper", "tpop", "upop"])
     paths["nmc"] = _write(nmc, tmp / "nmc.parquet")
     majors = pd.DataFrame([(2, 2000, 2009), (200, 2000, 2002)], columns=["ccode", "styear", "endyear"])
     paths["cow_majors"] = _write(majors, tmp / "cow_majors.parquet")
     cow_all = [(2, 20, y, 1) for y in range(2000, 2007)] + [(20, 2, y, 1) for y in range(2000, 2007)] + [(20, 220, 2006, 0)]
-    paths["ps_cow_alliance"] = _write(pd.DataFrame(cow_all, columns=["ccode1", "ccode2", "year", "cow_defense"]), tmp / "ps_cow_alliance.parquet")
+    cow_all = pd.DataFrame([(*r, r[3], 0, 0) for r in cow_all],
+                           columns=["ccode1", "ccode2", "year", "cow_defense", "cow_neutral", "cow_nonagg", "cow_entente"])
+    paths["ps_cow_alliance"] = _write(cow_all, tmp / "ps_cow_alliance.parquet")
     atop = [(2, 20, y, 1) for y in YEARS] + [(20, 2, y, 1) for y in YEARS] + [(220, 20, 2005, 1)]
     paths["ps_atop_alliance"] = _write(pd.DataFrame(atop, columns=["ccode1", "ccode2", "year", "atop_defense"]), tmp / "ps_atop_alliance.parquet")
     dist = [(2, 20, y, 0.0) for y in YEARS] + [(2, 200, y, 100.5) for y in range(2001, 2006)]

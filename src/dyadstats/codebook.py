@@ -9,7 +9,7 @@ so the codebook cannot drift from the data; missing counts come from the written
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dyadstats.democracy import MEASURES
@@ -93,6 +93,13 @@ CONTROLS = [
     ColumnDoc("defense_pact_atop", "1 if an ATOP (v5.1) defense obligation links the two states (either direction)", "ps_atop_alliance", "atop_alliance"),
     ColumnDoc("mindist", "minimum distance in km on 1 January (CShapes 2.0); NULL if the pair is not in the table", "ps_cow_mindist", "mindist"),
     ColumnDoc("politically_relevant", "1 if directly contiguous (conttype 1..build.controls.politically_relevant_max_conttype, default 5 = within 400 miles) or either state a major power", "cow_contdird, cow_majors", "contiguity"),
+    *(ColumnDoc(f"nmc_{part}_{i}", f"{label} of state {i} (NMC; NULL where NMC codes -9)", "nmc", "nmc_components")
+      for part, label in (("milex", "military expenditure, thousands of current US dollars (pounds sterling before 1914)"),
+                          ("milper", "military personnel, thousands"), ("tpop", "total population, thousands"),
+                          ("upop", "urban population, thousands")) for i in (1, 2)),
+    ColumnDoc("neutrality_pact", "1 if a COW (v4.1) neutrality pact links the two states in the year (either direction)", "ps_cow_alliance", "alliance_types"),
+    ColumnDoc("nonaggression_pact", "1 if a COW (v4.1) non-aggression pact links the two states (either direction)", "ps_cow_alliance", "alliance_types"),
+    ColumnDoc("entente_pact", "1 if a COW (v4.1) entente links the two states (either direction)", "ps_cow_alliance", "alliance_types"),
 ]
 
 
@@ -173,6 +180,22 @@ def peace_docs(outcomes: list[ColumnDoc], options: FrameOptions | None) -> list[
     return docs
 
 
+# build.controls.contiguity_slice: first -> the contiguity columns come from peacesciencer's spells
+FIRST_MONTH_CONTTYPE = (
+    "COW direct contiguity type of the year's first recorded month in peacesciencer's spell table "
+    "(add_contiguity slice 'first', quirks included: a type-0 spell enclosing a contiguity spell "
+    "gives 0): 0 none, 1 land/river, 2-5 water <= 12/24/150/400 miles"
+)
+
+
+def _sliced(doc: ColumnDoc, options: FrameOptions | None) -> ColumnDoc:
+    """A contiguity column's entry under the build's contiguity slice."""
+    if not options or options.contiguity_slice != "first" or "cow_contdird" not in doc.source:
+        return doc
+    definition = FIRST_MONTH_CONTTYPE if doc.name == "conttype" else doc.definition
+    return replace(doc, definition=definition, source=doc.source.replace("cow_contdird", "ps_cow_contdir"))
+
+
 def frame_registry(directed: bool, options: FrameOptions | None = None) -> list[ColumnDoc]:
     """Every column of one frame, in the frame's column order."""
     if directed:
@@ -190,7 +213,7 @@ def frame_registry(directed: bool, options: FrameOptions | None = None) -> list[
     if options:  # build.frame: the selected outcomes and controls only
         outcomes = [o for o in outcomes if o in ONGOING or options.keeps_outcome(o.name)]
         spells = [o for o in spells if options.keeps_outcome(o.name)]
-    controls = [c for c in CONTROLS if not options or options.keeps_control(c.name)]
+    controls = [_sliced(c, options) for c in CONTROLS if not options or options.keeps_control(c.name)]
     regressors = [*democracy_docs(options), *controls, *role_docs(options.roles if options else Roles())]
     lags = [
         ColumnDoc(f"{r.name}_lag1", f"{r.name} in the dyad's previous year (NULL in its first year or after a gap)", r.source, r.coverage, lagged=True)

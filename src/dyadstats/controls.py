@@ -4,9 +4,15 @@ Every control is NULL outside its source's coverage and never filled with 0 ther
 measured from the source table itself (first and last year present), so a newer release
 widens it without a code change; the audit and the codebook report the years used.
 
-* Contiguity (``cow_contdird``, COW Direct Contiguity 3.2, directed dyad-years): the lowest
-  (closest) type recorded for the pair in the year, 1 land/river ... 5 water <= 400 miles;
-  0 for a pair absent from the table in a covered year (not directly contiguous).
+* Contiguity, ``build.controls.contiguity_slice`` (1 land/river ... 5 water <= 400 miles;
+  0 for a pair with no record in a covered year: not directly contiguous):
+
+  - ``lowest`` (default; ``cow_contdird``, COW Direct Contiguity 3.2 directed dyad-years): the
+    lowest (closest) type recorded for the pair in the year, COW's own ``contdird`` rule.
+  - ``first`` (``ps_cow_contdir``, peacesciencer's spell table): the relationship of the first
+    month of the year that the spell table records for the pair, as peacesciencer's
+    ``add_contiguity()`` default (``slice = "first"``) reads it. See ``first_month_contiguity``
+    for how that table differs from COW's and which peacesciencer quirks this reproduces.
 * Capabilities (``nmc``): CINC of each state; ratio lower/higher and log(higher/lower).
 * Major powers (``cow_majors`` spells): a state is a major power in every calendar year its
   spell touches (peacesciencer's ``add_cow_majors`` does the same).
@@ -16,6 +22,13 @@ widens it without a code change; the audit and the codebook report the years use
   audit counts the asymmetric ones); "either direction" is the usual dyadic reading.
 * Minimum distance (``ps_cow_mindist``, CShapes 2.0, km on 1 January): NULL for a pair absent
   from the table, e.g. a state that entered after 1 January.
+* NMC components (``nmc``, group ``nmc_components``): military expenditure (milex, thousands
+  of current US dollars; pounds sterling before 1914), military personnel (milper,
+  thousands), total and urban population (tpop, upop, thousands) of each state, NULL where
+  NMC has -9. NMC 6.0 and peacesciencer's NMC 7.0 agree on every state-year 1816-2016.
+* The other COW alliance types (``ps_cow_alliance``, group ``alliance_types``): neutrality,
+  non-aggression and entente, 1 if either direction records the type in the year, as for
+  defense pacts. COW's types nest (a defense pact usually also carries the weaker ones).
 """
 
 from __future__ import annotations
@@ -43,6 +56,11 @@ class Coverage:
         return [self.first, self.last]
 
 
+CONTIGUITY_SLICES = ("lowest", "first")
+DEFAULT_CONTIGUITY_SLICE = "lowest"  # COW's contdird rule; the schema's default too
+# the spell table build.controls.contiguity_slice: first reads (peacesciencer's cow_contdir)
+CONTIGUITY_SPELLS = "ps_cow_contdir"
+
 CONTROL_SOURCES = {
     "contiguity": ("cow_contdird", "year"),
     "nmc": ("nmc", "year"),
@@ -50,6 +68,15 @@ CONTROL_SOURCES = {
     "cow_alliance": ("ps_cow_alliance", "year"),
     "atop_alliance": ("ps_atop_alliance", "year"),
     "mindist": ("ps_cow_mindist", "year"),
+    "nmc_components": ("nmc", "year"),
+    "alliance_types": ("ps_cow_alliance", "year"),
+}
+NMC_COMPONENTS = ("milex", "milper", "tpop", "upop")
+# COW alliance type -> (control table, CONTROL_JOINS alias, frame column)
+ALLIANCE_TYPES = {
+    "cow_neutral": ("ctl_neutral", "an", "neutrality_pact"),
+    "cow_nonagg": ("ctl_nonagg", "ag", "nonaggression_pact"),
+    "cow_entente": ("ctl_entente", "en", "entente_pact"),
 }
 
 
@@ -61,11 +88,20 @@ def table_coverage(con: duckdb.DuckDBPyConnection, table: str, year: str = "year
     return Coverage(int(lo), int(hi))
 
 
-def control_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, Coverage]:
-    """Coverage of every control source; major-power spells span styear..endyear."""
+def control_coverage(
+    con: duckdb.DuckDBPyConnection, contiguity_slice: str = DEFAULT_CONTIGUITY_SLICE
+) -> dict[str, Coverage]:
+    """Coverage of every control source; major-power spells span styear..endyear, and with
+    ``contiguity_slice = "first"`` contiguity spans the spell table's first..last spell year
+    (peacesciencer hard-codes 1816-2016, the same years for v3.2)."""
     out = {}
     for name, (table, year) in CONTROL_SOURCES.items():
-        if year is None:
+        if name == "contiguity" and _check_slice(contiguity_slice) == "first":
+            lo, hi = con.execute(
+                f"SELECT min(year(CAST(stdate AS DATE))), max(year(CAST(enddate AS DATE))) FROM {CONTIGUITY_SPELLS}"
+            ).fetchone()
+            out[name] = Coverage(int(lo), int(hi))
+        elif year is None:
             lo, hi = con.execute(f"SELECT min(styear), max(endyear) FROM {table}").fetchone()
             out[name] = Coverage(int(lo), int(hi))
         else:
@@ -74,34 +110,45 @@ def control_coverage(con: duckdb.DuckDBPyConnection) -> dict[str, Coverage]:
 
 
 def create_control_tables(
-    con: duckdb.DuckDBPyConnection, groups: Collection[str] = tuple(CONTROL_SOURCES)
+    con: duckdb.DuckDBPyConnection, groups: Collection[str] = tuple(CONTROL_SOURCES),
+    contiguity_slice: str = DEFAULT_CONTIGUITY_SLICE,
 ) -> dict[str, Any]:
     """Create the state-year and dyad-year control tables used by the frame.
 
     ``groups`` (keys of CONTROL_SOURCES): only these sources' tables and audit facts are made
     (a frame that selects fewer controls, ``build.frame.controls``, joins no others).
+    ``contiguity_slice``: ``lowest`` (COW's contdird rule) or ``first`` (peacesciencer's).
 
     Tables (temporary): ``ctl_cinc`` (ccode, year, cinc), ``ctl_major`` (ccode, year),
     ``ctl_contiguity`` (ccode1, ccode2, year, conttype; both directions), ``ctl_defense`` and
     ``ctl_defense_atop`` (ccode1, ccode2, year; both directions, pairs with a defense pact),
-    ``ctl_mindist`` (ccode1, ccode2, year, mindist; both directions). Returns audit facts.
+    ``ctl_mindist`` (ccode1, ccode2, year, mindist; both directions), ``ctl_nmc_parts`` (ccode,
+    year, milex, milper, tpop, upop), ``ctl_neutral``/``ctl_nonagg``/``ctl_entente`` (as the
+    defense tables). Returns audit facts.
     """
     facts: dict[str, Any] = {}
-    if "nmc" in groups:
+    if "nmc" in groups or "nmc_components" in groups:
         dup = con.execute("SELECT count(*) FROM (SELECT ccode, year FROM nmc GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
         if dup:
             raise SchemaError(f"nmc: {dup} duplicated (ccode, year) keys; CINC must be one value per state-year")
+    if "nmc" in groups:
         con.execute("CREATE OR REPLACE TEMP TABLE ctl_cinc AS SELECT ccode, year, cinc FROM nmc")
     if "majors" in groups:
         con.execute(
             """CREATE OR REPLACE TEMP TABLE ctl_major AS
                SELECT DISTINCT ccode, unnest(range(styear, endyear + 1)) AS year FROM cow_majors"""
         )
-    if "contiguity" in groups:
+    if "contiguity" in groups and _check_slice(contiguity_slice) == "first":
+        first_month_contiguity(con, facts)
+    elif "contiguity" in groups:
         _create_contiguity(con, facts)
+    if "nmc_components" in groups:
+        parts = ", ".join(NMC_COMPONENTS)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ctl_nmc_parts AS SELECT ccode, year, {parts} FROM nmc")
     for group, name, table, col in (
         ("cow_alliance", "ctl_defense", "ps_cow_alliance", "cow_defense"),
         ("atop_alliance", "ctl_defense_atop", "ps_atop_alliance", "atop_defense"),
+        *(("alliance_types", t, "ps_cow_alliance", c) for c, (t, _, _) in ALLIANCE_TYPES.items()),
     ):
         if group in groups:
             _create_defense(con, facts, name, table, col)
@@ -131,6 +178,61 @@ def _create_contiguity(con: duckdb.DuckDBPyConnection, facts: dict[str, Any]) ->
     ).fetchone()[0]
 
 
+def _check_slice(contiguity_slice: str) -> str:
+    if contiguity_slice not in CONTIGUITY_SLICES:
+        raise SchemaError(f"contiguity slice '{contiguity_slice}' is not one of {list(CONTIGUITY_SLICES)}")
+    return contiguity_slice
+
+
+def first_month_contiguity(con: duckdb.DuckDBPyConnection, facts: dict[str, Any]) -> None:
+    """``ctl_contiguity`` from peacesciencer's spell table, its ``slice = "first"`` reading.
+
+    peacesciencer's ``add_contiguity()`` expands every spell of ``cow_contdir`` to its months
+    (``seq(stdate, enddate, by = "1 month")``; all dates are day 1), orders them by state and
+    month and keeps the first row per directed dyad-year. So the type is the one of the
+    earliest month the table records for the pair in the year, and when two spells of the pair
+    both hold that month the one listed first in the table wins (R's stable ordering). The
+    table lists each pair's spells by start date, so "listed first" is "started first"; here
+    the first month of spell s in year y is max(stdate, 1 January y), and ties go to the
+    earlier stdate, without expanding months.
+
+    How the table differs from COW's own files, all reproduced here on purpose:
+
+    * Spells are COW's v3.2 master records (begin/end YYYYMM) plus 180 spells of conttype 0
+      that peacesciencer added; COW's files have no type-0 rows.
+    * A type-0 spell can enclose a real contiguity spell of the same pair (e.g. Germany-Italy
+      0 over 1816-2016 and land contiguity 1938-1945). The type-0 spell then holds January and
+      is listed first, so the year is coded 0 although COW records contiguity that year.
+    * Adjacent spells share their boundary month, so a change in January keeps the old type.
+    * A type recorded only after the year's first recorded month is never seen (a pair that
+      becomes land-contiguous in June after water contiguity from January is coded water).
+
+    Facts: dyad-years whose first-month type differs from the lowest type the spell table
+    records in the year, and those coded 0 while a type 1-5 spell touches the year.
+    """
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ctl_contiguity AS
+            WITH spells AS (
+                SELECT ccode1, ccode2, conttype, CAST(stdate AS DATE) AS st, CAST(enddate AS DATE) AS en
+                FROM {CONTIGUITY_SPELLS}),
+            spell_years AS (
+                SELECT ccode1, ccode2, conttype, st, y AS year, greatest(st, make_date(y, 1, 1)) AS first_month
+                FROM spells, range(year(st), year(en) + 1) t(y))
+            SELECT ccode1, ccode2, year, conttype,
+                   min(CASE WHEN conttype > 0 THEN conttype END) OVER w AS lowest_recorded
+            FROM spell_years
+            WINDOW w AS (PARTITION BY ccode1, ccode2, year)
+            QUALIFY row_number() OVER (w ORDER BY first_month, st) = 1"""
+    )
+    facts["contiguity_slice"] = "first"
+    facts["contiguity_first_differs_from_lowest"], facts["contiguity_first_zero_despite_contiguity"] = con.execute(
+        """SELECT count(*) FILTER (WHERE conttype IS DISTINCT FROM coalesce(lowest_recorded, 0)),
+                  count(*) FILTER (WHERE conttype = 0 AND lowest_recorded IS NOT NULL)
+           FROM ctl_contiguity"""
+    ).fetchone()
+    con.execute("ALTER TABLE ctl_contiguity DROP COLUMN lowest_recorded")
+
+
 def _create_defense(con: duckdb.DuckDBPyConnection, facts: dict[str, Any], name: str, table: str, col: str) -> None:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {name} AS
@@ -138,7 +240,8 @@ def _create_defense(con: duckdb.DuckDBPyConnection, facts: dict[str, Any], name:
             UNION
             SELECT ccode2, ccode1, year FROM {table} WHERE {col} = 1"""
     )
-    facts[f"{table}_asymmetric_defense_rows"] = con.execute(
+    kind = "defense" if col.endswith("_defense") else col.split("_", 1)[1]
+    facts[f"{table}_asymmetric_{kind}_rows"] = con.execute(
         f"""SELECT count(*) FROM (SELECT ccode1, ccode2, year FROM {table} WHERE {col} = 1) a
             ANTI JOIN (SELECT ccode1, ccode2, year FROM {table} WHERE {col} = 1) b
             ON a.ccode1 = b.ccode2 AND a.ccode2 = b.ccode1 AND a.year = b.year"""
@@ -156,6 +259,8 @@ CONTROL_RAW: dict[str, str] = {
     "defense": "dp.year",
     "defense_atop": "da.year",
     "mindist": "md.mindist",
+    **{f"{part}{i}": f"p{i}.{part}" for part in NMC_COMPONENTS for i in (1, 2)},
+    **{col: f"{alias}.year" for col, (_, alias, _) in ALLIANCE_TYPES.items()},
 }
 
 
@@ -202,6 +307,10 @@ def control_columns(
             f"CASE WHEN ({prd_contig}) = 1 OR ({major_dyad}) = 1 THEN 1 "
             f"WHEN ({prd_contig}) = 0 AND ({major_dyad}) = 0 THEN 0 END",
         ),
+        *((f"nmc_{part}_{i}", f"CASE WHEN {cov['nmc_components']} THEN {r[f'{part}{i}']} END")
+          for part in NMC_COMPONENTS for i in (1, 2)),
+        *((name, f"CASE WHEN {cov['alliance_types']} THEN ({r[col]} IS NOT NULL)::INTEGER END")
+          for col, (_, _, name) in ALLIANCE_TYPES.items()),
     ]
 
 
@@ -214,6 +323,11 @@ LEFT JOIN ctl_major m2 ON m2.ccode = u.ccode2 AND m2.year = u.year
 LEFT JOIN ctl_defense dp ON dp.ccode1 = u.ccode1 AND dp.ccode2 = u.ccode2 AND dp.year = u.year
 LEFT JOIN ctl_defense_atop da ON da.ccode1 = u.ccode1 AND da.ccode2 = u.ccode2 AND da.year = u.year
 LEFT JOIN ctl_mindist md ON md.ccode1 = u.ccode1 AND md.ccode2 = u.ccode2 AND md.year = u.year
+LEFT JOIN ctl_nmc_parts p1 ON p1.ccode = u.ccode1 AND p1.year = u.year
+LEFT JOIN ctl_nmc_parts p2 ON p2.ccode = u.ccode2 AND p2.year = u.year
+LEFT JOIN ctl_neutral an ON an.ccode1 = u.ccode1 AND an.ccode2 = u.ccode2 AND an.year = u.year
+LEFT JOIN ctl_nonagg ag ON ag.ccode1 = u.ccode1 AND ag.ccode2 = u.ccode2 AND ag.year = u.year
+LEFT JOIN ctl_entente en ON en.ccode1 = u.ccode1 AND en.ccode2 = u.ccode2 AND en.year = u.year
 """
 
 

@@ -57,9 +57,13 @@ import duckdb
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
 from dyadstats.codebook import frame_registry, render_codebook
 from dyadstats.controls import (
+    ALLIANCE_TYPES,
+    CONTIGUITY_SLICES,
     CONTROL_JOINS,
     CONTROL_RAW,
     CONTROL_SOURCES,
+    DEFAULT_CONTIGUITY_SLICE,
+    NMC_COMPONENTS,
     Coverage,
     control_columns,
     control_coverage,
@@ -156,13 +160,19 @@ CONTROL_COLUMN_GROUPS: dict[str, tuple[str, ...]] = {
     "defense_pact_atop": ("atop_alliance",),
     "mindist": ("mindist",),
     "politically_relevant": ("contiguity", "majors"),
+    **dict.fromkeys((f"nmc_{p}_{i}" for p in NMC_COMPONENTS for i in (1, 2)), ("nmc_components",)),
+    **dict.fromkeys((name for _, _, name in ALLIANCE_TYPES.values()), ("alliance_types",)),
 }
 # raw control value (CONTROL_RAW key) and CONTROL_JOINS alias -> source group
 CONTROL_RAW_GROUP = {"conttype": "contiguity", "cinc1": "nmc", "cinc2": "nmc", "major1": "majors",
                      "major2": "majors", "defense": "cow_alliance", "defense_atop": "atop_alliance",
-                     "mindist": "mindist"}
+                     "mindist": "mindist",
+                     **{f"{p}{i}": "nmc_components" for p in NMC_COMPONENTS for i in (1, 2)},
+                     **dict.fromkeys(ALLIANCE_TYPES, "alliance_types")}
 CONTROL_ALIAS_GROUP = {"c": "contiguity", "n1": "nmc", "n2": "nmc", "m1": "majors", "m2": "majors",
-                       "dp": "cow_alliance", "da": "atop_alliance", "md": "mindist"}
+                       "dp": "cow_alliance", "da": "atop_alliance", "md": "mindist",
+                       "p1": "nmc_components", "p2": "nmc_components",
+                       **{alias: "alliance_types" for _, alias, _ in ALLIANCE_TYPES.values()}}
 
 
 def measure_column_names(measure: str) -> set[str]:
@@ -186,6 +196,7 @@ class FrameOptions:
     ongoing: str = "keep"
     use_lagged: bool = False
     prd_max_conttype: int = 5
+    contiguity_slice: str = DEFAULT_CONTIGUITY_SLICE  # build.controls.contiguity_slice
     extra: Mapping[str, Any] = field(default_factory=dict)
     roles: Roles = field(default_factory=Roles)
     # column selection (build.frame): democracy measures, control source groups, outcomes,
@@ -235,6 +246,7 @@ class FrameOptions:
             "ongoing": self.ongoing,
             "lag_regressors": self.use_lagged,
             "politically_relevant_max_conttype": self.prd_max_conttype,
+            "contiguity_slice": self.contiguity_slice,
         } | ({"frame_columns": self.selection()} if self.selection() else {})
 
 
@@ -257,6 +269,9 @@ def frame_options(
     prd = int(controls.get("politically_relevant_max_conttype", 5))
     if not 1 <= prd <= 5:
         raise ConfigError(f"build.controls.politically_relevant_max_conttype: {prd} is not in 1..5")
+    contiguity_slice = str(controls.get("contiguity_slice", DEFAULT_CONTIGUITY_SLICE))
+    if contiguity_slice not in CONTIGUITY_SLICES:
+        raise ConfigError(f"build.controls.contiguity_slice: '{contiguity_slice}' is not one of {list(CONTIGUITY_SLICES)}")
     lag = dict(build.get("lag") or {})
     use_lagged = bool(lag.get("regressors", False))
     selection = frame_selection(build.get("frame"), use_lagged)
@@ -274,6 +289,7 @@ def frame_options(
         ongoing=ongoing,
         use_lagged=use_lagged,
         prd_max_conttype=prd,
+        contiguity_slice=contiguity_slice,
         roles=roles or Roles(),
         **selection,
     )
@@ -719,9 +735,9 @@ def prepare_frame_build(
         years = universe_years(con)
         log.info("frame: harmonising democracy scores (polity, vdem, bmr, uds)")
         dem_facts = create_democracy_state_years(con)
-        control_cov = control_coverage(con)
+        control_cov = control_coverage(con, options.contiguity_slice)
         log.info("frame: control tables; coverage %s", {k: v.as_list() for k, v in control_cov.items()})
-        control_facts = create_control_tables(con, options.controls)
+        control_facts = create_control_tables(con, options.controls, options.contiguity_slice)
         event_facts = create_event_tables(con)
         if options.icb_coverage:
             event_facts |= create_icb_event_tables(con)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from dyadstats.errors import ReadError
+from dyadstats.rda import read_rda
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # Text cells read as missing unless a table declares its own ``na_strings``.
@@ -91,21 +92,6 @@ def read_excel(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def read_rdata(path: str | Path) -> pd.DataFrame:
-    """Read an .rda/.RData (first data frame) or .rds file."""
-    import pyreadr
-
-    path = Path(path)
-    try:
-        result = pyreadr.read_r(str(path))
-    except Exception as exc:
-        raise ReadError(f"{path}: cannot read as R data: {exc}") from exc
-    frames = [v for v in result.values() if isinstance(v, pd.DataFrame)]
-    if not frames:
-        raise ReadError(f"{path}: the R data file holds no data frame")
-    return frames[0]
-
-
 def read_parquet(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     try:
@@ -127,8 +113,8 @@ def read_raw(path: str | Path, fmt: str, na_strings: tuple[str, ...] = DEFAULT_N
         "dta": read_stata,
         "xls": read_excel,
         "xlsx": read_excel,
-        "rda": read_rdata,
-        "rds": read_rdata,
+        "rda": read_rda,  # dyadstats.rda: typed as the Parquet exports were
+        "rds": read_rda,
         "parquet": read_parquet,
     }
     if fmt not in readers:

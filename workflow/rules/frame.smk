@@ -9,6 +9,9 @@ FRAME_SOURCES = (
     "polity5", "vdem", "bmr", "uds",
     "cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist",
 )
+# build.controls.contiguity_slice: first reads peacesciencer's spell table (dyadstats.controls)
+if ((config.get("build", {}).get("controls") or {}).get("contiguity_slice")) == "first":
+    FRAME_SOURCES += ("ps_cow_contdir",)
 
 # roles.democracy / roles.covariates tables join both frames (input key = view name).
 FRAME_ROLES = {f"role_{role_kind(r)}_{r.name}": role_output(r) for r in (*ROLES.democracy, *ROLES.covariates)}
