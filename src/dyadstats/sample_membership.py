@@ -13,6 +13,7 @@ One query per model, written by DuckDB straight to Parquet (no rows through Pyth
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -29,18 +30,27 @@ log = logging.getLogger(__name__)
 COLUMNS = ("model", "ccode1", "ccode2", "year", "in_sample", "reason_dropped")
 
 
-def membership_sql(spec: ModelSpec, frame_path: str | Path, columns: list[str]) -> str:
-    """The SELECT of one model's sample rows (the model name is bound as the parameter ``?``)."""
+def membership_sql(spec: ModelSpec, frame_path: str | Path, columns: list[str],
+                   index: int = 0) -> tuple[str, dict[str, object]]:
+    """The SELECT of one model's sample rows and its named parameters.
+
+    Parameters carry the suffix ``_<index>`` (the model name is ``$model_<index>``), so the
+    SELECTs of several models can be joined into one statement.
+    """
     resolved = resolve(spec, columns)
     derived = "".join(f', {expr} AS "{name}"' for name, expr in resolved.derived.items())
     needed = sorted(set(resolved.columns))  # reasons list missing columns alphabetically
     missing = ", ".join(f"CASE WHEN \"{c}\" IS NULL THEN '{c}' END" for c in needed)
     complete = " AND ".join(f'"{c}" IS NOT NULL' for c in needed) or "TRUE"
-    return (
-        f"SELECT ?::VARCHAR AS model, ccode1, ccode2, year, ({complete}) AS in_sample, "
+    where = re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)", lambda m: f"${m.group(1)}_{index}", resolved.where)
+    params: dict[str, object] = {f"{k}_{index}": v for k, v in resolved.params.items()}
+    params[f"model_{index}"] = spec.name
+    sql = (
+        f"SELECT $model_{index}::VARCHAR AS model, ccode1, ccode2, year, ({complete}) AS in_sample, "
         f"CASE WHEN {complete} THEN NULL ELSE 'missing: ' || concat_ws(', ', {missing}) END AS reason_dropped "
-        f"FROM (SELECT *{derived} FROM read_parquet({quote_path(frame_path)}) WHERE {resolved.where})"
+        f"FROM (SELECT *{derived} FROM read_parquet({quote_path(frame_path)}) WHERE {where})"
     )
+    return sql, params
 
 
 def write_sample_membership(
@@ -54,17 +64,19 @@ def write_sample_membership(
     con.execute("SET enable_progress_bar = false")
     try:
         columns = {kind: frame_columns(str(path)) for kind, path in frames.items()}
-        parts, params = [], []
-        for name, spec in specs.items():
-            parts.append(membership_sql(spec, frames[spec.frame], columns[spec.frame]))
-            params.append(name)
-        order = "CASE model " + " ".join(f"WHEN ? THEN {i}" for i in range(len(params))) + " END"
+        parts: list[str] = []
+        params: dict[str, object] = {}
+        for i, spec in enumerate(specs.values()):
+            sql, own = membership_sql(spec, frames[spec.frame], columns[spec.frame], i)
+            parts.append(sql)
+            params.update(own)
+        order = "CASE model " + " ".join(f"WHEN $model_{i} THEN {i}" for i in range(len(parts))) + " END"
         query = " UNION ALL ".join(parts)
         with atomic_path(Path(out_path)) as tmp:
             con.execute(
                 f"COPY (SELECT * FROM ({query}) ORDER BY {order}, ccode1, ccode2, year) "
                 f"TO {quote_path(tmp)} (FORMAT parquet, COMPRESSION zstd)",
-                [*params, *params],
+                params,
             )
             counts = con.execute(
                 f"SELECT model, count(*) AS n_sample, count(*) FILTER (WHERE in_sample) AS n_obs "
