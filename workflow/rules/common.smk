@@ -4,9 +4,13 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from dyadstats.acquire import mirror_candidates, mirror_dirs
+from dyadstats.keep import age_failed_outputs, keep_previous
 from dyadstats.manifest import load_manifest
 
 validate(config, "../schemas/config.schema.yaml")
+# Outputs kept at their last good version by a failed update() job are made older than their
+# inputs, so that this run retries the job (dyadstats.keep).
+age_failed_outputs()
 
 
 def from_root(path):
@@ -43,12 +47,11 @@ def raw_item(wildcards):
     return RAW_FILES[f"data/raw/{wildcards.source}/{wildcards.file}"]
 
 
-def mirror_input(wildcards):
-    """The mirror copy, if any, so that a changed mirror file triggers a re-check."""
-    for candidate in mirror_candidates(raw_item(wildcards), MIRRORS):
-        if candidate.is_file():
-            return [str(candidate)]
-    return []
+def keep_outputs(rule_proxy):
+    """Flag every output of a defined rule update() (dyadstats.keep: a failed job keeps them);
+    for rules with many report() outputs, where wrapping each one would bury the declaration."""
+    for f in rule_proxy.rule.output:
+        f.flags["update"] = True
 
 
 def ingest_raw(wildcards):

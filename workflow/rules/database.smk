@@ -2,8 +2,10 @@ rule database:
     """Register every stage's Parquet tables in one DuckDB file for reviewers."""
     input:
         list(DB_TABLES.values()),
+    # update(): the previous database stays in place (and readable) until the new file is
+    # renamed over it, and stays if the rebuild fails (dyadstats.keep, dyadstats.db)
     output:
-        "results/dyadstats.duckdb",
+        update("results/dyadstats.duckdb"),
     params:
         tables=DB_TABLES,
     log:
@@ -12,5 +14,5 @@ rule database:
         from dyadstats.db import build_database
         from dyadstats.logs import job_log
 
-        with job_log(log[0]):
+        with job_log(log[0]), keep_previous(output):
             build_database(params.tables, output[0])

@@ -20,6 +20,8 @@ rule write_report:
     input:
         upstream=REPORT_UPSTREAM,
         database="results/dyadstats.duckdb",
+        # every table the report reads through the database's views: a missing one is rebuilt
+        stage_tables=sorted(set(DB_TABLES.values())),
     output:
         html=report(
             "reports/report.html",
@@ -96,7 +98,7 @@ rule write_report:
         from dyadstats.logs import job_log
         from dyadstats.report import build_report
 
-        with job_log(log[0]):
+        with job_log(log[0]), keep_previous(output):
             build_report(
                 database=input.database,
                 audit_dir="results/audit",
@@ -110,5 +112,8 @@ rule write_report:
                 audit_out=output.audit,
             )
 
+
+# a failed report keeps the previous reports/ (dyadstats.keep)
+keep_outputs(rules.write_report)
 
 FINAL_TARGETS.extend(["reports/report.html", "reports/report.md", "results/audit/report.json"])
