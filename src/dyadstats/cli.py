@@ -54,7 +54,11 @@ def run_argv(root: Path, args: argparse.Namespace) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return subprocess.call(run_argv(find_root(), args))
+    # signals forwarded, stale locks and dead runs' .part files cleared (dyadstats.launch)
+    from dyadstats.launch import launch
+
+    root = find_root()
+    return launch(run_argv(root, args), Path(args.directory).resolve() if args.directory else root)
 
 
 MULTIVERSE_OVERLAY = Path("config") / "multiverse.yaml"
