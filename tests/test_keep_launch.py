@@ -12,32 +12,32 @@ from pathlib import Path
 
 import pytest
 
-from dyadstats.keep import FAILED_DIR, age_failed_outputs, keep_previous, remove_orphan_parts
+from dyadstats.keep import FAILED_DIR, failures_of, keep_previous, remove_orphan_parts
 from dyadstats.launch import SNAKEMAKE_LOCKS, clear_stale_lock, live_snakemake, run_lock
 
 
-def test_failed_job_marks_its_outputs_and_the_next_parse_ages_them(tmp_path: Path) -> None:
+def test_failed_job_counts_a_failure_and_a_success_keeps_the_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from snakemake.iocontainers import Wildcards
+
     out = tmp_path / "results" / "t.parquet"
     out.parent.mkdir(parents=True)
     out.write_bytes(b"previous good")
-    with pytest.raises(ValueError), keep_previous(["results/t.parquet"], tmp_path):
-        raise ValueError("bad input")
-    assert out.read_bytes() == b"previous good"  # never deleted
-    assert [p.name for p in (tmp_path / FAILED_DIR).iterdir()] == ["results%2Ft.parquet"]
-    assert age_failed_outputs(tmp_path) == ["results/t.parquet"]
-    assert out.stat().st_mtime == 0  # older than any input: Snakemake reruns the job
-    with keep_previous(["results/t.parquet"], tmp_path):
+    monkeypatch.chdir(tmp_path)  # params functions run in the working directory
+    wildcards = Wildcards(fromdict={"table": "t"})
+    failures = failures_of("ingest")
+    assert failures(wildcards) == 0
+    for expected in (1, 2):
+        with pytest.raises(ValueError), keep_previous("ingest", wildcards, tmp_path):
+            raise ValueError("bad input")
+        assert out.read_bytes() == b"previous good"  # never deleted
+        assert failures(wildcards) == expected  # a new params value: Snakemake reruns the job
+    assert [p.name for p in (tmp_path / FAILED_DIR).iterdir()] == ["ingest%2Ctable%3Dt"]
+    assert failures(Wildcards(fromdict={"table": "other"})) == 0
+    with keep_previous("ingest", wildcards, tmp_path):
         out.write_bytes(b"new")
-    assert not any((tmp_path / FAILED_DIR).iterdir())
-    assert age_failed_outputs(tmp_path) == []
-    assert out.stat().st_mtime > 0
-
-
-def test_marker_of_a_vanished_output_is_dropped(tmp_path: Path) -> None:
-    with pytest.raises(KeyboardInterrupt), keep_previous(["results/gone.json"], tmp_path):
-        raise KeyboardInterrupt
-    assert age_failed_outputs(tmp_path) == []
-    assert not any((tmp_path / FAILED_DIR).iterdir())
+    assert failures(wildcards) == 2  # unchanged by success: the run after it has nothing to redo
 
 
 def test_orphan_parts_removed_only_where_atomic_writers_put_them(tmp_path: Path) -> None:
@@ -117,3 +117,24 @@ def test_signals_are_forwarded_as_sigint_and_the_child_code_returned(tmp_path: P
     os.kill(proc.pid, sent)
     assert proc.wait(20) == 3  # the child's own exit code, not a SIGKILL
     assert (tmp_path / "got").read_text() == "SIGINT"
+
+
+def test_output_reading_a_missing_file_is_made_stale(tmp_path: Path) -> None:
+    from dyadstats.keep import require_inputs_present
+
+    db, present, gone = tmp_path / "db.duckdb", tmp_path / "a.parquet", tmp_path / "b.parquet"
+    db.write_text("x")
+    present.write_text("a")
+    assert require_inputs_present(db, [present]) == [] and db.stat().st_mtime > 0
+    assert require_inputs_present(db, [present, gone]) == [str(gone)]
+    assert db.stat().st_mtime == 0
+
+
+def test_snakemake_directory_option_wins_over_the_process_directory(tmp_path: Path) -> None:
+    from dyadstats.launch import _snakemake_directory
+
+    other = tmp_path / "other"
+    assert _snakemake_directory(["python", "-m", "snakemake", "--directory", str(other)], tmp_path) == other
+    assert _snakemake_directory(["snakemake", "-d", "sub"], tmp_path) == tmp_path / "sub"
+    assert _snakemake_directory(["snakemake", f"--directory={other}"], tmp_path) == other
+    assert _snakemake_directory(["snakemake", "-n"], tmp_path) == tmp_path.resolve()

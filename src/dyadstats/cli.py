@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,7 +78,10 @@ def multiverse_argv(root: Path, args: argparse.Namespace) -> list[str]:
 
 
 def cmd_multiverse(args: argparse.Namespace) -> int:
-    return subprocess.call(multiverse_argv(find_root(), args))
+    from dyadstats.launch import launch
+
+    root = find_root()
+    return launch(multiverse_argv(root, args), root)
 
 
 def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:

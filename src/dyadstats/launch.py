@@ -59,8 +59,7 @@ def run_lock(workdir: Path) -> Iterator[bool]:
 def live_snakemake(workdir: Path) -> list[int]:
     """Process ids of Snakemake processes (other than this one) working in ``workdir``.
 
-    Snakemake changes into its ``--directory``, so its ``/proc/<pid>/cwd`` names the directory
-    whatever the command line said. Linux only; elsewhere no process is found.
+    Linux only (``/proc``); elsewhere no process is found.
     """
     found: list[int] = []
     target = workdir.resolve()
@@ -75,9 +74,23 @@ def live_snakemake(workdir: Path) -> list[int]:
             cwd = Path(os.readlink(entry / "cwd"))
         except OSError:
             continue
-        if cwd == target and any(part == b"snakemake" or part.endswith(b"/snakemake") for part in cmdline):
+        if not any(part == b"snakemake" or part.endswith(b"/snakemake") for part in cmdline):
+            continue
+        if _snakemake_directory([p.decode(errors="replace") for p in cmdline], cwd) == target:
             found.append(int(entry.name))
     return sorted(found)
+
+
+def _snakemake_directory(cmdline: Sequence[str], cwd: Path) -> Path:
+    """The working directory a Snakemake command line runs in: its ``--directory``/``-d``
+    (relative to the process's own directory), else that directory. The option matters while
+    Snakemake starts, before it has changed into the directory."""
+    for i, part in enumerate(cmdline):
+        if part in ("--directory", "-d") and i + 1 < len(cmdline):
+            return (cwd / cmdline[i + 1]).resolve()
+        if part.startswith("--directory="):
+            return (cwd / part.split("=", 1)[1]).resolve()
+    return cwd.resolve()
 
 
 def clear_stale_lock(argv: Sequence[str], workdir: Path) -> int | None:

@@ -3,14 +3,11 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from dyadstats.acquire import mirror_candidates, mirror_dirs
-from dyadstats.keep import age_failed_outputs, keep_previous
+from dyadstats.acquire import mirror_dirs
+from dyadstats.keep import failures_of, keep_previous, require_inputs_present
 from dyadstats.manifest import load_manifest
 
 validate(config, "../schemas/config.schema.yaml")
-# Outputs kept at their last good version by a failed update() job are made older than their
-# inputs, so that this run retries the job (dyadstats.keep).
-age_failed_outputs()
 
 
 def from_root(path):
@@ -47,9 +44,17 @@ def raw_item(wildcards):
     return RAW_FILES[f"data/raw/{wildcards.source}/{wildcards.file}"]
 
 
+def user_file_input(wildcards):
+    """A config-declared file's own `path`, if it exists: editing it re-acquires (and re-checks)
+    the copy. Mirror files are not inputs: a mirror is only a place to fetch a verified file."""
+    item = raw_item(wildcards)
+    return [item.path] if item.path and Path(item.path).is_file() else []
+
+
 def keep_outputs(rule_proxy):
-    """Flag every output of a defined rule update() (dyadstats.keep: a failed job keeps them);
-    for rules with many report() outputs, where wrapping each one would bury the declaration."""
+    """Flag every output of a defined rule update() (dyadstats.keep: a failed job keeps them;
+    the rule needs params failures=failures_of("<rule>")); for rules with many report() outputs,
+    where wrapping each one would bury the declaration."""
     for f in rule_proxy.rule.output:
         f.flags["update"] = True
 

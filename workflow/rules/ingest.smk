@@ -9,6 +9,7 @@ rule ingest:
     params:
         declaration=lambda w: MANIFEST[w.table].table,
         sha256=lambda w: MANIFEST[w.table].sha256,
+        failures=failures_of("ingest"),  # a failed job is retried by the next run (dyadstats.keep)
     log:
         "logs/ingest/{table}.log",
     run:
@@ -16,7 +17,7 @@ rule ingest:
         from dyadstats.io import write_json
         from dyadstats.logs import job_log
 
-        with job_log(log[0]), keep_previous(output):
+        with job_log(log[0]), keep_previous("ingest", wildcards):
             record = ingest_file(MANIFEST[wildcards.table], input.raw, output.parquet)
             write_json(record, output.audit)
 

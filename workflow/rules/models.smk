@@ -36,13 +36,14 @@ rule model:
     params:
         # The merged spec dict: editing a spec reruns only that model (params are tracked).
         spec=lambda w: MODEL_SPECS[w.model].to_dict(),
+        failures=failures_of("model"),  # a failed job is retried by the next run (dyadstats.keep)
     log:
         "logs/models/{model}.log",
     run:
         from dyadstats.logs import job_log
         from dyadstats.models import run_model
 
-        with job_log(log[0]), keep_previous(output):
+        with job_log(log[0]), keep_previous("model", wildcards):
             run_model(input.frame, params.spec, output.estimates, output.fit, output.predictions)
 
 

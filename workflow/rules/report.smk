@@ -92,13 +92,14 @@ rule write_report:
         extra_inputs=[str(Path(workflow.basedir) / config["manifest"]), *workflow.configfiles],
         repo=workflow.basedir,
         started_at=REPORT_RUN_STARTED,
+        failures=failures_of("write_report"),  # a failed job is retried by the next run (dyadstats.keep)
     log:
         "logs/report.log",
     run:
         from dyadstats.logs import job_log
         from dyadstats.report import build_report
 
-        with job_log(log[0]), keep_previous(output):
+        with job_log(log[0]), keep_previous("write_report"):
             build_report(
                 database=input.database,
                 audit_dir="results/audit",

@@ -26,6 +26,7 @@ rule role_table:
         audit=update("results/audit/roles/{kind}/{name}.json"),
     params:
         role=lambda w: repr(role_of(w)),
+        failures=failures_of("role_table"),  # a failed job is retried by the next run (dyadstats.keep)
     wildcard_constraints:
         kind="democracy|events|covariates",
         name="[a-z][a-z0-9_]*",
@@ -36,7 +37,7 @@ rule role_table:
         from dyadstats.logs import job_log
         from dyadstats.roles import build_role_table
 
-        with job_log(log[0]), keep_previous(output):
+        with job_log(log[0]), keep_previous("role_table", wildcards):
             record = build_role_table(role_of(wildcards), input.table, input.state_years, output.table)
             write_json(record, output.audit)
 
