@@ -51,13 +51,5 @@ def user_file_input(wildcards):
     return [item.path] if item.path and Path(item.path).is_file() else []
 
 
-def keep_outputs(rule_proxy):
-    """Flag every output of a defined rule update() (dyadstats.keep: a failed job keeps them;
-    the rule needs params failures=failures_of("<rule>")); for rules with many report() outputs,
-    where wrapping each one would bury the declaration."""
-    for f in rule_proxy.rule.output:
-        f.flags["update"] = True
-
-
 def ingest_raw(wildcards):
     return MANIFEST[wildcards.table].raw_path
