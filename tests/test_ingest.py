@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from dyadstats.errors import SchemaError
-from dyadstats.ingest import ingest_file
+from dyadstats.errors import ChecksumError, SchemaError
+from dyadstats.ingest import ingest_file as _ingest_file
+from dyadstats.io import sha256_file
 from dyadstats.manifest import SourceFile
 
 
@@ -17,6 +19,11 @@ def item(table: dict, fmt: str = "csv", rows: int | None = None, coverage=None) 
         source_id="toy", file="toy.csv", sha256="0" * 64, format=fmt, table=table, rows=rows,
         source={"dataset": "Toy", "version": "1", "coverage": coverage},
     )
+
+
+def ingest_file(declared: SourceFile, raw: Path, out: Path) -> dict:
+    """Ingest with the raw file's own sha256 declared (ingest re-verifies it)."""
+    return _ingest_file(replace(declared, sha256=sha256_file(raw)), raw, out)
 
 
 MID_TABLE = {
@@ -112,3 +119,52 @@ def test_rename_maps_user_columns(tmp_path: Path) -> None:
     ingest_file(item(table), raw, out)
     frame = pd.read_parquet(out)
     assert frame.to_dict("records") == [{"ccode": 2, "year": 1990, "dem_score": 0.8}]
+
+
+INT_TABLE = {"name": "toy_int", "columns": {"ccode": {"type": "int"}, "year": {"type": "int"}, "score": {"type": "float"}}}
+
+
+@pytest.mark.parametrize(
+    ("cell", "column", "message"),
+    [
+        ("99999999999999999999", "ccode", "column 'ccode' holds integer(s) outside the 64-bit range or too large "
+         "to hold exactly: line 4 hold(s) '99999999999999999999'"),
+        ("1e19", "year", "column 'year' holds integer(s) outside the 64-bit range or too large to hold exactly: "
+         "line 4 hold(s) '1e19'"),
+        ("inf", "score", "column 'score' must hold finite numbers but line 4 hold(s) 'inf'"),
+        ("1e400", "score", "column 'score' must hold finite numbers but line 4 hold(s) '1e400'"),
+        ("-inf", "ccode", "column 'ccode' must hold finite numbers but line 4 hold(s) '-inf'"),
+    ],
+)
+def test_overflow_and_non_finite_numbers_are_errors(tmp_path: Path, cell: str, column: str, message: str) -> None:
+    # header line 1, rows on lines 2 and 4 (a blank line 3), the bad cell in line 4
+    row = {"ccode": "2", "year": "1990", "score": "1.5", column: cell}
+    raw = tmp_path / "toy.csv"
+    raw.write_text(f"ccode,year,score\n200,1990,2\n\n{row['ccode']},{row['year']},{row['score']}\n")
+    with pytest.raises(SchemaError) as err:
+        ingest_file(item(INT_TABLE), raw, tmp_path / "out.parquet")
+    assert str(err.value).startswith(f"{raw}: {message}")
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_large_integers_are_exact(tmp_path: Path) -> None:
+    # 123456789012345678 is not a float64 (it parses as ...680); 2**63 - 1 is the int64 maximum
+    raw = tmp_path / "toy.csv"
+    raw.write_text("ccode,year,score\n123456789012345678,9223372036854775807,1\n2,-9223372036854775808,2.5\n")
+    out = tmp_path / "out.parquet"
+    ingest_file(item(INT_TABLE), raw, out)
+    frame = pd.read_parquet(out)
+    assert frame["ccode"].tolist() == [123456789012345678, 2]
+    assert frame["year"].tolist() == [2**63 - 1, -(2**63)]
+
+
+def test_hand_edited_raw_file_is_refused_naming_both_hashes(tmp_path: Path) -> None:
+    raw = tmp_path / "toy.csv"
+    raw.write_text("ccode,year,score\n2,1990,1\n")
+    declared = replace(item(INT_TABLE), sha256=sha256_file(raw))
+    raw.write_text("ccode,year,score\n2,1990,9\n")
+    with pytest.raises(ChecksumError) as err:
+        _ingest_file(declared, raw, tmp_path / "out.parquet")
+    assert f"sha256 {sha256_file(raw)}, but the manifest declares {declared.sha256}" in str(err.value)
+    assert "changed after it was verified" in str(err.value)
+    assert not (tmp_path / "out.parquet").exists()

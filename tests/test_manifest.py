@@ -50,3 +50,28 @@ def test_mirror_matches_manifest(shared_data: Path, table: str) -> None:
     path = shared_data / item.mirror_path
     assert path.stat().st_size == item.bytes
     assert sha256_file(path) == item.sha256
+
+
+def _extra(source_id: str, file: str) -> dict:
+    return {source_id: {"provider": "A", "dataset": "D", "version": "1", "citation": "C", "files": [
+        {"file": file, "sha256": "0" * 64, "format": "csv", "table": {"name": "mine"}}]}}
+
+
+@pytest.mark.parametrize(
+    ("source_id", "file", "message"),
+    [
+        ("../cow_states_v2016", "x.csv", "extra_sources.../cow_states_v2016: source id '../cow_states_v2016' "
+         "contains a path separator"),
+        ("..", "x.csv", "source id '..' is '.' or '..'"),
+        ("mine", "sub/x.csv", "source 'mine': file name 'sub/x.csv' contains a path separator"),
+        ("mine", "..x.csv", "source 'mine': file name '..x.csv' contains '..'"),
+        ("mine", "a\\b.csv", "file name 'a\\\\b.csv' contains a path separator"),
+    ],
+)
+def test_ids_and_file_names_are_plain_names(source_id: str, file: str, message: str) -> None:
+    from dyadstats.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        load_manifest(MANIFEST, _extra(source_id, file))
+    assert message in str(err.value)
+    assert "it must be a plain name (no '/', '\\' or '..')" in str(err.value)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dyadstats.errors import ReadError
-from dyadstats.readers import read_raw
+from dyadstats.readers import LINES_ATTR, read_raw
 
 
 def write(path: Path, data: bytes) -> Path:
@@ -55,8 +55,30 @@ def test_truncated_last_row(tmp_path: Path) -> None:
 
 def test_ragged_middle_row(tmp_path: Path) -> None:
     f = write(tmp_path / "ragged.csv", b"a,b\n1,2\n3,4,5\n6,7\n")
-    with pytest.raises(ReadError, match="cannot parse as CSV"):
+    with pytest.raises(ReadError, match="1 row\\(s\\) do not have the header's 2 fields: line 3 has 3$"):
         read_raw(f, "csv")
+
+
+def test_short_middle_row_is_an_error_not_padded(tmp_path: Path) -> None:
+    # pandas pads a short row with NULLs; line 4 is the short one (after a blank line 3)
+    f = write(tmp_path / "short.csv", b"a,b,c\n1,2,3\n\n4,5\n6,7,8\n9\n10,11,12\n")
+    with pytest.raises(ReadError, match="2 row\\(s\\) do not have the header's 3 fields: line 4 has 2, line 6 has 1$"):
+        read_raw(f, "csv")
+
+
+def test_duplicate_header_name_is_an_error(tmp_path: Path) -> None:
+    f = write(tmp_path / "dup.csv", b"ccode,year,score,year\n2,1990,1,1991\n")
+    with pytest.raises(ReadError, match="the header \\(line 1\\) repeats column name\\(s\\) 'year'"):
+        read_raw(f, "csv")
+
+
+def test_line_numbers_survive_blank_lines_and_multiline_fields(tmp_path: Path) -> None:
+    # header line 1; rows on lines 2, 5 (after two blank lines) and 6 (a quoted field spans 6-7), 8
+    f = write(tmp_path / "gaps.csv", b'a,b\n1,x\n\n\n2,y\n3,"two\nlines"\n4,z\n')
+    frame = read_raw(f, "csv")
+    assert frame["a"].tolist() == ["1", "2", "3", "4"]
+    lines = frame.attrs[LINES_ATTR]
+    assert [lines[i] for i in range(4)] == [2, 5, 6, 8]
 
 
 def test_tsv(tmp_path: Path) -> None:

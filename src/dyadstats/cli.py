@@ -53,11 +53,15 @@ def run_argv(root: Path, args: argparse.Namespace) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # quiet console (dyadstats.console) over a clean launch: signals forwarded, stale locks and
+    # dead runs' .part files cleared (dyadstats.launch)
     from dyadstats.console import run_quiet
+    from dyadstats.launch import launch
 
     root = find_root()
     workdir = Path(args.directory).resolve() if args.directory else root
-    return run_quiet(run_argv(root, args), workdir, verbose=args.verbose)
+    return launch(run_argv(root, args), workdir,
+                  runner=lambda argv: run_quiet(argv, workdir, verbose=args.verbose))
 
 
 MULTIVERSE_OVERLAY = Path("config") / "multiverse.yaml"
@@ -79,9 +83,11 @@ def multiverse_argv(root: Path, args: argparse.Namespace) -> list[str]:
 
 def cmd_multiverse(args: argparse.Namespace) -> int:
     from dyadstats.console import run_quiet
+    from dyadstats.launch import launch
 
     root = find_root()
-    return run_quiet(multiverse_argv(root, args), root, verbose=args.verbose)
+    return launch(multiverse_argv(root, args), root,
+                  runner=lambda argv: run_quiet(argv, root, verbose=args.verbose))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

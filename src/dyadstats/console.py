@@ -15,7 +15,6 @@ command" ...), over a thousand for one run. The filter below reads that stream a
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -130,25 +129,24 @@ def filter_stream(
 
 def run_quiet(argv: Sequence[str], workdir: Path, *, verbose: bool = False) -> int:
     """Run Snakemake (``argv``); quiet unless ``verbose``. Ends with the report's path."""
+    from dyadstats.launch import forwarding_signals, run_child, wait_for
+
     if verbose:
-        code = subprocess.call(list(argv))
+        code = run_child(argv)
         _final_line(code, workdir)
         return code
     log_path = workdir / "logs" / "dyadstats-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    # Snakemake runs in its own process group; Ctrl-C and SIGTERM reach it as SIGINT, its clean
+    # stop (dyadstats.launch), and its output keeps streaming through the filter meanwhile.
     with open(log_path, "w", encoding="utf-8") as log, subprocess.Popen(
         list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-    ) as proc:
+        process_group=0,
+    ) as proc, forwarding_signals(proc):
         assert proc.stdout is not None
-        try:
-            progress = filter_stream(proc.stdout, sys.stdout, log, tty=sys.stdout.isatty())
-            code = proc.wait()
-        except KeyboardInterrupt:
-            proc.send_signal(signal.SIGINT)
-            code = proc.wait()
-            print("dyadstats: interrupted", file=sys.stderr)
-            return code or 130
+        progress = filter_stream(proc.stdout, sys.stdout, log, tty=sys.stdout.isatty())
+        code = wait_for(proc)
     if code != 0:
         for line in progress.errors[-30:]:
             print(line, file=sys.stderr)

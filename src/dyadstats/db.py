@@ -47,6 +47,9 @@ def quote_path(path: str | Path) -> str:
 def build_database(tables: Mapping[str, str | Path], out_path: str | Path) -> None:
     """Write ``out_path`` registering one DuckDB view per Parquet file, atomically.
 
+    The database is built in a new file beside ``out_path`` and renamed over it: a reader
+    with the old file open keeps reading the old views and never blocks the rebuild.
+
     Views over the Parquet files (by absolute path) rather than copies: the database is
     rebuilt in well under a second whenever any stage changes, and holds no second copy of
     the wide analysis frames. The Parquet files stay the single source; after moving a
@@ -66,4 +69,21 @@ def build_database(tables: Mapping[str, str | Path], out_path: str | Path) -> No
         wal = Path(str(tmp) + ".wal")
         if wal.exists():
             wal.unlink()
+        drop_stale_wal(out_path)
+    # again after the rename: a session still open on the old file may have written meanwhile
+    drop_stale_wal(out_path)
     log.info("wrote %s with %d views", out_path, len(tables))
+
+
+def drop_stale_wal(database: str | Path) -> None:
+    """Remove the write-ahead log a reader's read-write session left beside ``database``.
+
+    The rebuilt file is new, so that WAL belongs to the file it replaced: DuckDB would try to
+    replay it ("WAL does not match database file") and every later open would fail. The
+    session itself keeps its handles and is unaffected; what it wrote is lost with the old
+    file (the README says to open the database read-only).
+    """
+    wal = Path(str(database) + ".wal")
+    if wal.exists():
+        log.warning("removed %s, a read-write session's log of the replaced database", wal)
+        wal.unlink()

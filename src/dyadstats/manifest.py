@@ -51,11 +51,33 @@ class SourceFile:
         return f"data/raw/{self.source_id}/{self.local_name}"
 
 
+def check_name(kind: str, name: str, where: str) -> None:
+    """A source id or file name becomes one component of ``data/raw/<source>/<file>``.
+
+    A separator or ``..`` would place (or look for) the file elsewhere, e.g. skip acquire by
+    pointing into an existing directory, so such names are refused rather than normalised.
+    """
+    bad = (
+        "is empty" if not name.strip()
+        else "is '.' or '..'" if name in (".", "..")
+        else "contains a path separator" if "/" in name or "\\" in name
+        else "contains '..'" if ".." in name
+        else "contains a control character" if any(ord(c) < 32 for c in name)
+        else None
+    )
+    if bad:
+        raise ConfigError(
+            f"{where}: {kind} {name!r} {bad}; it must be a plain name (no '/', '\\' or '..'), "
+            f"because it names a directory or file under data/raw/"
+        )
+
+
 def _as_file(source_id: str, source: dict[str, Any], entry: dict[str, Any]) -> SourceFile:
     where = f"source '{source_id}', file '{entry.get('file', '?')}'"
     for key in ("file", "sha256", "format", "table"):
         if key not in entry:
             raise ConfigError(f"{where}: missing required key '{key}'")
+    check_name("file name", str(entry["file"]), f"source '{source_id}'")
     if entry["format"] not in FORMATS:
         raise ConfigError(f"{where}: format '{entry['format']}' is not one of {', '.join(FORMATS)}")
     if "name" not in entry["table"]:
@@ -86,6 +108,7 @@ def load_manifest(
         doc = yaml.safe_load(handle) or {}
     sources: dict[str, Any] = dict(doc.get("sources") or {})
     for source_id, source in (extra_sources or {}).items():
+        check_name("source id", str(source_id), f"extra_sources.{source_id}")
         if source_id in sources:
             raise ConfigError(
                 f"extra_sources.{source_id}: a source with this id is already in the manifest {path}"
@@ -93,6 +116,7 @@ def load_manifest(
         sources[source_id] = source
     files: dict[str, SourceFile] = {}
     for source_id, source in sources.items():
+        check_name("source id", str(source_id), f"source '{source_id}'")
         for entry in source.get("files") or []:
             item = _as_file(source_id, source, entry)
             if item.table_name in files:

@@ -10,6 +10,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dyadstats.errors import ReadError
@@ -18,6 +19,30 @@ from dyadstats.rda import read_rda
 UTF8_BOM = b"\xef\xbb\xbf"
 # Text cells read as missing unless a table declares its own ``na_strings``.
 DEFAULT_NA = ("", "NA")
+#: ``DataFrame.attrs`` key of a delimited file's physical line number per data row.
+LINES_ATTR = "dyadstats_line_numbers"
+
+
+class RowLines:
+    """The physical line number of each data row, carried in ``DataFrame.attrs``.
+
+    pandas deep-copies ``attrs`` whenever it derives a frame or a column; this holder is
+    immutable and returns itself, so a million-row file does not copy its numbers each time.
+    """
+
+    __slots__ = ("numbers",)
+
+    def __init__(self, numbers: np.ndarray) -> None:
+        self.numbers = numbers
+
+    def __getitem__(self, row: int) -> int:
+        return int(self.numbers[row])
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __deepcopy__(self, memo: dict) -> RowLines:
+        return self
 
 
 def _decode_text(path: Path) -> str:
@@ -45,15 +70,65 @@ def _decode_text(path: Path) -> str:
         ) from exc
 
 
+def _record_shape(text: str, sep: str) -> tuple[np.ndarray, np.ndarray]:
+    """Fields per CSV record and the physical line each record starts on (1-based).
+
+    ``csv.reader`` yields one record per logical row (an empty one for a blank line), in C; the
+    start lines are only tracked record by record when a quoted field spans lines.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    widths = np.fromiter(map(len, reader), dtype=np.int64)
+    if reader.line_num == len(widths):  # one record per line: record i is line i + 1
+        return widths, np.arange(1, len(widths) + 1, dtype=np.int64)
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    ends = np.fromiter((reader.line_num for _ in reader), dtype=np.int64)
+    starts = np.concatenate([[1], ends[:-1] + 1]).astype(np.int64)
+    return widths, starts
+
+
+def _shown_lines(lines: np.ndarray, widths: np.ndarray) -> str:
+    shown = ", ".join(f"line {int(n)} has {int(w)}" for n, w in zip(lines[:5], widths[:5], strict=True))
+    return shown + (f" and {len(lines) - 5} more" if len(lines) > 5 else "")
+
+
 def read_delimited(
     path: str | Path, sep: str = ",", na_strings: tuple[str, ...] = DEFAULT_NA
 ) -> pd.DataFrame:
-    """Read a CSV/TSV as text (typed later at ingest); BOM-safe; strict on ragged rows."""
+    """Read a CSV/TSV as text (typed later at ingest); BOM-safe; strict on ragged rows.
+
+    Every data row must have exactly the header's number of fields (pandas would pad a short
+    row with NULLs) and header names must be unique (pandas would rename a repeat ``x.1``).
+    The frame's ``attrs[LINES_ATTR]`` holds each row's physical line number, so messages at
+    ingest name the line a text editor shows even after blank lines or multi-line fields.
+    """
     path = Path(path)
     text = _decode_text(path)
-    lines = text.splitlines()
-    header = next(csv.reader([lines[0]], delimiter=sep))
+    widths, starts = _record_shape(text, sep)
+    filled = np.flatnonzero(widths > 0)  # csv yields [] for a blank line; pandas skips those
+    if not len(filled):
+        raise ReadError(f"{path}: the file is empty")
+    header_at = int(filled[0])
+    header = next(fields for fields in csv.reader(io.StringIO(text), delimiter=sep) if fields)
     width = len(header)
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise ReadError(
+            f"{path}: the header (line {int(starts[header_at])}) repeats column name(s) "
+            f"{', '.join(repr(n) for n in repeated)}: every column needs its own name"
+        )
+    rows = filled[filled > header_at]
+    row_lines, row_widths = starts[rows], widths[rows]
+    if len(rows) and int(row_widths[-1]) < width and bool((row_widths[:-1] == width).all()):
+        raise ReadError(
+            f"{path}: row {len(rows)} (the last line) has {int(row_widths[-1])} fields, the header has "
+            f"{width}: the file looks truncated"
+        )
+    ragged = row_widths != width
+    if ragged.any():
+        raise ReadError(
+            f"{path}: {int(ragged.sum())} row(s) do not have the header's {width} fields: "
+            f"{_shown_lines(row_lines[ragged], row_widths[ragged])}"
+        )
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=list(na_strings),
@@ -63,13 +138,8 @@ def read_delimited(
         raise ReadError(f"{path}: cannot parse as {'TSV' if sep == chr(9) else 'CSV'}: {exc}") from exc
     if frame.empty:
         raise ReadError(f"{path}: the file has a header but no data rows")
-    # A truncated final row has fewer fields than the header; pandas pads it with NaN.
-    last = next(csv.reader([lines[-1]], delimiter=sep)) if len(lines) > 1 else header
-    if len(last) < width:
-        raise ReadError(
-            f"{path}: row {len(frame)} (the last line) has {len(last)} fields, the header has "
-            f"{width}: the file looks truncated"
-        )
+    if len(frame) == len(row_lines):
+        frame.attrs[LINES_ATTR] = RowLines(row_lines)
     return frame
 
 

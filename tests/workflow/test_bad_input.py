@@ -1,5 +1,5 @@
 """Every class of bad user input, through Snakemake: a clear message, a non-zero exit, earlier
-results untouched and no partial output.
+results untouched (a failing job keeps its previous good output) and no partial output.
 
 Each case is a user democracy measure declared in config (its own source, table and role) over a
 four-year universe. One good run builds them all; then every file is broken the way a
@@ -75,6 +75,21 @@ CASES: dict[str, Case] = {
     "utf16": Case("ccode,year,score\n2,1990,8\n".encode("utf-16"), [
         "the file is UTF-16LE (byte-order mark ff fe), not UTF-8"]),
     # 260 (West Germany) left the COW system on 1990-10-03; 999 is no state.
+    # reader faults (issue 12): never a wrapped, rounded, padded or renamed value
+    "int_overflow": Case(GOOD_CSV.replace(b"2,1991,9", b"99999999999999999999,1991,9"), [
+        "column 'ccode' holds integer(s) outside the 64-bit range or too large to hold exactly: "
+        "line 3 hold(s) '99999999999999999999'"]),
+    "infinite": Case(GOOD_CSV.replace(b"2,1991,9", b"2,1991,inf"), [
+        "column 'score' must hold finite numbers but line 3 hold(s) 'inf'"]),
+    "float_range": Case(GOOD_CSV.replace(b"2,1991,9", b"2,1991,1e400"), [
+        "column 'score' must hold finite numbers but line 3 hold(s) '1e400'"]),
+    "short_row": Case(GOOD_CSV.replace(b"200,1990,10\n", b"200,1990\n"), [
+        "1 row(s) do not have the header's 3 fields: line 4 has 2"]),
+    "duplicate_header": Case(GOOD_CSV.replace(b"ccode,year,score", b"ccode,year,year"), [
+        "the header (line 1) repeats column name(s) 'year'"]),
+    # two blank lines before the bad row: it is line 5 in an editor, data row 3
+    "line_after_blanks": Case(GOOD_CSV.replace(b"2,1991,9\n", b"\n\n2,1991,99\n"), [
+        "column 'score' fails less_than_or_equal_to(10)", "line 5 hold(s) 99"]),
     "state_code": Case(GOOD_CSV + b"260,1991,10\n999,1990,5\n999,1991,5\n345,1991,-5\n", [
         "3 of 10 rows have a state code that is not a member of the state system in that year (1989-1992)",
         "ccode=999 in 1990-1991 (2 rows)", "ccode=260 in 1991 (1 row)",
@@ -198,10 +213,10 @@ def test_bad_input_stops_with_message_and_loses_nothing(case_id: str, rerun: Rer
     assert rerun.result.returncode != 0
     for text in case.expected:
         assert text in rerun.result.stderr, f"{text!r} not in:\n{rerun.result.stderr[-3000:]}"
-    # no output for the failing table (its job wrote nothing, or Snakemake removed the old one)
-    failing = outputs_of(case_id, case.stage)
-    for path in failing:
-        assert path not in rerun.after, f"partial or stale output left: {path}"
+    # the failing job's previous good outputs are kept byte for byte (update() outputs,
+    # dyadstats.keep); a failed acquire never reached ingest, so its table is as it was too
+    for path in outputs_of(case_id, case.stage):
+        assert rerun.after[path][0] == rerun.before[path][0], f"previous output lost or changed: {path}"
     # downstream of a failed acquire or ingest, the good run's role table stays as it was
     role_table = f"results/roles/democracy/dem_{case_id}.parquet"
     if case.stage in ("acquire", "ingest"):
@@ -219,6 +234,8 @@ def test_earlier_results_untouched_and_no_temporary_files(rerun: Rerun) -> None:
     for path, state in rerun.before.items():
         if path not in rewritten:
             assert rerun.after.get(path) == state, f"earlier result changed: {path}"
+        else:  # kept (failed) or rebuilt (good change): never deleted
+            assert path in rerun.after, f"earlier result deleted: {path}"
     assert not list(rerun.workdir.rglob("*.part")), "temporary .part file left behind"
     assert not list(rerun.workdir.rglob(".*.part")), "temporary .part file left behind"
 
@@ -248,6 +265,21 @@ CONFIG_ERRORS = {
                     ["Additional properties are not allowed ('treshold' was unexpected)"]),
     "unknown_table": (lambda c: c["roles"]["democracy"]["dem_bom"].update(table="tab_bmo"),
                       ["roles.democracy.dem_bom.table: 'tab_bmo' is not a declared table"]),
+    # issue 12: unknown keys at every level, threshold ranges, empty model list, path-like names
+    "build_unknown_key": (lambda c: c["build"].update(frist_year=1990),
+                          ["Additional properties are not allowed ('frist_year' was unexpected)", "build"]),
+    "source_unknown_key": (lambda c: c["extra_sources"]["src_bom"].update(coverge=[1989, 1992]),
+                           ["Additional properties are not allowed ('coverge' was unexpected)", "src_bom"]),
+    "file_unknown_key": (lambda c: c["extra_sources"]["src_bom"]["files"][0].update(shasum="x"),
+                         ["Additional properties are not allowed ('shasum' was unexpected)", "files"]),
+    "threshold_range": (lambda c: c["build"]["democracy"]["polity"].update(threshold=11),
+                        ["11 is greater than the maximum of 10", "polity", "threshold"]),
+    "empty_models": (lambda c: c["models"].update(specs={}),
+                     ["models.specs is empty: declare at least one model"]),
+    "source_id_path": (lambda c: c["extra_sources"].update({"../src_x": c["extra_sources"].pop("src_bom")}),
+                       ["extra_sources.../src_x: source id '../src_x' contains a path separator"]),
+    "file_name_path": (lambda c: c["extra_sources"]["src_bom"]["files"][0].update(file="sub/dem.csv"),
+                       ["source 'src_bom': file name 'sub/dem.csv' contains a path separator"]),
 }
 
 

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from dyadstats.acquire import mirror_candidates, mirror_dirs
+from dyadstats.acquire import mirror_dirs
+from dyadstats.keep import failures_of, keep_previous, require_inputs_present
 from dyadstats.manifest import load_manifest
 
 validate(config, "../schemas/config.schema.yaml")
@@ -43,12 +44,11 @@ def raw_item(wildcards):
     return RAW_FILES[f"data/raw/{wildcards.source}/{wildcards.file}"]
 
 
-def mirror_input(wildcards):
-    """The mirror copy, if any, so that a changed mirror file triggers a re-check."""
-    for candidate in mirror_candidates(raw_item(wildcards), MIRRORS):
-        if candidate.is_file():
-            return [str(candidate)]
-    return []
+def user_file_input(wildcards):
+    """A config-declared file's own `path`, if it exists: editing it re-acquires (and re-checks)
+    the copy. Mirror files are not inputs: a mirror is only a place to fetch a verified file."""
+    item = raw_item(wildcards)
+    return [item.path] if item.path and Path(item.path).is_file() else []
 
 
 def ingest_raw(wildcards):

@@ -1,16 +1,23 @@
+# a view over a missing Parquet file would fail at query time: rebuild it and the database
+require_inputs_present("results/dyadstats.duckdb", DB_TABLES.values())
+
+
 rule database:
     """Register every stage's Parquet tables in one DuckDB file for reviewers."""
     input:
         list(DB_TABLES.values()),
+    # update(): the previous database stays in place (and readable) until the new file is
+    # renamed over it, and stays if the rebuild fails (dyadstats.keep, dyadstats.db)
     output:
-        "results/dyadstats.duckdb",
+        update("results/dyadstats.duckdb"),
     params:
         tables=DB_TABLES,
+        failures=failures_of("database"),  # a failed job is retried by the next run (dyadstats.keep)
     log:
         "logs/database.log",
     run:
         from dyadstats.db import build_database
         from dyadstats.logs import job_log
 
-        with job_log(log[0]):
+        with job_log(log[0]), keep_previous("database"):
             build_database(params.tables, output[0])

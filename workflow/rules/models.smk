@@ -4,6 +4,11 @@ from dyadstats.models import FRAMES, parse_specs
 # roles.democracy names are measures too (their columns are in the frames, see frame.smk)
 MODEL_SPECS = parse_specs(config.get("models") or {}, [r.name for r in ROLES.democracy])
 MODEL_NAMES = list(MODEL_SPECS)
+if not MODEL_NAMES:
+    from dyadstats.errors import ConfigError
+
+    # the gather, the database's model tables and the report all need at least one fit
+    raise ConfigError("models.specs is empty: declare at least one model (README 'Models')")
 MODEL_PARTS = ("estimates", "fit", "predictions")
 
 DB_TABLES["model_estimates"] = "results/models/estimates.parquet"
@@ -25,18 +30,20 @@ rule model:
     """Fit one model spec on its analysis frame -> per-model estimates, fit row, predictions."""
     input:
         frame=lambda w: FRAMES[MODEL_SPECS[w.model].frame],
+    # update(): a failed fit keeps the model's previous files (dyadstats.keep)
     output:
-        **{part: f"results/models/fits/{{model}}/{part}.parquet" for part in MODEL_PARTS},
+        **{part: update(f"results/models/fits/{{model}}/{part}.parquet") for part in MODEL_PARTS},
     params:
         # The merged spec dict: editing a spec reruns only that model (params are tracked).
         spec=lambda w: MODEL_SPECS[w.model].to_dict(),
+        failures=failures_of("model"),  # a failed job is retried by the next run (dyadstats.keep)
     log:
         "logs/models/{model}.log",
     run:
         from dyadstats.logs import job_log
         from dyadstats.models import run_model
 
-        with job_log(log[0]):
+        with job_log(log[0]), keep_previous("model", wildcards):
             run_model(input.frame, params.spec, output.estimates, output.fit, output.predictions)
 
 

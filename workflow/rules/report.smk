@@ -20,85 +20,89 @@ rule write_report:
     input:
         upstream=REPORT_UPSTREAM,
         database="results/dyadstats.duckdb",
+        # every table the report reads through the database's views: a missing one is rebuilt
+        stage_tables=sorted(set(DB_TABLES.values())),
+    # update(): a failed report keeps the previous reports/ (dyadstats.keep)
     output:
-        html=report(
+        html=update(report(
             "reports/report.html",
             caption="../report/report_html.rst",
             category="Report",
             labels={"output": "report (HTML)"},
-        ),
-        markdown="reports/report.md",
-        provenance=report(
+        )),
+        markdown=update("reports/report.md"),
+        provenance=update(report(
             "reports/provenance.json",
             caption="../report/provenance.rst",
             category="Provenance",
             labels={"output": "provenance.json"},
-        ),
-        references="reports/references.bib",
-        audit="results/audit/report.json",
-        main_csv="reports/tables/main.csv",
-        main_tex="reports/tables/main.tex",
-        regression_csv=report(
+        )),
+        references=update("reports/references.bib"),
+        audit=update("results/audit/report.json"),
+        main_csv=update("reports/tables/main.csv"),
+        main_tex=update("reports/tables/main.tex"),
+        regression_csv=update(report(
             "reports/tables/regression.csv",
             caption="../report/regression.rst",
             category="Tables",
             labels={"table": "regression"},
-        ),
-        regression_tex="reports/tables/regression.tex",
-        sample_csv=report(
+        )),
+        regression_tex=update("reports/tables/regression.tex"),
+        sample_csv=update(report(
             "reports/tables/sample.csv",
             caption="../report/sample.rst",
             category="Tables",
             labels={"table": "sample"},
-        ),
-        sample_tex="reports/tables/sample.tex",
-        rates_csv=report(
+        )),
+        sample_tex=update("reports/tables/sample.tex"),
+        rates_csv=update(report(
             "reports/tables/rates.csv",
             caption="../report/rates.rst",
             category="Tables",
             labels={"table": "rates by regime pair"},
-        ),
-        rates_tex="reports/tables/rates.tex",
-        robustness_csv=report(
+        )),
+        rates_tex=update("reports/tables/rates.tex"),
+        robustness_csv=update(report(
             "reports/tables/robustness.csv",
             caption="../report/robustness.rst",
             category="Tables",
             labels={"table": "robustness"},
-        ),
-        robustness_tex="reports/tables/robustness.tex",
-        odds_ratios_png="reports/figures/odds_ratios.png",
-        odds_ratios_svg=report(
+        )),
+        robustness_tex=update("reports/tables/robustness.tex"),
+        odds_ratios_png=update("reports/figures/odds_ratios.png"),
+        odds_ratios_svg=update(report(
             "reports/figures/odds_ratios.svg",
             caption="../report/odds_ratios.rst",
             category="Figures",
             labels={"figure": "odds ratios"},
-        ),
-        predictions_png="reports/figures/predicted_probabilities.png",
-        predictions_svg=report(
+        )),
+        predictions_png=update("reports/figures/predicted_probabilities.png"),
+        predictions_svg=update(report(
             "reports/figures/predicted_probabilities.svg",
             caption="../report/predicted_probabilities.rst",
             category="Figures",
             labels={"figure": "predicted probabilities"},
-        ),
-        time_png="reports/figures/rate_over_time.png",
-        time_svg=report(
+        )),
+        time_png=update("reports/figures/rate_over_time.png"),
+        time_svg=update(report(
             "reports/figures/rate_over_time.svg",
             caption="../report/rate_over_time.rst",
             category="Figures",
             labels={"figure": "rate over time"},
-        ),
+        )),
     params:
         stage_outputs=sorted(set(DB_TABLES.values())),
         extra_inputs=[str(Path(workflow.basedir) / config["manifest"]), *workflow.configfiles],
         repo=workflow.basedir,
         started_at=REPORT_RUN_STARTED,
+        failures=failures_of("write_report"),  # a failed job is retried by the next run (dyadstats.keep)
     log:
         "logs/report.log",
     run:
         from dyadstats.logs import job_log
         from dyadstats.report import build_report
 
-        with job_log(log[0]):
+        with job_log(log[0]), keep_previous("write_report"):
             build_report(
                 database=input.database,
                 audit_dir="results/audit",

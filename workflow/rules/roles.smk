@@ -20,11 +20,13 @@ rule role_table:
     input:
         table=lambda w: f"results/ingest/{role_of(w).table}.parquet",
         state_years="results/frames/state_years.parquet",
+    # update(): a failed role check keeps the previous table (dyadstats.keep)
     output:
-        table="results/roles/{kind}/{name}.parquet",
-        audit="results/audit/roles/{kind}/{name}.json",
+        table=update("results/roles/{kind}/{name}.parquet"),
+        audit=update("results/audit/roles/{kind}/{name}.json"),
     params:
         role=lambda w: repr(role_of(w)),
+        failures=failures_of("role_table"),  # a failed job is retried by the next run (dyadstats.keep)
     wildcard_constraints:
         kind="democracy|events|covariates",
         name="[a-z][a-z0-9_]*",
@@ -35,7 +37,7 @@ rule role_table:
         from dyadstats.logs import job_log
         from dyadstats.roles import build_role_table
 
-        with job_log(log[0]):
+        with job_log(log[0]), keep_previous("role_table", wildcards):
             record = build_role_table(role_of(wildcards), input.table, input.state_years, output.table)
             write_json(record, output.audit)
 
