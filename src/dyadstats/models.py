@@ -48,7 +48,13 @@ from dyadstats import covariance as dcov
 from dyadstats.errors import ConfigError, DyadstatsError
 from dyadstats.job_warnings import captured_warnings, warning_texts
 from dyadstats.mixed import RANDOM_EFFECTS
-from dyadstats.safe_expr import allowed_functions, check_where, eval_namespace, formula_names
+from dyadstats.safe_expr import (
+    allowed_functions,
+    check_formula_syntax,
+    check_where,
+    eval_namespace,
+    formula_names,
+)
 
 log = logging.getLogger("dyadstats.models")
 
@@ -266,6 +272,12 @@ def _check_spec(spec: ModelSpec, measures: Sequence[str] | None = MEASURES) -> N
              f"population_event_rate must lie in (0, 1), got {spec.population_event_rate!r}")
     need(not (spec.democracy_threshold is not None and _measure_score(spec.democracy) is None),
          f"democracy_threshold needs a continuous measure; {spec.democracy!r} is a dichotomy")
+    # Config is data: unsafe formula constructs and non-predicate filters stop the run here,
+    # before any job (the frame's columns are checked when the model resolves).
+    check_formula_syntax(spec.regressors, f"models.specs.{spec.name}.regressors")
+    check_formula_syntax(spec.focal, f"models.specs.{spec.name}.focal")
+    if spec.sample.where:
+        check_where(spec.sample.where, None, f"models.specs.{spec.name}.sample.where")
     placeholders = re.findall(r"\{([^}]*)\}", spec.regressors + " " + spec.focal)
     for ph in placeholders:
         need(ph in PLACEHOLDERS, f"unknown placeholder {{{ph}}}; known: {PLACEHOLDERS}")

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Collection
 from types import MappingProxyType, SimpleNamespace
 from typing import Any
@@ -63,6 +64,12 @@ def formula_factors(formula: str) -> list[str]:
         f.code for term in (*desc.lhs_termlist, *desc.rhs_termlist) for f in term.factors
         if hasattr(f, "code")
     ]
+
+
+def check_formula_syntax(rhs: str, where: str = "regressors") -> None:
+    """Refuse unsafe constructs in a right-hand side before any frame exists (config parse time);
+    ``{placeholders}`` stand for columns. Unknown names are left to :func:`formula_names`."""
+    formula_names("y ~ " + re.sub(r"\{[^}]*\}", "placeholder", rhs), (), where)
 
 
 def formula_names(formula: str, columns: Collection[str], where: str = "formula") -> tuple[set[str], set[str]]:
@@ -174,11 +181,12 @@ def _check_node(node: ast.AST, columns: set[str], used: set[str], unknown: set[s
 SQL_FUNCTIONS = frozenset({"abs", "ln", "log", "exp", "sqrt", "least", "greatest", "coalesce", "round", "floor", "ceil"})
 
 
-def check_where(predicate: str, columns: Collection[str], where: str = "sample.where") -> str:
+def check_where(predicate: str, columns: Collection[str] | None, where: str = "sample.where") -> str:
     """Parse a SQL predicate over frame columns and return it re-rendered by sqlglot (DuckDB).
 
     Only column references, literals, comparisons, boolean logic, IN lists, BETWEEN, IS NULL,
-    arithmetic and :data:`SQL_FUNCTIONS` pass; every column must be in ``columns``.
+    arithmetic and :data:`SQL_FUNCTIONS` pass; every column must be in ``columns`` (``None``:
+    the syntax only, as when a config is read before any frame exists).
     """
     import sqlglot
     from sqlglot import exp
@@ -204,7 +212,7 @@ def check_where(predicate: str, columns: Collection[str], where: str = "sample.w
                 "may use frame columns, literals, comparisons, AND/OR/NOT, IN (...), BETWEEN, IS NULL, "
                 f"arithmetic and {sorted(SQL_FUNCTIONS)}"
             )
-        if isinstance(node, exp.Column) and (node.table or node.name not in set(columns)):
+        if isinstance(node, exp.Column) and (node.table or (columns is not None and node.name not in set(columns))):
             raise UnsafeExpressionError(f"{where}: {node.sql()!r} is not a column of the frame")
     if not isinstance(tree, exp.Condition) or isinstance(tree, exp.Column | exp.Literal):
         raise UnsafeExpressionError(f"{where}: {predicate!r} is not a true/false condition")

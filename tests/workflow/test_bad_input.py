@@ -280,6 +280,16 @@ CONFIG_ERRORS = {
                        ["extra_sources.../src_x: source id '../src_x' contains a path separator"]),
     "file_name_path": (lambda c: c["extra_sources"]["src_bom"]["files"][0].update(file="sub/dem.csv"),
                        ["source 'src_bom': file name 'sub/dem.csv' contains a path separator"]),
+    # issue 12: config is data, refused when the config is read (no job runs, nothing written)
+    "where_statement": (lambda c: c["models"]["specs"][next(iter(c["models"]["specs"]))].setdefault("sample", {})
+                        .update(where="1=1; COPY (SELECT 42) TO 'injected.csv'"),
+                        ["sample.where: give one predicate, not 2 statements"]),
+    "where_table_function": (lambda c: c["models"]["specs"][next(iter(c["models"]["specs"]))].setdefault("sample", {})
+                             .update(where="year IN (SELECT 1 FROM read_csv('/etc/passwd'))"),
+                             ["sample.where", "is not allowed"]),
+    "formula_code": (lambda c: c["models"]["specs"][next(iter(c["models"]["specs"]))]
+                     .update(regressors="{joint_democracy} + __import__('os').system('touch injected.txt')"),
+                     ["models.specs.M1_prd.regressors: the attribute", "is not allowed in a formula"]),
 }
 
 
@@ -296,3 +306,4 @@ def test_config_error_names_the_key(error: str, good_run: tuple[Path, dict], tmp
     for text in expected:
         assert text in result.stderr, f"{text!r} not in:\n{result.stderr[-3000:]}"
     assert snapshot(tmp_path) == before
+    assert not list(tmp_path.glob("injected*")), "an injected command wrote a file"
