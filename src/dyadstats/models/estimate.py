@@ -1,0 +1,310 @@
+"""Estimation: logit, Firth, mixed and relogit fits, covariances, separation checks, tidy rows."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from dyadstats import covariance as dcov
+from dyadstats.job_warnings import captured_warnings, warning_texts
+from dyadstats.models.design import Design, prepare
+from dyadstats.models.predictions import model_predictions
+from dyadstats.models.spec import (
+    CLUSTER_DIMENSIONS,
+    ESTIMATE_COLUMNS,
+    HUGE_COEF,
+    HUGE_SE,
+    PREDICTION_COLUMNS,
+    Z975,
+    ModelSpec,
+    ModelSpecError,
+)
+
+log = logging.getLogger("dyadstats.models")
+
+
+@dataclass
+class ModelResult:
+    """Everything one fitted model contributes to the tidy tables."""
+
+    name: str
+    params: pd.Series
+    cov: pd.DataFrame
+    estimates: pd.DataFrame
+    fit: dict[str, Any]
+    predictions: pd.DataFrame
+
+
+def separation_checks(X: pd.DataFrame, y: np.ndarray) -> list[str]:
+    """Binary design columns whose 1-rows or 0-rows hold no events or no non-events.
+
+    Such a column has an infinite maximum-likelihood coefficient (quasi-complete separation).
+    """
+    found = []
+    events_total, n = float(y.sum()), len(y)
+    for name in X.columns:
+        col = X[name].to_numpy()
+        if name == "Intercept" or not np.isin(col, (0.0, 1.0)).all():
+            continue
+        ones = col == 1.0
+        n1 = int(ones.sum())
+        if n1 in (0, n):
+            found.append(f"{name}: constant in the estimation sample")
+            continue
+        e1 = float(y[ones].sum())
+        for label, events, rows in (("=1", e1, n1), ("=0", events_total - e1, n - n1)):
+            if events == 0:
+                found.append(f"{name}{label}: no events in {rows} rows")
+            elif events == rows:
+                found.append(f"{name}{label}: events in all {rows} rows")
+    return found
+
+
+def _fit_logit(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, Any]]:
+    with captured_warnings() as caught:
+        res = sm.Logit(design.y, design.X).fit(method="newton", maxiter=spec.max_iter, disp=0)
+    info = {
+        "log_likelihood": float(res.llf),
+        # Closed form: statsmodels' res.llnull refits a null model by Nelder-Mead (slow).
+        "ll_null": _ll_null(design.y),
+        "converged": bool(res.mle_retvals.get("converged", False)),
+        "iterations": int(res.mle_retvals.get("iterations", -1)),
+        "warnings": warning_texts(caught),
+        "k": int(res.df_model) + 1,
+    }
+    return res.params, info
+
+
+def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, Any]]:
+    from firthmodels import FirthLogisticRegression
+
+    X = design.X.to_numpy()
+    # Firth's penalty (Jeffreys prior) is invariant to rescaling columns, so fit on columns of
+    # unit scale and map back exactly: b = b_scaled / scale. This spares Newton-Raphson the
+    # step-halving that raw cubic peace-year columns (up to ~10^7) provoke.
+    scale = np.abs(X).max(axis=0)
+    scale[scale == 0] = 1.0
+    with captured_warnings() as caught:
+        # Tight tolerances (library default 1e-4): Newton converges quadratically, so this costs
+        # one or two iterations and makes the estimates reproducible to ~1e-8.
+        model = FirthLogisticRegression(
+            fit_intercept=False, max_iter=spec.max_iter, gtol=1e-8, xtol=1e-8
+        ).fit(X / scale, design.y)
+    params = pd.Series(model.coef_ / scale, index=design.X.columns)
+    p = 1.0 / (1.0 + np.exp(-(X @ params.to_numpy())))
+    with np.errstate(divide="ignore"):
+        llf = float(np.sum(design.y * np.log(p) + (1 - design.y) * np.log1p(-p)))
+    info = {
+        "log_likelihood": llf,
+        "ll_null": _ll_null(design.y),
+        "converged": bool(model.converged_),
+        "iterations": int(model.n_iter_),
+        "warnings": warning_texts(caught),
+        "k": X.shape[1],
+        "penalized_log_likelihood": float(model.loglik_),
+    }
+    return params, info
+
+
+def _twoway_dims(spec: ModelSpec) -> tuple[str, str]:
+    """The two ``twoway`` dimensions: ``cluster_by`` when it lists two, else dyad and year."""
+    if isinstance(spec.cluster_by, tuple):
+        return spec.cluster_by[0], spec.cluster_by[1]
+    return CLUSTER_DIMENSIONS[0], CLUSTER_DIMENSIONS[1]
+
+
+def _dimension_ids(design: Design, dim: str) -> np.ndarray:
+    """Cluster ids of one dimension per design row (dyad = the unordered pair of states)."""
+    if dim == "year":
+        return design.data["year"].to_numpy()
+    return dcov.unordered_dyads(design.data["ccode1"].to_numpy(), design.data["ccode2"].to_numpy())
+
+
+def model_covariance(design: Design, spec: ModelSpec, params: pd.Series) -> dcov.Covariance:
+    """The spec's covariance at ``params`` (formulas and factors: :mod:`dyadstats.covariance`).
+
+    Logit sandwiches use the score contributions x_i (y_i - p_i); Firth sandwiches use the
+    Firth-modified contributions x_i (y_i - p_i + h_i (1/2 - p_i)) at the penalized estimate.
+    The bread is (X'WX)^-1 at the estimate either way; ``nonrobust`` is the bread itself.
+    """
+    X = design.X.to_numpy()
+    score_fn = dcov.firth_scores if spec.estimator == "firth" else dcov.logit_scores
+    scores, bread = score_fn(X, design.y, params.to_numpy())
+    if spec.covariance == "nonrobust":
+        return dcov.nonrobust(bread)
+    if spec.covariance == "robust":
+        return dcov.robust(scores, bread)
+    if spec.covariance == "cluster":
+        return dcov.cluster(scores, bread, design.groups, str(spec.cluster_by))
+    if spec.covariance == "dyadic":
+        data = design.data
+        return dcov.dyadic(scores, bread, data["ccode1"].to_numpy(), data["ccode2"].to_numpy())
+    if spec.covariance == "twoway":
+        dims = _twoway_dims(spec)
+        return dcov.twoway(scores, bread, _dimension_ids(design, dims[0]),
+                           _dimension_ids(design, dims[1]), dims)
+    raise ModelSpecError(f"model {spec.name!r}: unknown covariance {spec.covariance!r}")
+
+
+def _cov_type(spec: ModelSpec) -> str:
+    """The fit row's ``cov_type``: the covariance with its cluster dimension(s)."""
+    if spec.covariance == "cluster":
+        return f"cluster ({spec.cluster_by})"
+    if spec.covariance == "twoway":
+        return "twoway ({}, {})".format(*_twoway_dims(spec))
+    return spec.covariance
+
+
+def _estimate(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame, dict[str, Any], str, int]:
+    """Fit by the spec's estimator: ``(params, cov, info, covariance note, n_clusters)``.
+
+    logit and Firth take any covariance (:func:`model_covariance`); relogit corrects the logit
+    MLE and scales its covariance (:mod:`dyadstats.relogit`); mixed reports its model-based
+    covariance (:mod:`dyadstats.mixed`).
+    """
+    if spec.estimator == "mixed":
+        from dyadstats.mixed import fit_design_mixed
+
+        params, cov, info = fit_design_mixed(design, spec)
+        info = {**info, "ll_null": _ll_null(design.y)}
+        note = ("model-based covariance of the fixed effects: inverse joint precision at the "
+                "Laplace mode, given the variance components")
+        return params, cov, info, note, int(len(np.unique(design.groups)))
+    params, info = (_fit_firth if spec.estimator == "firth" else _fit_logit)(design, spec)
+    covariance = model_covariance(design, spec, params)
+    cov = pd.DataFrame(covariance.matrix, index=params.index, columns=params.index)
+    n_clusters = int(covariance.n_clusters if covariance.n_clusters is not None
+                     else len(np.unique(design.groups)))
+    if spec.estimator == "relogit":
+        from dyadstats.relogit import describe, relogit
+
+        tau = spec.population_event_rate
+        if tau is not None and "Intercept" not in design.X.columns:
+            raise ModelSpecError(f"model {spec.name!r}: population_event_rate needs an intercept "
+                                 "in the formula (prior correction shifts it)")
+        params, cov, correction = relogit(design.X, design.y, params, cov, tau)
+        info = {**info, "notes": [describe(correction, tau)]}
+    return params, cov, info, covariance.note, n_clusters
+
+
+def _ll_null(y: np.ndarray) -> float:
+    """Log-likelihood of the intercept-only logit (closed form)."""
+    n, e = len(y), float(y.sum())
+    if e in (0.0, float(n)):
+        return 0.0
+    pbar = e / n
+    return e * math.log(pbar) + (n - e) * math.log1p(-pbar)
+
+
+def tidy_estimates(name: str, params: pd.Series, cov: pd.DataFrame, focal: str | None) -> pd.DataFrame:
+    """One row per term: estimate, SE, z, two-sided normal p, 95% Wald CI, odds ratio."""
+    se = np.sqrt(np.clip(np.diag(cov.to_numpy()), 0.0, None))
+    est = params.to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        z = est / se
+        out = pd.DataFrame({
+            "model": name,
+            "term": params.index.astype(str),
+            "term_index": np.arange(len(params), dtype=np.int64),
+            "estimate": est,
+            "std_error": se,
+            "statistic": z,
+            "p_value": 2.0 * stats.norm.sf(np.abs(z)),
+            "conf_low": est - Z975 * se,
+            "conf_high": est + Z975 * se,
+            "odds_ratio": np.exp(est),
+        })
+    out["is_focal"] = out["term"] == (focal or "")
+    return out[ESTIMATE_COLUMNS]
+
+
+def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
+    """Estimate one model on a prepared design and tidy it (estimates, fit row, predictions)."""
+    spec = spec or design.resolved.spec
+    resolved = design.resolved
+    params, cov, info, cov_note, n_clusters = _estimate(design, spec)
+    estimates = tidy_estimates(spec.name, params, cov, resolved.focal_term)
+
+    separation = separation_checks(design.X, design.y)
+    huge = estimates[(estimates["estimate"].abs() > HUGE_COEF) | (estimates["std_error"] > HUGE_SE)]
+    separation += [
+        f"{r.term}: estimate {r.estimate:.3g}, SE {r.std_error:.3g} (suspected separation)"
+        for r in huge.itertuples()
+    ]
+    notes = list(resolved.notes) + info["warnings"] + info.get("notes", [])
+    if not info["converged"]:
+        notes.append(f"did not converge in {info['iterations']} iterations")
+    if design.n_dropped:
+        notes.append(f"listwise deletion dropped {design.n_dropped} of {design.n_sample} sample rows")
+    if spec.estimator == "firth":
+        notes.append(
+            f"Firth: penalized log-likelihood {info['penalized_log_likelihood']:.4f}; "
+            "log_likelihood/AIC/BIC are the unpenalized values at the Firth estimate"
+            + ("" if spec.covariance == "nonrobust" else
+               "; sandwich from the Firth-modified scores at the penalized estimate")
+        )
+    notes.append(cov_note)
+    if resolved.focal_term and resolved.focal_term not in set(estimates["term"]):
+        notes.append(f"focal term {resolved.focal_term!r} is not a coefficient of this model")
+
+    n, k = len(design.y), info["k"]
+    llf = info["log_likelihood"]
+    years = design.data["year"]
+    fit = {
+        "model": spec.name,
+        "description": spec.description,
+        "outcome": spec.outcome,
+        "focal_term": resolved.focal_term,
+        "estimator": spec.estimator,
+        "cov_type": _cov_type(spec),
+        "frame": spec.frame,
+        "democracy": spec.democracy + (
+            f" >= {spec.democracy_threshold:g}" if spec.democracy_threshold is not None else ""),
+        "sample": spec.sample.describe(),
+        "formula": resolved.formula,
+        "year_min": int(years.min()),
+        "year_max": int(years.max()),
+        "n_sample": int(design.n_sample),
+        "n_obs": int(n),
+        "n_events": int(design.y.sum()),
+        "n_clusters": n_clusters,
+        "log_likelihood": llf,
+        "ll_null": info["ll_null"],
+        "aic": 2 * k - 2 * llf,
+        "bic": k * math.log(n) - 2 * llf,
+        "pseudo_r2": 1.0 - llf / info["ll_null"] if info["ll_null"] else float("nan"),
+        "converged": info["converged"],
+        "iterations": info["iterations"],
+        "n_dropped_missing": int(design.n_dropped),
+        "dropped_by_column": json.dumps(design.dropped_by_column, sort_keys=True),
+        "separation": "; ".join(separation) if separation else "none detected",
+        "notes": "; ".join(notes),
+        "spec": json.dumps(spec.to_dict(), sort_keys=True),
+    }
+    preds = (
+        model_predictions(design, params, cov) if spec.predictions
+        else pd.DataFrame(columns=PREDICTION_COLUMNS)
+    )
+    if not preds.empty:
+        preds.insert(0, "model", spec.name)
+    log.info("%s: %s estimator, N=%d, events=%d, clusters=%d, converged=%s",
+             spec.name, spec.estimator, n, fit["n_events"], fit["n_clusters"], fit["converged"])
+    return ModelResult(spec.name, params, cov, estimates, fit, preds.reindex(columns=PREDICTION_COLUMNS))
+
+
+def fit_spec(source: Any, spec: ModelSpec) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:
+    """Prepare and fit one spec on a frame (path, Arrow table or pandas frame).
+
+    Returns ``(estimates, fit_row, predictions)``. To fit many specs on one sample, call
+    :func:`prepare` once and :func:`fit_design` per estimator/covariance variant.
+    """
+    result = fit_design(prepare(source, spec), spec)
+    return result.estimates, result.fit, result.predictions
