@@ -62,8 +62,10 @@ def write_config(workdir: Path, mirror: Path) -> Path:
 
 
 def cli_argv(workdir: Path, targets: list[str]) -> list[str]:
-    return [sys.executable, "-m", "dyadstats.cli", "run", "--directory", str(workdir), "--configfile",
-            str(workdir / "overlay.yaml"), "--cores", "2", *targets]
+    # --verbose: Snakemake's own job lines ("rule ingest:") tell the test when to interrupt; the
+    # quiet console forwards signals through the same dyadstats.launch.forwarding_signals.
+    return [sys.executable, "-m", "dyadstats.cli", "run", "--verbose", "--directory", str(workdir),
+            "--configfile", str(workdir / "overlay.yaml"), "--cores", "2", *targets]
 
 
 def run_cli(workdir: Path, targets: list[str] = TARGETS) -> subprocess.CompletedProcess[str]:
