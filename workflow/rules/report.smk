@@ -94,7 +94,8 @@ rule write_report:
         stage_outputs=sorted(set(DB_TABLES.values())),
         extra_inputs=[str(Path(workflow.basedir) / config["manifest"]), *workflow.configfiles],
         repo=workflow.basedir,
-        started_at=REPORT_RUN_STARTED,
+        # (the run's start time is read in the body, not a param: a param that changes every
+        # invocation would rerun the report on every run)
         failures=failures_of("write_report"),  # a failed job is retried by the next run (dyadstats.keep)
     log:
         "logs/report.log",
@@ -110,7 +111,7 @@ rule write_report:
                 config=config,
                 out_dir="reports",
                 repo=params.repo,
-                started_at=params.started_at,
+                started_at=REPORT_RUN_STARTED,
                 stage_outputs=params.stage_outputs,
                 extra_inputs=params.extra_inputs,
                 audit_out=output.audit,
