@@ -34,7 +34,7 @@ from scipy import stats
 from scipy.special import logit, ndtr
 from threadpoolctl import threadpool_limits
 
-from dyadstats import covariance as dcov
+from dyadstats.models import covariance as dcov
 
 COVARIANCES = ("nonrobust", "robust", "cluster (dyad)", "twoway (dyad, year)", "dyadic")
 Z975 = float(stats.norm.ppf(0.975))

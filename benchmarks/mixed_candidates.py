@@ -1,6 +1,6 @@
 """Compare the two candidate libraries for estimator ``mixed`` on simulated crossed data.
 
-Candidates: gpboost (``GPModel``, Laplace approximation, as dyadstats.mixed calls it) and
+Candidates: gpboost (``GPModel``, Laplace approximation, as dyadstats.models.mixed calls it) and
 statsmodels' ``BinomialBayesMixedGLM.fit_vb`` (mean-field variational Bayes; L-BFGS-B, since
 its default BFGS keeps a dense inverse Hessian over ~4,400 variational parameters and did not
 finish in 15 minutes; statsmodels' default priors, ``scale_fe=True``, ``rng=0``).
@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
-from dyadstats.mixed import DEFAULT_RANDOM_EFFECTS, fit_crossed_logit, group_codes
+from dyadstats.models.mixed import DEFAULT_RANDOM_EFFECTS, fit_crossed_logit, group_codes
 
 BETA = {"Intercept": -4.5, "x": 0.5, "dem": -0.7}
 SD = {"state_1": 0.7, "state_2": 0.5, "dyad": 0.9}

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dyadstats.acquire import acquire, mirror_dirs
 from dyadstats.errors import ChecksumError, SourceNotFoundError
-from dyadstats.manifest import SourceFile
+from dyadstats.ingest.acquire import acquire, mirror_dirs
+from dyadstats.ingest.manifest import SourceFile
 
 CONTENT = b"ccode,year\n2,1816\n"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dyadstats.cli import build_parser, run_argv
+from dyadstats.cli.main import build_parser, run_argv
 from tests.conftest import REPO
 
 

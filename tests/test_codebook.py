@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dyadstats.codebook import frame_registry
-from dyadstats.frame import frame_options
+from dyadstats.frame.build import frame_options
+from dyadstats.frame.codebook import frame_registry
 from tests.test_frame import MID_COVERAGE, TIES_COVERAGE, run_world
 
 

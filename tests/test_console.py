@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from dyadstats.console import filter_stream
-from dyadstats.validate import validate_run
+from dyadstats.cli.console import filter_stream
+from dyadstats.cli.validate import validate_run
 from tests.conftest import REPO
 
 SNAKEMAKE_OUTPUT = """\

@@ -10,7 +10,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dyadstats.controls import (
+from dyadstats.errors import ConfigError, SchemaError
+from dyadstats.frame.build import frame_options
+from dyadstats.frame.controls import (
     CONTROL_JOINS,
     Coverage,
     control_columns,
@@ -18,9 +20,7 @@ from dyadstats.controls import (
     create_control_tables,
     first_month_contiguity,
 )
-from dyadstats.errors import ConfigError, SchemaError
-from dyadstats.frame import frame_options
-from dyadstats.rda import read_rda
+from dyadstats.ingest.rda import read_rda
 from tests.conftest import base_config, run_workflow
 
 # Hand-built spells, listed as peacesciencer lists them (by pair, then start date); dates are

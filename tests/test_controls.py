@@ -9,15 +9,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dyadstats.controls import (
+from dyadstats.errors import SchemaError
+from dyadstats.frame.controls import (
     CONTROL_JOINS,
     Coverage,
     control_columns,
     control_coverage,
     create_control_tables,
 )
-from dyadstats.errors import SchemaError
-from dyadstats.rda import read_rda
+from dyadstats.ingest.rda import read_rda
 
 # milex, milper, tpop, upop per (ccode, year); None where NMC has -9 (NULL after ingest)
 NMC_PARTS = {(1, 1900): (500, 20, 1000.5, 100.0), (2, 1900): (None, 5, 300.0, None), (1, 1901): (600, 21, 1010.0, 101.0)}

@@ -1,4 +1,4 @@
-"""Sandwich covariances (dyadstats.covariance) against brute force, statsmodels and loops."""
+"""Sandwich covariances (dyadstats.models.covariance) against brute force, statsmodels and loops."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import statsmodels.api as sm
 from scipy.special import expit
 
-from dyadstats import covariance as dcov
+from dyadstats.models import covariance as dcov
 from dyadstats.models import fit_design, fit_spec, parse_specs, prepare, spec_from_dict
 
 CCODES = np.array([2, 20, 200, 220, 255, 365, 710, 740])  # ids need not be dense

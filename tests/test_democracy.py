@@ -8,13 +8,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dyadstats.democracy import (
+from dyadstats.errors import ConfigError
+from dyadstats.frame.democracy import (
     MEASURES,
     create_democracy_state_years,
     democracy_rules,
     dyad_democracy_columns,
 )
-from dyadstats.errors import ConfigError
 
 
 def _con(polity: list[tuple], vdem: list[tuple] | None = None, bmr: list[tuple] | None = None,

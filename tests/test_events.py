@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dyadstats.errors import ConfigError
-from dyadstats.events import (
+from dyadstats.events.mid import (
     HOSTLEV_LISTS,
     create_mid_tables,
     create_ties_table,

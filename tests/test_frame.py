@@ -32,7 +32,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dyadstats.frame import build_frames, frame_options
+from dyadstats.frame.build import build_frames, frame_options
 from dyadstats.universe import build_universe
 from tests.conftest import base_config, run_workflow
 
@@ -438,7 +438,7 @@ def test_frame_selection_errors_name_the_key() -> None:
 
 def test_frame_jobs_and_gather_equal_the_one_call_build(tmp_path: Path, world) -> None:
     """The workflow's per-frame jobs + gather write the same bytes as build_frames."""
-    from dyadstats.frame import build_frame_part, finish_frame_parts
+    from dyadstats.frame.build import build_frame_part, finish_frame_parts
 
     paths = build_world(tmp_path / "in")
     options = frame_options({}, MID_COVERAGE, TIES_COVERAGE)

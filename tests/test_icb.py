@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from dyadstats.errors import ConfigError
-from dyadstats.frame import build_frames, frame_options
-from dyadstats.icb import CATEGORIES, create_icb_table, icb_audit_record
+from dyadstats.events.icb import CATEGORIES, create_icb_table, icb_audit_record
+from dyadstats.frame.build import build_frames, frame_options
 from tests.test_frame import MID_COVERAGE, TIES_COVERAGE, _write, build_world
 
 ACTOR_COLUMNS = ["crisno", "cracno", "cracid", "yrtrig", "yrterm", "trigent", "triggr", "trigloc"]

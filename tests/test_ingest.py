@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from dyadstats.errors import ChecksumError, SchemaError
-from dyadstats.ingest import ingest_file as _ingest_file
-from dyadstats.io import sha256_file
-from dyadstats.manifest import SourceFile
+from dyadstats.ingest.canonical import ingest_file as _ingest_file
+from dyadstats.ingest.manifest import SourceFile
+from dyadstats.io.files import sha256_file
 
 
 def item(table: dict, fmt: str = "csv", rows: int | None = None, coverage=None) -> SourceFile:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import warnings
 
-from dyadstats.job_warnings import captured_warnings, warning_texts
+from dyadstats.io.job_warnings import captured_warnings, warning_texts
 
 
 def test_each_thread_keeps_its_own_warnings():

@@ -1,4 +1,4 @@
-"""dyadstats.keep and dyadstats.launch on hand-made directories and processes (no Snakemake)."""
+"""dyadstats.io.keep and dyadstats.cli.launch on hand-made directories and processes (no Snakemake)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from dyadstats.keep import FAILED_DIR, failures_of, keep_previous, remove_orphan_parts
-from dyadstats.launch import SNAKEMAKE_LOCKS, clear_stale_lock, live_snakemake, run_lock
+from dyadstats.cli.launch import SNAKEMAKE_LOCKS, clear_stale_lock, live_snakemake, run_lock
+from dyadstats.io.keep import FAILED_DIR, failures_of, keep_previous, remove_orphan_parts
 
 
 def test_failed_job_counts_a_failure_and_a_success_keeps_the_count(
@@ -54,7 +54,7 @@ def test_run_lock_is_exclusive(tmp_path: Path) -> None:
     with run_lock(tmp_path) as first:
         assert first
         holder = subprocess.run(
-            [sys.executable, "-c", "import sys; from pathlib import Path; from dyadstats.launch import run_lock\n"
+            [sys.executable, "-c", "import sys; from pathlib import Path; from dyadstats.cli.launch import run_lock\n"
              "with run_lock(Path(sys.argv[1])) as held: print(held)", str(tmp_path)],
             capture_output=True, text=True, check=True)
         assert holder.stdout.strip() == "False"
@@ -109,7 +109,7 @@ def test_signals_are_forwarded_as_sigint_and_the_child_code_returned(tmp_path: P
     (tmp_path / "child.py").write_text(CHILD)
     wrapper = textwrap.dedent(f"""
         import sys
-        from dyadstats.launch import run_child
+        from dyadstats.cli.launch import run_child
         sys.exit(run_child([sys.executable, {str(tmp_path / 'child.py')!r}, {str(tmp_path / 'got')!r}]))
     """)
     proc = subprocess.Popen([sys.executable, "-c", wrapper], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -120,7 +120,7 @@ def test_signals_are_forwarded_as_sigint_and_the_child_code_returned(tmp_path: P
 
 
 def test_output_reading_a_missing_file_is_made_stale(tmp_path: Path) -> None:
-    from dyadstats.keep import require_inputs_present
+    from dyadstats.io.keep import require_inputs_present
 
     db, present, gone = tmp_path / "db.duckdb", tmp_path / "a.parquet", tmp_path / "b.parquet"
     db.write_text("x")
@@ -131,7 +131,7 @@ def test_output_reading_a_missing_file_is_made_stale(tmp_path: Path) -> None:
 
 
 def test_snakemake_directory_option_wins_over_the_process_directory(tmp_path: Path) -> None:
-    from dyadstats.launch import _snakemake_directory
+    from dyadstats.cli.launch import _snakemake_directory
 
     other = tmp_path / "other"
     assert _snakemake_directory(["python", "-m", "snakemake", "--directory", str(other)], tmp_path) == other

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dyadstats.io import sha256_file
-from dyadstats.manifest import load_manifest
+from dyadstats.ingest.manifest import load_manifest
+from dyadstats.io.files import sha256_file
 from tests.conftest import REPO
 
 MANIFEST = REPO / "data" / "sources.yaml"

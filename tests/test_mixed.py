@@ -10,7 +10,7 @@ import pytest
 from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
-from dyadstats.mixed import DEFAULT_RANDOM_EFFECTS, fit_crossed_logit, group_codes
+from dyadstats.models.mixed import DEFAULT_RANDOM_EFFECTS, fit_crossed_logit, group_codes
 
 TRUE_BETA = {"Intercept": -2.5, "x": 0.5, "dem": -0.7}
 TRUE_SD = {"state_1": 0.8, "state_2": 0.5, "dyad": 0.7}

@@ -22,7 +22,7 @@ from dyadstats.models import (
     resolve,
     spec_from_dict,
 )
-from dyadstats.simulate import (
+from dyadstats.testing.simulate import (
     DEFAULT_COEFFICIENTS,
     SimulationSpec,
     simulate_analysis_frame,

@@ -15,7 +15,7 @@ from snakemake.utils import validate
 from dyadstats import multiverse as mv
 from dyadstats.models import ModelSpec, fit_spec
 from dyadstats.report.spec_curve import curve_colors, curve_order, write_specification_curve
-from dyadstats.simulate import DEFAULT_COEFFICIENTS, simulate_analysis_frame
+from dyadstats.testing.simulate import DEFAULT_COEFFICIENTS, simulate_analysis_frame
 
 REPO = Path(__file__).resolve().parents[1]
 CONTROLS = "contiguity_land + capability_ratio + major_power_dyad + defense_pact"
@@ -356,7 +356,7 @@ def test_specification_curve_is_sorted_coloured_and_reproducible(tmp_path: Path)
 
 
 def test_cli_multiverse_adds_the_enabling_overlay() -> None:
-    from dyadstats.cli import build_parser, multiverse_argv
+    from dyadstats.cli.main import build_parser, multiverse_argv
 
     overlay = yaml.safe_load((REPO / "config" / "multiverse.yaml").read_text())
     assert overlay == {"multiverse": {"enabled": True}}

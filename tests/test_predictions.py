@@ -8,8 +8,8 @@ import pytest
 from scipy.special import expit
 
 from dyadstats.models import fit_design, parse_specs, prepare
-from dyadstats.predictions import average_prediction, contrast_rows
-from dyadstats.simulate import SimulationSpec, simulate_analysis_frame
+from dyadstats.models.predictions import average_prediction, contrast_rows
+from dyadstats.testing.simulate import SimulationSpec, simulate_analysis_frame
 
 RHS = "{joint_democracy} + contiguity_land + capability_ratio + major_power_dyad"
 

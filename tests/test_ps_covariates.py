@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from dyadstats.rda import read_rda
+from dyadstats.ingest.rda import read_rda
 from tests.conftest import REPO, base_config, run_workflow
 
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-"""R data reading (dyadstats.rda) and the peacesciencer sources: original .rda bytes, public URLs
+"""R data reading (dyadstats.ingest.rda) and the peacesciencer sources: original .rda bytes, public URLs
 at the pinned commits, and tables equal to the Parquet exports they replace."""
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import pyarrow.parquet as pq
 import pyreadr
 import pytest
 
-from dyadstats import acquire as acquire_mod
-from dyadstats.acquire import acquire, mirror_candidates, verify
 from dyadstats.errors import ReadError
-from dyadstats.ingest import ingest_file
-from dyadstats.io import sha256_file
-from dyadstats.manifest import load_manifest
-from dyadstats.rda import read_rda
-from dyadstats.readers import read_raw
+from dyadstats.ingest.acquire import acquire, mirror_candidates, verify
+from dyadstats.ingest import acquire as acquire_mod
+from dyadstats.ingest.canonical import ingest_file
+from dyadstats.ingest.manifest import load_manifest
+from dyadstats.ingest.rda import read_rda
+from dyadstats.ingest.readers import read_raw
+from dyadstats.io.files import sha256_file
 
 REPO = Path(__file__).resolve().parents[1]
 MANIFEST = load_manifest(REPO / "data" / "sources.yaml")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dyadstats.errors import ReadError
-from dyadstats.readers import LINES_ATTR, read_raw
+from dyadstats.ingest.readers import LINES_ATTR, read_raw
 
 
 def write(path: Path, data: bytes) -> Path:

@@ -11,7 +11,7 @@ import pytest
 from scipy.special import expit, logit
 from threadpoolctl import threadpool_limits
 
-from dyadstats.relogit import bias_correction, covariance_factor, prior_shift, relogit
+from dyadstats.models.relogit import bias_correction, covariance_factor, prior_shift, relogit
 
 
 @pytest.fixture(autouse=True, scope="module")

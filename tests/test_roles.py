@@ -251,7 +251,7 @@ def test_participant_source_runs_through_the_mid5_pairing(tmp_path: Path, state_
 
 
 def test_events_stage_whittles_a_role_event_source(tmp_path: Path, state_years: str) -> None:
-    from dyadstats.events import create_mid_tables
+    from dyadstats.events.mid import create_mid_tables
 
     # Disputes 7 (2 vs 200, 1990-1991, hostility 4) and 9 (200 vs 2, 1990 only, hostility 2):
     # both new in 1990 and no fatality coded, so the higher dispute hostility keeps 7; dispute 8
@@ -282,7 +282,7 @@ def test_events_stage_whittles_a_role_event_source(tmp_path: Path, state_years: 
 
 def _frame_with_roles(tmp_path: Path, roles_section: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict, str]:
     """The hand-built world of tests/test_frame.py plus role tables made from small user tables."""
-    from dyadstats.frame import build_frames, frame_options
+    from dyadstats.frame.build import build_frames, frame_options
     from tests.test_frame import MID_COVERAGE, TIES_COVERAGE, build_world
 
     paths = build_world(tmp_path / "in")
@@ -316,7 +316,7 @@ ROLE_SECTION = {
 
 
 def test_frames_carry_role_columns_lags_and_codebook(tmp_path: Path) -> None:
-    from dyadstats.codebook import frame_registry
+    from dyadstats.frame.codebook import frame_registry
     from tests.test_frame import col
 
     nd, dr, audit, codebook = _frame_with_roles(tmp_path, ROLE_SECTION)

@@ -11,7 +11,7 @@ import pytest
 
 from dyadstats.errors import DyadstatsError
 from dyadstats.models import parse_specs
-from dyadstats.sample_membership import write_sample_membership
+from dyadstats.models.sample_membership import write_sample_membership
 
 N = None
 # ccode1, ccode2, year, politically_relevant, joint_democracy_polity, contiguity_land

@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 import pytest
 from scipy import stats
 
-from dyadstats.simulate import (
+from dyadstats.testing.simulate import (
     SimulationSpec,
     _logistic_errors,
     _peace_years,

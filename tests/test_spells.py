@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dyadstats.spells import peace_years_reference, spell_stage_one, spell_stage_two
+from dyadstats.frame.spells import peace_years_reference, spell_stage_one, spell_stage_two
 
 
 def sql_peace_years(rows: list[tuple[int, int, int | None]]) -> pd.DataFrame:

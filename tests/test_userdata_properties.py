@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from snakemake.utils import validate as snakemake_validate
 
 from dyadstats.errors import DyadstatsError, ReadError
-from dyadstats.ingest import canonicalize, validate
-from dyadstats.manifest import SourceFile
-from dyadstats.readers import read_raw
+from dyadstats.ingest.canonical import canonicalize, validate
+from dyadstats.ingest.manifest import SourceFile
+from dyadstats.ingest.readers import read_raw
 from tests.conftest import REPO
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

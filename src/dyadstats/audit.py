@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dyadstats.io import atomic_path, write_json
+from dyadstats.io.files import atomic_path, write_json
 
 
 def profile_relation(

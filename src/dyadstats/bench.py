@@ -19,7 +19,7 @@ Cases (``dyadstats bench [CASE ...]``; no argument runs all):
 * ``rerun``: after a full job, one model's spec is changed in the config; only that model and
   what depends on it rerun.
 * ``multiverse``: the specification-curve stage alone, reported as specifications per second.
-* ``scale``: synthetic ingested worlds (:mod:`dyadstats.synthetic_world`) at multiples of the
+* ``scale``: synthetic ingested worlds (:mod:`dyadstats.testing.synthetic_world`) at multiples of the
   real number of dyad-years: data build only at the largest factor, build + one model at the
   smaller ones (so that growth from 1x can be read off).
 
@@ -48,7 +48,7 @@ from typing import Any
 
 import yaml
 
-from dyadstats.io import write_json
+from dyadstats.io.files import write_json
 
 log = logging.getLogger("dyadstats.bench")
 
@@ -348,7 +348,7 @@ def write_config(cfg: Mapping[str, Any], path: Path) -> Path:
 
 def ingest_targets(root: Path, cfg: Mapping[str, Any]) -> list[str]:
     """Every ingest output of the manifest (what the `full` case starts from)."""
-    from dyadstats.manifest import load_manifest
+    from dyadstats.ingest.manifest import load_manifest
 
     manifest = load_manifest(cfg["manifest"], {})
     return [f"results/ingest/{name}.parquet" for name in sorted(manifest)] + [
@@ -567,7 +567,7 @@ def multiverse_steps(ctx: Context) -> list[Step]:
 def scale_steps(ctx: Context) -> list[Step]:
     """Synthetic worlds: build + one model at the fit factors, build only at the build factors."""
     from dyadstats.bench_stages import BUILD_STAGES
-    from dyadstats.synthetic_world import write_world
+    from dyadstats.testing.synthetic_world import write_world
 
     template = ctx.ensure_ingested() / "results" / "ingest"
     cfg_file = write_config(with_frame(ctx.config, ctx.options.scale_frame_section),
@@ -649,7 +649,7 @@ def table_rows(results: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def format_report(results: Mapping[str, Any], machine: Mapping[str, Any]) -> str:
-    from dyadstats.cli import format_table
+    from dyadstats.cli.main import format_table
 
     head = (f"machine: {machine['cores']} cores ({machine['cores_usable']} usable), "
             f"{machine['memory_gib']} GiB, {machine['cpu']}; load {machine.get('load_average_1_5_15')}; "
@@ -718,7 +718,7 @@ def run_cases(cases: Sequence[str], ctx: Context) -> dict[str, Any]:
 def main(cases: Sequence[str] | None = None, output: str | Path = "reports/bench.json",
          root: Path | None = None, runs: int | None = None) -> int:
     """Run the named cases (all when empty), print the table, write the JSON. 0 if all ran."""
-    from dyadstats.cli import find_root
+    from dyadstats.cli.main import find_root
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     root = root or find_root()

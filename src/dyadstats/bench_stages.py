@@ -65,11 +65,11 @@ class Paths:
 
 def _coverage(config: Mapping[str, Any], table: str, default: tuple[int, int]) -> list[int]:
     """A source's coverage years from the manifest (as the frame rule takes them)."""
-    from dyadstats.manifest import load_manifest
+    from dyadstats.ingest.manifest import load_manifest
 
     manifest_path = Path(config.get("manifest", "data/sources.yaml"))
     if not manifest_path.is_absolute():
-        from dyadstats.cli import find_root
+        from dyadstats.cli.main import find_root
 
         manifest_path = find_root(Path(__file__).parent) / manifest_path
     try:
@@ -91,7 +91,7 @@ def stage_universe(p: Paths, config: Mapping[str, Any]) -> None:
 
 
 def stage_events(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.events import build_events
+    from dyadstats.events.mid import build_events
 
     events = (config.get("build") or {}).get("events") or {}
     inputs = {t: p.table(t) for t in ("mid5_participants", "mid5_disputes", "dyadic_mid402",
@@ -103,7 +103,7 @@ def stage_events(p: Paths, config: Mapping[str, Any]) -> None:
 
 
 def stage_frame(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.frame import build_frames, frame_options
+    from dyadstats.frame.build import build_frames, frame_options
 
     build = config.get("build") or {}
     source = (build.get("events") or {}).get("source", "mid5")
@@ -134,8 +134,8 @@ def stage_startup(p: Paths, config: Mapping[str, Any]) -> None:
     import pyarrow  # noqa: F401
     import statsmodels.api  # noqa: F401
 
-    import dyadstats.events  # noqa: F401
-    import dyadstats.frame  # noqa: F401
+    import dyadstats.events.mid  # noqa: F401
+    import dyadstats.frame.build  # noqa: F401
     import dyadstats.models  # noqa: F401
     import dyadstats.universe  # noqa: F401
 

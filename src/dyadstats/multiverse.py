@@ -325,7 +325,7 @@ def model_spec(space: ChoiceSpace, spec_id: int, c: Mapping[str, Any]) -> ModelS
         time_dependence=c["time"],
         spline_df=space.spline_df,
         estimator=c["estimator"],
-        # Firth gets the same sandwich at the penalized estimate (dyadstats.covariance).
+        # Firth gets the same sandwich at the penalized estimate (dyadstats.models.covariance).
         covariance=c["covariance"],
         cluster_by=("dyad", "year") if c["covariance"] == "twoway" else "dyad",
         lag=bool(c["lag"]),
@@ -558,7 +558,7 @@ def run_chunk(
 
 
 def _run_chunk(frame_path: str, spec_dicts: Sequence[Mapping[str, Any]], chunk: str, out_path: str) -> pd.DataFrame:
-    from dyadstats.io import write_parquet
+    from dyadstats.io.files import write_parquet
 
     specs = [
         Specification(int(d["spec_id"]), dict(d["choices"]), spec_from_dict(d["model"])) for d in spec_dicts
@@ -682,7 +682,7 @@ def gather(
 ) -> pd.DataFrame:
     """Concatenate chunk tables into ``model_multiverse`` and write summaries and the audit."""
     from dyadstats.audit import profile_frame, table_record, write_stage_audit
-    from dyadstats.io import write_json, write_parquet
+    from dyadstats.io.files import write_json, write_parquet
 
     df = spec_table(pd.concat([pd.read_parquet(p) for p in chunk_paths], ignore_index=True).to_dict("records"))
     if df["spec_id"].duplicated().any():

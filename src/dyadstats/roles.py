@@ -32,7 +32,7 @@ import duckdb
 
 from dyadstats.audit import profile_relation, table_record
 from dyadstats.errors import ConfigError, SchemaError
-from dyadstats.io import atomic_path
+from dyadstats.io.files import atomic_path
 from dyadstats.membership import check_membership
 
 log = logging.getLogger(__name__)

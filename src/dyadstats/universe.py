@@ -19,9 +19,9 @@ from typing import Any
 import duckdb
 
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
-from dyadstats.db import connect, quote_path
 from dyadstats.errors import ConfigError
-from dyadstats.io import atomic_path
+from dyadstats.io.db import connect, quote_path
+from dyadstats.io.files import atomic_path
 from dyadstats.sql import read_sql
 
 log = logging.getLogger(__name__)

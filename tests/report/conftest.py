@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from dyadstats.audit import profile_frame, table_record, write_stage_audit
-from dyadstats.io import sha256_file
+from dyadstats.io.files import sha256_file
 
 OUTCOMES = (
     "coercion_onset", "coercion_onset_limited", "mid_onset", "mid_onset_originators",

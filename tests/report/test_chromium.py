@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dyadstats.manifest import load_manifest
+from dyadstats.ingest.manifest import load_manifest
 from dyadstats.report import build_report
 from tests.conftest import REPO
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dyadstats.audit import audit_frames
-from dyadstats.codebook import frame_registry
+from dyadstats.frame.codebook import frame_registry
 from dyadstats.report.labels import peace_kind, term_label
 from dyadstats.report.methods import methods_paragraph
 

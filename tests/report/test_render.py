@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dyadstats.cli import main as cli_main
-from dyadstats.manifest import load_manifest
+from dyadstats.cli.main import main as cli_main
+from dyadstats.ingest.manifest import load_manifest
 from dyadstats.report import build_report
 from dyadstats.report.render import report_outputs
 

@@ -93,7 +93,7 @@ def test_dyadstats_audit_prints_every_stage(run: Path) -> None:
     stages = {json.loads(p.read_text())["stage"] for p in (run / "results" / "audit").glob("*.json")}
     assert {"ingest", "report"} <= stages and len(stages) >= 4
     out = subprocess.run(
-        [sys.executable, "-m", "dyadstats.cli", "audit", "--directory", str(run / "results" / "audit")],
+        [sys.executable, "-m", "dyadstats.cli.main", "audit", "--directory", str(run / "results" / "audit")],
         capture_output=True, text=True, check=True,
     ).stdout
     printed = {line.split()[0] for line in out.splitlines()[2:] if line.strip()}

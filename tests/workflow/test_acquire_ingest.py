@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dyadstats.manifest import load_manifest
+from dyadstats.ingest.manifest import load_manifest
 from tests.conftest import REPO, base_config, run_workflow
 
 pytestmark = pytest.mark.integration

@@ -214,7 +214,7 @@ def test_bad_input_stops_with_message_and_loses_nothing(case_id: str, rerun: Rer
     for text in case.expected:
         assert text in rerun.result.stderr, f"{text!r} not in:\n{rerun.result.stderr[-3000:]}"
     # the failing job's previous good outputs are kept byte for byte (update() outputs,
-    # dyadstats.keep); a failed acquire never reached ingest, so its table is as it was too
+    # dyadstats.io.keep); a failed acquire never reached ingest, so its table is as it was too
     for path in outputs_of(case_id, case.stage):
         assert rerun.after[path][0] == rerun.before[path][0], f"previous output lost or changed: {path}"
     # downstream of a failed acquire or ingest, the good run's role table stays as it was

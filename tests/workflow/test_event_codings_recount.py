@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dyadstats.frame import build_frames, frame_options
+from dyadstats.frame.build import build_frames, frame_options
 
 pytestmark = pytest.mark.integration
 
@@ -210,7 +210,7 @@ def test_directed_ongoing_peace_years_equal_the_raw_recount(raw_ddy: pd.DataFram
 def test_ties_west_germany_255_recoded(shared_data: Path, main_run: Path) -> None:
     """TIES cases naming 255 with an onset in 1955-1989 (255 no COW member, 260 the German
     Federal Republic) are recoded; 260 after 1990 becomes 255; 255/260 in 1946-1954 stay out."""
-    t = pd.read_excel(shared_data / "raw" / "ties_v4.1" / "TIESv4-1.xls")  # as dyadstats.readers
+    t = pd.read_excel(shared_data / "raw" / "ties_v4.1" / "TIESv4-1.xls")  # as dyadstats.ingest.readers
     imp_year = pd.to_numeric(t.sancimpositionstartyear.astype(str).str.extract(r"^\s*(\d{4})")[0], errors="coerce")
     onsets = pd.concat([
         t.loc[t.threat == 1].assign(year=t.startyear),

@@ -5,7 +5,7 @@ One clean run builds a narrow job (every ingested table, the universe and events
 non-directed frame and one model, M1_prd). Each fault case starts from a copy of that run (or
 from nothing), injects its fault and checks the outcome; every rerun that must heal is compared
 byte for byte with the clean run's deterministic files (Parquet is written without
-timestamps). The database case drives :func:`dyadstats.db.build_database` from separate
+timestamps). The database case drives :func:`dyadstats.io.db.build_database` from separate
 processes, as a reviewer's DuckDB session and a rebuild would be.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dyadstats.manifest import load_manifest
+from dyadstats.ingest.manifest import load_manifest
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration
@@ -63,8 +63,8 @@ def write_config(workdir: Path, mirror: Path) -> Path:
 
 def cli_argv(workdir: Path, targets: list[str]) -> list[str]:
     # --verbose: Snakemake's own job lines ("rule ingest:") tell the test when to interrupt; the
-    # quiet console forwards signals through the same dyadstats.launch.forwarding_signals.
-    return [sys.executable, "-m", "dyadstats.cli", "run", "--verbose", "--directory", str(workdir),
+    # quiet console forwards signals through the same dyadstats.cli.launch.forwarding_signals.
+    return [sys.executable, "-m", "dyadstats.cli.main", "run", "--verbose", "--directory", str(workdir),
             "--configfile", str(workdir / "overlay.yaml"), "--cores", "2", *targets]
 
 
@@ -290,7 +290,7 @@ time.sleep(float(sys.argv[2]))
 """
 DB_BUILD = """
 import sys
-from dyadstats.db import build_database
+from dyadstats.io.db import build_database
 build_database({name: sys.argv[2] for name in sys.argv[3:]}, sys.argv[1])
 """
 DB_READ = """

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from dyadstats import multiverse as mv
-from dyadstats.simulate import simulate_analysis_frame
+from dyadstats.testing.simulate import simulate_analysis_frame
 from tests.conftest import REPO, base_config
 
 pytestmark = pytest.mark.integration

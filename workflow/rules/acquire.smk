@@ -16,12 +16,12 @@ rule acquire:
         update("data/raw/{source}/{file}"),
     params:
         sha256=lambda w: raw_item(w).sha256,
-        failures=failures_of("acquire"),  # a failed job is retried by the next run (dyadstats.keep)
+        failures=failures_of("acquire"),  # a failed job is retried by the next run (dyadstats.io.keep)
     log:
         "logs/acquire/{source}/{file}.log",
     run:
-        from dyadstats.acquire import acquire
-        from dyadstats.logs import job_log
+        from dyadstats.ingest.acquire import acquire
+        from dyadstats.io.logs import job_log
 
         with job_log(log[0]), keep_previous("acquire", wildcards):
             acquire(raw_item(wildcards), output[0], MIRRORS)

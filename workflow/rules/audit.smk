@@ -22,7 +22,7 @@ rule audit_tables:
         import json
 
         from dyadstats.audit import stage_rank, write_audit_tables
-        from dyadstats.logs import job_log
+        from dyadstats.io.logs import job_log
 
         with job_log(log[0]):
             audits = [json.loads(Path(p).read_text(encoding="utf-8")) for p in input]
@@ -45,9 +45,9 @@ rule sample_membership:
     log:
         "logs/sample_membership.log",
     run:
-        from dyadstats.logs import job_log
+        from dyadstats.io.logs import job_log
         from dyadstats.models import spec_from_dict
-        from dyadstats.sample_membership import write_sample_membership
+        from dyadstats.models.sample_membership import write_sample_membership
 
         with job_log(log[0]):
             specs = {name: spec_from_dict(raw) for name, raw in params.specs.items()}

@@ -3,9 +3,9 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from dyadstats.acquire import mirror_dirs
-from dyadstats.keep import failures_of, keep_previous, require_inputs_present
-from dyadstats.manifest import load_manifest
+from dyadstats.ingest.acquire import mirror_dirs
+from dyadstats.io.keep import failures_of, keep_previous, require_inputs_present
+from dyadstats.ingest.manifest import load_manifest
 
 validate(config, "../schemas/config.schema.yaml")
 

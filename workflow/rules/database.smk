@@ -7,17 +7,17 @@ rule database:
     input:
         list(DB_TABLES.values()),
     # update(): the previous database stays in place (and readable) until the new file is
-    # renamed over it, and stays if the rebuild fails (dyadstats.keep, dyadstats.db)
+    # renamed over it, and stays if the rebuild fails (dyadstats.io.keep, dyadstats.io.db)
     output:
         update("results/dyadstats.duckdb"),
     params:
         tables=DB_TABLES,
-        failures=failures_of("database"),  # a failed job is retried by the next run (dyadstats.keep)
+        failures=failures_of("database"),  # a failed job is retried by the next run (dyadstats.io.keep)
     log:
         "logs/database.log",
     run:
-        from dyadstats.db import build_database
-        from dyadstats.logs import job_log
+        from dyadstats.io.db import build_database
+        from dyadstats.io.logs import job_log
 
         with job_log(log[0]), keep_previous("database"):
             build_database(params.tables, output[0])

@@ -1,7 +1,7 @@
 # events stage rules (see README 'What the main job does').
 # MID dispute-dyad-years whittled to dyad-years (+ directed twin), TIES sanction dyad-years and
 # ICB crisis-trigger dyad-years.
-from dyadstats.events import MID_SOURCES
+from dyadstats.events.mid import MID_SOURCES
 from dyadstats.errors import ConfigError
 
 EVENTS = config.get("build", {}).get("events", {})
@@ -39,8 +39,8 @@ rule events:
     log:
         "logs/events.log",
     run:
-        from dyadstats.events import build_events
-        from dyadstats.logs import job_log
+        from dyadstats.events.mid import build_events
+        from dyadstats.io.logs import job_log
 
         with job_log(log[0]):
             build_events(

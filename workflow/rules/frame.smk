@@ -9,7 +9,7 @@ FRAME_SOURCES = (
     "polity5", "vdem", "bmr", "uds",
     "cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist",
 )
-# build.controls.contiguity_slice: first reads peacesciencer's spell table (dyadstats.controls)
+# build.controls.contiguity_slice: first reads peacesciencer's spell table (dyadstats.frame.controls)
 if ((config.get("build", {}).get("controls") or {}).get("contiguity_slice")) == "first":
     FRAME_SOURCES += ("ps_cow_contdir",)
 
@@ -50,8 +50,8 @@ rule frame_table:
     log:
         "logs/frame_{frame_table}.log",
     run:
-        from dyadstats.frame import build_frame_part, frame_options
-        from dyadstats.logs import job_log
+        from dyadstats.frame.build import build_frame_part, frame_options
+        from dyadstats.io.logs import job_log
 
         with job_log(log[0]):
             build_frame_part(
@@ -78,8 +78,8 @@ rule frame:
     log:
         "logs/frame.log",
     run:
-        from dyadstats.frame import finish_frame_parts, frame_options
-        from dyadstats.logs import job_log
+        from dyadstats.frame.build import finish_frame_parts, frame_options
+        from dyadstats.io.logs import job_log
 
         with job_log(log[0]):
             finish_frame_parts(

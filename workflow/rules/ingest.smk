@@ -2,20 +2,20 @@ rule ingest:
     """One raw file -> one canonical Parquet table, validated against its declaration."""
     input:
         raw=ingest_raw,
-    # update(): a failed ingest keeps the table's previous Parquet and audit (dyadstats.keep)
+    # update(): a failed ingest keeps the table's previous Parquet and audit (dyadstats.io.keep)
     output:
         parquet=update("results/ingest/{table}.parquet"),
         audit=update("results/audit/ingest/{table}.json"),
     params:
         declaration=lambda w: MANIFEST[w.table].table,
         sha256=lambda w: MANIFEST[w.table].sha256,
-        failures=failures_of("ingest"),  # a failed job is retried by the next run (dyadstats.keep)
+        failures=failures_of("ingest"),  # a failed job is retried by the next run (dyadstats.io.keep)
     log:
         "logs/ingest/{table}.log",
     run:
-        from dyadstats.ingest import ingest_file
-        from dyadstats.io import write_json
-        from dyadstats.logs import job_log
+        from dyadstats.ingest.canonical import ingest_file
+        from dyadstats.io.files import write_json
+        from dyadstats.io.logs import job_log
 
         with job_log(log[0]), keep_previous("ingest", wildcards):
             record = ingest_file(MANIFEST[wildcards.table], input.raw, output.parquet)

@@ -30,17 +30,17 @@ rule model:
     """Fit one model spec on its analysis frame -> per-model estimates, fit row, predictions."""
     input:
         frame=lambda w: FRAMES[MODEL_SPECS[w.model].frame],
-    # update(): a failed fit keeps the model's previous files (dyadstats.keep)
+    # update(): a failed fit keeps the model's previous files (dyadstats.io.keep)
     output:
         **{part: update(f"results/models/fits/{{model}}/{part}.parquet") for part in MODEL_PARTS},
     params:
         # The merged spec dict: editing a spec reruns only that model (params are tracked).
         spec=lambda w: MODEL_SPECS[w.model].to_dict(),
-        failures=failures_of("model"),  # a failed job is retried by the next run (dyadstats.keep)
+        failures=failures_of("model"),  # a failed job is retried by the next run (dyadstats.io.keep)
     log:
         "logs/models/{model}.log",
     run:
-        from dyadstats.logs import job_log
+        from dyadstats.io.logs import job_log
         from dyadstats.models import run_model
 
         with job_log(log[0]), keep_previous("model", wildcards):
@@ -64,7 +64,7 @@ rule models:
     log:
         "logs/models/gather.log",
     run:
-        from dyadstats.logs import job_log
+        from dyadstats.io.logs import job_log
         from dyadstats.models import gather_models
 
         with job_log(log[0]):

@@ -47,7 +47,7 @@ rule multiverse_chunk:
     log:
         "logs/multiverse/chunk_{mv_chunk}.log",
     run:
-        from dyadstats.logs import job_log
+        from dyadstats.io.logs import job_log
         from dyadstats.multiverse import run_chunk
 
         with job_log(log[0]):
@@ -77,7 +77,7 @@ rule multiverse_gather:
     run:
         import pandas as pd
 
-        from dyadstats.logs import job_log
+        from dyadstats.io.logs import job_log
         from dyadstats.multiverse import gather, skip_summary
 
         with job_log(log[0]) as logger:
@@ -111,7 +111,7 @@ rule multiverse_figure:
     log:
         "logs/multiverse/figure.log",
     run:
-        from dyadstats.logs import job_log
+        from dyadstats.io.logs import job_log
         from dyadstats.report.spec_curve import write_specification_curve
 
         with job_log(log[0]):

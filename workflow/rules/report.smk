@@ -22,7 +22,7 @@ rule write_report:
         database="results/dyadstats.duckdb",
         # every table the report reads through the database's views: a missing one is rebuilt
         stage_tables=sorted(set(DB_TABLES.values())),
-    # update(): a failed report keeps the previous reports/ (dyadstats.keep)
+    # update(): a failed report keeps the previous reports/ (dyadstats.io.keep)
     output:
         html=update(report(
             "reports/report.html",
@@ -96,11 +96,11 @@ rule write_report:
         repo=workflow.basedir,
         # (the run's start time is read in the body, not a param: a param that changes every
         # invocation would rerun the report on every run)
-        failures=failures_of("write_report"),  # a failed job is retried by the next run (dyadstats.keep)
+        failures=failures_of("write_report"),  # a failed job is retried by the next run (dyadstats.io.keep)
     log:
         "logs/report.log",
     run:
-        from dyadstats.logs import job_log
+        from dyadstats.io.logs import job_log
         from dyadstats.report import build_report
 
         with job_log(log[0]), keep_previous("write_report"):

@@ -20,21 +20,21 @@ rule role_table:
     input:
         table=lambda w: f"results/ingest/{role_of(w).table}.parquet",
         state_years="results/frames/state_years.parquet",
-    # update(): a failed role check keeps the previous table (dyadstats.keep)
+    # update(): a failed role check keeps the previous table (dyadstats.io.keep)
     output:
         table=update("results/roles/{kind}/{name}.parquet"),
         audit=update("results/audit/roles/{kind}/{name}.json"),
     params:
         role=lambda w: repr(role_of(w)),
-        failures=failures_of("role_table"),  # a failed job is retried by the next run (dyadstats.keep)
+        failures=failures_of("role_table"),  # a failed job is retried by the next run (dyadstats.io.keep)
     wildcard_constraints:
         kind="democracy|events|covariates",
         name="[a-z][a-z0-9_]*",
     log:
         "logs/roles/{kind}/{name}.log",
     run:
-        from dyadstats.io import write_json
-        from dyadstats.logs import job_log
+        from dyadstats.io.files import write_json
+        from dyadstats.io.logs import job_log
         from dyadstats.roles import build_role_table
 
         with job_log(log[0]), keep_previous("role_table", wildcards):

@@ -22,7 +22,7 @@ rule universe:
     log:
         "logs/universe.log",
     run:
-        from dyadstats.logs import job_log
+        from dyadstats.io.logs import job_log
         from dyadstats.universe import build_universe
 
         with job_log(log[0]):

@@ -3,10 +3,10 @@
 A model spec (``models.specs.<name>`` in ``config/config.yaml``) names an outcome column, a
 right-hand side (a patsy formula that may use democracy placeholders such as
 ``{joint_democracy}``), a sample, a democracy measure, a time-dependence control, an estimator
-(``logit``, ``firth``, ``mixed``: crossed random intercepts, see :mod:`dyadstats.mixed`, or
-``relogit``: King-Zeng rare-events logit, see :mod:`dyadstats.relogit`), a covariance
+(``logit``, ``firth``, ``mixed``: crossed random intercepts, see :mod:`dyadstats.models.mixed`, or
+``relogit``: King-Zeng rare-events logit, see :mod:`dyadstats.models.relogit`), a covariance
 (``cluster`` by dyad, ``dyadic``, ``twoway``, ``robust``, ``nonrobust``;
-:mod:`dyadstats.covariance`) and a lag option. The pieces:
+:mod:`dyadstats.models.covariance`) and a lag option. The pieces:
 
 * :func:`parse_specs` merges ``defaults``, ``base:`` inheritance and each spec's own keys into
   :class:`ModelSpec` objects (one per model; a config edit changes only that spec's dict).

@@ -13,8 +13,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from dyadstats import covariance as dcov
-from dyadstats.job_warnings import captured_warnings, warning_texts
+from dyadstats.io.job_warnings import captured_warnings, warning_texts
+from dyadstats.models import covariance as dcov
 from dyadstats.models.design import Design, prepare
 from dyadstats.models.predictions import model_predictions
 from dyadstats.models.spec import (
@@ -129,7 +129,7 @@ def _dimension_ids(design: Design, dim: str) -> np.ndarray:
 
 
 def model_covariance(design: Design, spec: ModelSpec, params: pd.Series) -> dcov.Covariance:
-    """The spec's covariance at ``params`` (formulas and factors: :mod:`dyadstats.covariance`).
+    """The spec's covariance at ``params`` (formulas and factors: :mod:`dyadstats.models.covariance`).
 
     Logit sandwiches use the score contributions x_i (y_i - p_i); Firth sandwiches use the
     Firth-modified contributions x_i (y_i - p_i + h_i (1/2 - p_i)) at the penalized estimate.
@@ -167,11 +167,11 @@ def _estimate(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame,
     """Fit by the spec's estimator: ``(params, cov, info, covariance note, n_clusters)``.
 
     logit and Firth take any covariance (:func:`model_covariance`); relogit corrects the logit
-    MLE and scales its covariance (:mod:`dyadstats.relogit`); mixed reports its model-based
-    covariance (:mod:`dyadstats.mixed`).
+    MLE and scales its covariance (:mod:`dyadstats.models.relogit`); mixed reports its model-based
+    covariance (:mod:`dyadstats.models.mixed`).
     """
     if spec.estimator == "mixed":
-        from dyadstats.mixed import fit_design_mixed
+        from dyadstats.models.mixed import fit_design_mixed
 
         params, cov, info = fit_design_mixed(design, spec)
         info = {**info, "ll_null": _ll_null(design.y)}
@@ -184,7 +184,7 @@ def _estimate(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame,
     n_clusters = int(covariance.n_clusters if covariance.n_clusters is not None
                      else len(np.unique(design.groups)))
     if spec.estimator == "relogit":
-        from dyadstats.relogit import describe, relogit
+        from dyadstats.models.relogit import describe, relogit
 
         tau = spec.population_event_rate
         if tau is not None and "Intercept" not in design.X.columns:

@@ -15,7 +15,7 @@ from typing import Any
 from scipy import stats
 
 from dyadstats.errors import ConfigError, DyadstatsError
-from dyadstats.mixed import RANDOM_EFFECTS
+from dyadstats.models.mixed import RANDOM_EFFECTS
 from dyadstats.safe_expr import check_formula_syntax, check_where
 
 MEASURES = ("polity", "vdem", "bmr", "uds")
@@ -116,7 +116,7 @@ class ModelSpec:
     regime_reference: str = "joint_autocracy"
     predictions: bool = True
     max_iter: int = 100
-    #: estimator mixed: random intercepts (None = dyadstats.mixed.DEFAULT_RANDOM_EFFECTS)
+    #: estimator mixed: random intercepts (None = dyadstats.models.mixed.DEFAULT_RANDOM_EFFECTS)
     random_effects: tuple[str, ...] | None = None
     #: estimator relogit: population event rate tau for King-Zeng prior correction
     population_event_rate: float | None = None

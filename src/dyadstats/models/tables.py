@@ -27,7 +27,7 @@ def fit_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 
 def write_model_outputs(result: ModelResult, estimates_path: str, fit_path: str, predictions_path: str) -> None:
     """Per-model Parquet outputs (atomic, deterministic)."""
-    from dyadstats.io import write_parquet
+    from dyadstats.io.files import write_parquet
 
     write_parquet(pa.Table.from_pandas(result.estimates, preserve_index=False), estimates_path)
     write_parquet(pa.Table.from_pandas(fit_frame([result.fit]), preserve_index=False), fit_path)
@@ -55,7 +55,7 @@ def gather_models(model_names: Sequence[str], estimates: Sequence[str], fits: Se
                   out_predictions: str, audit_path: str) -> None:
     """Concatenate per-model tables in config order into the three tidy tables + stage audit."""
     from dyadstats.audit import profile_frame, table_record, write_stage_audit
-    from dyadstats.io import write_parquet
+    from dyadstats.io.files import write_parquet
 
     order = {name: i for i, name in enumerate(model_names)}
 

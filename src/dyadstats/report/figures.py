@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 from scipy.stats import chi2
 
-from dyadstats.io import atomic_path
+from dyadstats.io.files import atomic_path
 from dyadstats.report.labels import term_label
 from dyadstats.report.options import REGIME_PAIRS, ReportOptions
 

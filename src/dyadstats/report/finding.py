@@ -37,7 +37,7 @@ from dyadstats.report.inputs import ModelTables
 from dyadstats.report.options import ReportOptions
 
 PREDICTION_GROUPS = ("joint democracy", "mixed", "joint autocracy")
-#: Prediction quantities written by the models stage (dyadstats.predictions): mean fitted
+#: Prediction quantities written by the models stage (dyadstats.models.predictions): mean fitted
 #: probability by observed regime pair, the joint-democracy dummy set to 1 and 0, and for a
 #: three-category model its log-odds contrasts and per-pair counterfactual probabilities.
 OBSERVED, COUNTERFACTUAL = "observed", "counterfactual"

@@ -1,6 +1,6 @@
 """Readable labels for model terms and outcomes, generated from the codebook's column names.
 
-The frame's columns are named by rule (``dyadstats.codebook``): a democracy coding carries its
+The frame's columns are named by rule (``dyadstats.frame.codebook``): a democracy coding carries its
 measure (``joint_democracy_polity``), a threshold variant the models stage derives carries its
 threshold (``joint_democracy_polity_ge7``), a lagged regressor ends in ``_lag1``. The labeller
 reads those rules back, so every term the models stage can write gets a label without listing
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-#: Short names of the democracy measures (the codebook's ``dyadstats.democracy.MEASURES`` keys).
+#: Short names of the democracy measures (the codebook's ``dyadstats.frame.democracy.MEASURES`` keys).
 MEASURE_NAMES = {"polity": "Polity", "vdem": "V-Dem", "bmr": "BMR", "uds": "UDS"}
 #: Short names of the scores behind each measure (``Measure.score``).
 SCORE_NAMES = {
@@ -24,7 +24,7 @@ SCORE_NAMES = {
     "bmr_democracy": "BMR",
     "uds_mean": "UDS",
 }
-#: Short labels of the control columns in ``dyadstats.codebook.CONTROLS``.
+#: Short labels of the control columns in ``dyadstats.frame.codebook.CONTROLS``.
 CONTROL_LABELS = {
     "conttype": "Contiguity type (COW)",
     "contiguity_land": "Land contiguity",

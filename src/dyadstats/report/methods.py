@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from dyadstats.codebook import CONTROLS, ND_OUTCOMES
-from dyadstats.democracy import MEASURES
+from dyadstats.frame.codebook import CONTROLS, ND_OUTCOMES
+from dyadstats.frame.democracy import MEASURES
 from dyadstats.report.labels import term_label
 
 

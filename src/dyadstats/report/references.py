@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-from dyadstats.manifest import SourceFile
+from dyadstats.ingest.manifest import SourceFile
 
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 

@@ -16,8 +16,8 @@ import jinja2
 import pandas as pd
 
 from dyadstats.audit import LINEAGE_COLUMNS, lineage_rows, read_audits, write_stage_audit
-from dyadstats.io import sha256_file, write_json, write_text
-from dyadstats.manifest import SourceFile
+from dyadstats.ingest.manifest import SourceFile
+from dyadstats.io.files import sha256_file, write_json, write_text
 from dyadstats.report import figures, regression, sample, tables
 from dyadstats.report.finding import Finding, compute_finding, robustness_table
 from dyadstats.report.inputs import FRAME_TABLE, open_database, read_model_tables

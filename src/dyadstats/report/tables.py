@@ -19,7 +19,7 @@ from typing import Any
 import maketables as mt
 import pandas as pd
 
-from dyadstats.io import write_text
+from dyadstats.io.files import write_text
 from dyadstats.report.options import REGIME_PAIRS, ReportOptions
 
 LINEBREAK = "\n"

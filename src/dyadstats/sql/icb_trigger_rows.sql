@@ -1,4 +1,4 @@
--- ICB v14 actor-level rows -> one classified trigger row per crisis actor (see dyadstats.icb).
+-- ICB v14 actor-level rows -> one classified trigger row per crisis actor (see dyadstats.events.icb).
 -- Input: view `icb_actors` (icb2v14: one row per crisis actor; an actor can hold two rows in one
 -- crisis), table `cow_codes` (every COW state code) and view `cow_states` (membership spells).
 -- Parameters: $non_state, $multi_state, $other_code (the ICB codes 996, 997, 995).

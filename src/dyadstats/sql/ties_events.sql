@@ -1,7 +1,7 @@
 -- TIES 4.1 cases -> one row per case, sender, target and onset year (threat or imposition),
 -- with COW codes recoded by year and a flag whether the pair is in the state system that year.
 -- Inputs: view `ties` (TIESv4-1, one row per case), view `cow_states` (COW spells), table
--- `ties_code_recodes` (from_code, to_code: see dyadstats.events.TIES_CODE_RECODES).
+-- `ties_code_recodes` (from_code, to_code: see dyadstats.events.mid.TIES_CODE_RECODES).
 --
 -- Senders: sender1..sender5 (deduplicated); cases with no state sender at all (institution-only
 -- sanctions: sender1 empty) give no rows.

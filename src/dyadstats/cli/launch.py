@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
-from dyadstats.keep import remove_orphan_parts
+from dyadstats.io.keep import remove_orphan_parts
 
 RUN_LOCK = Path(".snakemake") / "dyadstats-run.lock"
 SNAKEMAKE_LOCKS = Path(".snakemake") / "locks"

@@ -21,9 +21,9 @@ import pyarrow as pa_arrow
 
 from dyadstats.audit import profile_frame, table_record
 from dyadstats.errors import ChecksumError, SchemaError
-from dyadstats.io import sha256_file, write_parquet
-from dyadstats.manifest import SourceFile
-from dyadstats.readers import DEFAULT_NA, LINES_ATTR, read_raw
+from dyadstats.ingest.manifest import SourceFile
+from dyadstats.ingest.readers import DEFAULT_NA, LINES_ATTR, read_raw
+from dyadstats.io.files import sha256_file, write_parquet
 
 MAX_EXAMPLES = 5
 #: Beyond 2**53 a float64 no longer holds every integer: such values are re-read from the text.

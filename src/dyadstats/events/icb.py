@@ -132,7 +132,7 @@ def icb_audit_record(con: duckdb.DuckDBPyConnection, counts: dict[str, Any]) -> 
         dropped=dropped,
         inputs=[ICB_INPUT, "cow_states"],
         notes=[
-            "rows_in = ICB actor-level rows; one category per row (dyadstats.icb); only "
+            "rows_in = ICB actor-level rows; one category per row (dyadstats.events.icb); only "
             "state_trigger rows give directed dyad-years (triggering state -> crisis actor)",
             f"{kept} state-trigger actor rows -> {int(trigger_rows)} trigger dyad-years "
             "(icb_crisis_trigger = 1); the other rows are active years up to the actor's termination year",

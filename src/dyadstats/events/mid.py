@@ -33,7 +33,7 @@ whittle, here, and the frame reads it. Outputs:
   -> 255 after unification); a pair is kept only in onset years in which both are COW members
   on a common day. The audit counts recoded cases and dropped cases by reason.
 - ``icb_directed_dyad_years`` (when asked for in ``outputs``): triggering state -> crisis actor
-  ICB crisis triggers (``dyadstats.icb``).
+  ICB crisis triggers (``dyadstats.events.icb``).
 
 Hostility codes: 1 no militarized action, 2 threat, 3 display, 4 use of force, 5 war. MID 5
 action codes (hiact) 1-6 are threats, 7-12 displays, 13-19 uses of force, 20-21 war.
@@ -50,9 +50,9 @@ from typing import Any
 import duckdb
 
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
-from dyadstats.db import connect, quote_path
 from dyadstats.errors import ConfigError, SchemaError
-from dyadstats.icb import ICB_TABLE, create_icb_table, icb_audit_record
+from dyadstats.events.icb import ICB_TABLE, create_icb_table, icb_audit_record
+from dyadstats.io.db import connect, quote_path
 from dyadstats.roles import EventRole, create_role_dispute_dyad_years
 from dyadstats.sql import read_sql
 from dyadstats.universe import write_table

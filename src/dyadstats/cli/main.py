@@ -53,10 +53,10 @@ def run_argv(root: Path, args: argparse.Namespace) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    # quiet console (dyadstats.console) over a clean launch: signals forwarded, stale locks and
-    # dead runs' .part files cleared (dyadstats.launch)
-    from dyadstats.console import run_quiet
-    from dyadstats.launch import launch
+    # quiet console (dyadstats.cli.console) over a clean launch: signals forwarded, stale locks and
+    # dead runs' .part files cleared (dyadstats.cli.launch)
+    from dyadstats.cli.console import run_quiet
+    from dyadstats.cli.launch import launch
 
     root = find_root()
     workdir = Path(args.directory).resolve() if args.directory else root
@@ -82,8 +82,8 @@ def multiverse_argv(root: Path, args: argparse.Namespace) -> list[str]:
 
 
 def cmd_multiverse(args: argparse.Namespace) -> int:
-    from dyadstats.console import run_quiet
-    from dyadstats.launch import launch
+    from dyadstats.cli.console import run_quiet
+    from dyadstats.cli.launch import launch
 
     root = find_root()
     return launch(multiverse_argv(root, args), root,
@@ -91,7 +91,7 @@ def cmd_multiverse(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from dyadstats.validate import validate_run
+    from dyadstats.cli.validate import validate_run
 
     root = find_root()
     overlays = [Path(f).resolve() for f in args.configfile or ()]

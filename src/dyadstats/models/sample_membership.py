@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dyadstats.db import quote_path
 from dyadstats.errors import DyadstatsError
-from dyadstats.io import atomic_path
+from dyadstats.io.db import quote_path
+from dyadstats.io.files import atomic_path
 from dyadstats.models import ModelSpec, frame_columns, resolve
 
 log = logging.getLogger(__name__)

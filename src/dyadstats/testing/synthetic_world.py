@@ -41,10 +41,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-log = logging.getLogger("dyadstats.synthetic_world")
+log = logging.getLogger("dyadstats.testing.synthetic_world")
 
 FIRST_DAY_YEAR, LAST_DAY_YEAR = 1816, 2016
-#: Provider codes the democracy crosswalks recode to another COW code (see dyadstats.democracy).
+#: Provider codes the democracy crosswalks recode to another COW code (see dyadstats.frame.democracy).
 RECODED = {99, 305, 324, 341, 342, 347, 348, 364, 525, 529, 626, 624, 769, 818}
 MAX_STATES = len([c for c in range(2, 1000) if c not in RECODED])
 REAL_DISPUTES, REAL_TIES_CASES = 2436, 1412

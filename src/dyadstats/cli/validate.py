@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from dyadstats.acquire import mirror_candidates, mirror_dirs
-from dyadstats.manifest import SourceFile, load_manifest
+from dyadstats.ingest.acquire import mirror_candidates, mirror_dirs
+from dyadstats.ingest.manifest import SourceFile, load_manifest
 
 SCHEMA = Path("workflow") / "schemas" / "config.schema.yaml"
 

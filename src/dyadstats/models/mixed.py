@@ -46,7 +46,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from dyadstats.job_warnings import captured_warnings, warning_texts
+from dyadstats.io.job_warnings import captured_warnings, warning_texts
 
 if TYPE_CHECKING:
     from dyadstats.models import Design, ModelSpec

@@ -4,7 +4,7 @@
 tables, the per-model files, the database, the report) flag them ``update()``: Snakemake then
 neither deletes them before the job runs nor after it fails, and restores its own backup copy
 if the job touched them. Every writer in this package is atomic
-(:func:`dyadstats.io.atomic_path`), so the file is always the previous good version or the
+(:func:`dyadstats.io.files.atomic_path`), so the file is always the previous good version or the
 new one.
 
 Snakemake records the failed job as finished (the restored copy gets a new mtime and the

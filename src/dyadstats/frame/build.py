@@ -5,10 +5,10 @@ Inputs (all Parquet, registered as DuckDB views under these names):
 * universe: ``dyad_years`` (ccode1 < ccode2, year) and ``directed_dyad_years``;
 * events: ``mid_dyad_years`` (dispute-dyad-years, columns per the data contract),
   ``ties_directed_dyad_years`` (sender ccode1 -> target ccode2 sanction case-years) and, when
-  the options carry an ICB coverage, ``icb_directed_dyad_years`` (``dyadstats.icb``);
-* democracy sources ``polity5``, ``vdem``, ``bmr``, ``uds`` (see ``dyadstats.democracy``);
+  the options carry an ICB coverage, ``icb_directed_dyad_years`` (``dyadstats.events.icb``);
+* democracy sources ``polity5``, ``vdem``, ``bmr``, ``uds`` (see ``dyadstats.frame.democracy``);
 * control sources ``cow_contdird``, ``nmc``, ``cow_majors``, ``ps_cow_alliance``,
-  ``ps_atop_alliance``, ``ps_cow_mindist`` (see ``dyadstats.controls``);
+  ``ps_atop_alliance``, ``ps_cow_mindist`` (see ``dyadstats.frame.controls``);
 * the canonical tables of the config's ``roles.democracy`` and ``roles.covariates``
   (``role_<kind>_<name>``, see ``dyadstats.roles``): their columns join the regressors, with
   ``_lag1`` twins.
@@ -37,7 +37,7 @@ the one dispute the whittle kept:
   direction) and ``sanction_threat_initiated`` / ``sanction_imposition_initiated`` (ccode1 the
   sender, ccode2 the target).
 * ICB (the manifest's coverage, 1918-2017): ``icb_crisis_trigger`` (directed: ccode1 triggered
-  a crisis for ccode2 this year) and ``icb_crisis_onset`` (either direction); see ``dyadstats.icb``.
+  a crisis for ccode2 this year) and ``icb_crisis_onset`` (either direction); see ``dyadstats.events.icb``.
 
 Everything is DuckDB SQL: one join pass builds the row-wise columns, two window passes add the
 peace years and the ``_lag1`` twins, and the result streams to Parquet sorted by key.
@@ -55,8 +55,16 @@ from typing import Any
 import duckdb
 
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
-from dyadstats.codebook import frame_registry, render_codebook
-from dyadstats.controls import (
+from dyadstats.errors import ConfigError, SchemaError
+from dyadstats.events.icb import (
+    ICB_DIRECTED_OUTCOMES,
+    ICB_OUTCOMES,
+    create_icb_event_tables,
+    icb_join,
+    icb_outcomes,
+)
+from dyadstats.frame.codebook import frame_registry, render_codebook
+from dyadstats.frame.controls import (
     ALLIANCE_TYPES,
     CONTIGUITY_SLICES,
     CONTROL_JOINS,
@@ -69,8 +77,7 @@ from dyadstats.controls import (
     control_coverage,
     create_control_tables,
 )
-from dyadstats.db import connect, quote_path
-from dyadstats.democracy import (
+from dyadstats.frame.democracy import (
     MEASURES,
     DemocracyRule,
     create_democracy_state_years,
@@ -79,22 +86,15 @@ from dyadstats.democracy import (
     dyad_democracy_columns,
     rules_summary,
 )
-from dyadstats.errors import ConfigError, SchemaError
-from dyadstats.icb import (
-    ICB_DIRECTED_OUTCOMES,
-    ICB_OUTCOMES,
-    create_icb_event_tables,
-    icb_join,
-    icb_outcomes,
-)
-from dyadstats.io import atomic_path, write_json, write_text
-from dyadstats.roles import Roles, attach_roles_sql, role_columns, role_kind, role_output
-from dyadstats.spells import (
+from dyadstats.frame.spells import (
     PEACE_RULES,
     peace_year_column_names,
     spell_stage_one,
     spell_stage_two,
 )
+from dyadstats.io.db import connect, quote_path
+from dyadstats.io.files import atomic_path, write_json, write_text
+from dyadstats.roles import Roles, attach_roles_sql, role_columns, role_kind, role_output
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ ONGOING_CHOICES = ("keep", "drop")
 
 # Non-directed MID outcomes. Every one asks "does any dispute of this dyad-year satisfy X", so
 # it is read from the events stage's hostility-level lists over *all* dispute-dyad-years before
-# the whittle (``dyadstats.events.HOSTLEV_LISTS``), never from the kept dispute's own fields:
+# the whittle (``dyadstats.events.mid.HOSTLEV_LISTS``), never from the kept dispute's own fields:
 # the whittle prefers the higher fatality and hostility, so a kept use of force can hide a new
 # threat, or a kept dispute with one originator a new one with two (US-Cuba 1983: MID 3058
 # kept, MID 2981 has both as originators).
@@ -124,7 +124,7 @@ MID_OUTCOMES: dict[str, tuple[str, str]] = {
 # mid_ongoing: any MID (2-5) active in the dyad-year, whichever dispute was kept.
 MID_ONGOING = _any_level("active_hostlevs", 2, 5)
 # Directed: the events stage codes initiation, and the active twins, over all disputes of the
-# directed dyad-year (``dyadstats.events.DIRECTED_FLAGS_SQL``).
+# directed dyad-year (``dyadstats.events.mid.DIRECTED_FLAGS_SQL``).
 MID_DIRECTED_OUTCOMES: dict[str, tuple[str, str]] = {
     "coercion_initiated": ("coercion_initiated = 1", "coercion_initiator_active = 1"),
     "mid_initiated": ("mid_initiated = 1", "mid_initiator_active = 1"),
@@ -762,7 +762,7 @@ def _metadata(options: FrameOptions) -> dict[str, str]:
         "dyadstats.ongoing": options.ongoing,
         "dyadstats.peace_years_rule": options.peace_rule,
         "dyadstats.lag_regressors": str(options.use_lagged).lower(),
-        "dyadstats.democracy": "; ".join(f"{k}: {v}" for k, v in rules_summary(options.democracy).items()),
+        "dyadstats.frame.democracy": "; ".join(f"{k}: {v}" for k, v in rules_summary(options.democracy).items()),
     }
     if options.selection():
         metadata["dyadstats.frame_columns"] = str(options.selection())

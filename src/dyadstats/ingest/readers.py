@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from dyadstats.errors import ReadError
-from dyadstats.rda import read_rda
+from dyadstats.ingest.rda import read_rda
 
 UTF8_BOM = b"\xef\xbb\xbf"
 # Text cells read as missing unless a table declares its own ``na_strings``.
@@ -183,7 +183,7 @@ def read_raw(path: str | Path, fmt: str, na_strings: tuple[str, ...] = DEFAULT_N
         "dta": read_stata,
         "xls": read_excel,
         "xlsx": read_excel,
-        "rda": read_rda,  # dyadstats.rda: typed as the Parquet exports were
+        "rda": read_rda,  # dyadstats.ingest.rda: typed as the Parquet exports were
         "rds": read_rda,
         "parquet": read_parquet,
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from dyadstats.io import atomic_path
+from dyadstats.io.files import atomic_path
 
 log = logging.getLogger(__name__)
 

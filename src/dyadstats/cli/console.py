@@ -129,7 +129,7 @@ def filter_stream(
 
 def run_quiet(argv: Sequence[str], workdir: Path, *, verbose: bool = False) -> int:
     """Run Snakemake (``argv``); quiet unless ``verbose``. Ends with the report's path."""
-    from dyadstats.launch import forwarding_signals, run_child, wait_for
+    from dyadstats.cli.launch import forwarding_signals, run_child, wait_for
 
     if verbose:
         code = run_child(argv)
@@ -139,7 +139,7 @@ def run_quiet(argv: Sequence[str], workdir: Path, *, verbose: bool = False) -> i
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
     # Snakemake runs in its own process group; Ctrl-C and SIGTERM reach it as SIGINT, its clean
-    # stop (dyadstats.launch), and its output keeps streaming through the filter meanwhile.
+    # stop (dyadstats.cli.launch), and its output keeps streaming through the filter meanwhile.
     with open(log_path, "w", encoding="utf-8") as log, subprocess.Popen(
         list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
         process_group=0,

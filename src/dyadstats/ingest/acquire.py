@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dyadstats.errors import ChecksumError, SourceNotFoundError
-from dyadstats.io import atomic_path, sha256_file
-from dyadstats.manifest import SourceFile
+from dyadstats.ingest.manifest import SourceFile
+from dyadstats.io.files import atomic_path, sha256_file
 
 log = logging.getLogger(__name__)
 

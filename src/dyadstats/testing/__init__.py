@@ -1,0 +1,1 @@
+"""Simulated data with known parameters and synthetic worlds, for tests, benchmarks and users."""
