@@ -16,8 +16,8 @@ import pyreadr
 import pytest
 
 from dyadstats.errors import ReadError
-from dyadstats.ingest.acquire import acquire, mirror_candidates, verify
 from dyadstats.ingest import acquire as acquire_mod
+from dyadstats.ingest.acquire import acquire, mirror_candidates, verify
 from dyadstats.ingest.canonical import ingest_file
 from dyadstats.ingest.manifest import load_manifest
 from dyadstats.ingest.rda import read_rda
