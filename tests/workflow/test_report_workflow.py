@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO, base_config, run_workflow
-from tests.report.test_chromium import MAIN_TABLE_WIDTH, render_checks
+from tests.unit.report.test_chromium import MAIN_TABLE_WIDTH, render_checks
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
