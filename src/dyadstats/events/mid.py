@@ -10,7 +10,7 @@ MID (``build.events.source``):
   (``sql/dyadic_mid402_dispute_dyad_years.sql``).
 - the name of a ``roles.events`` source (README 'Use your own data'): its canonical role table
   (``results/roles/events/<name>.parquet``), through the MID 5.0 pairing if participant-level
-  (``dyadstats.roles.create_role_dispute_dyad_years``); the whittling is the same.
+  (``dyadstats.roles.attach.create_role_dispute_dyad_years``); the whittling is the same.
 
 A dyad-year can hold several disputes; ``whittle`` keeps one by ordered rules (peacesciencer's
 defaults) and counts how many rows each rule removed. The kept dispute supplies the dispute
@@ -53,7 +53,8 @@ from dyadstats.audit import profile_relation, table_record, write_stage_audit
 from dyadstats.errors import ConfigError, SchemaError
 from dyadstats.events.icb import ICB_TABLE, create_icb_table, icb_audit_record
 from dyadstats.io.db import connect, quote_path
-from dyadstats.roles import EventRole, create_role_dispute_dyad_years
+from dyadstats.roles.attach import create_role_dispute_dyad_years
+from dyadstats.roles.parse import EventRole
 from dyadstats.sql import read_sql
 from dyadstats.universe import write_table
 

@@ -94,7 +94,8 @@ from dyadstats.frame.spells import (
 )
 from dyadstats.io.db import connect, quote_path
 from dyadstats.io.files import atomic_path, write_json, write_text
-from dyadstats.roles import Roles, attach_roles_sql, role_columns, role_kind, role_output
+from dyadstats.roles.attach import attach_roles_sql, role_columns
+from dyadstats.roles.parse import Roles, role_kind, role_output
 
 log = logging.getLogger(__name__)
 
@@ -617,7 +618,7 @@ def role_input(role: Any) -> str:
 def attach_roles(
     base: str, visible: Sequence[str], options: FrameOptions, inputs: Mapping[str, str | Path]
 ) -> tuple[str, list[str]]:
-    """The base rows with the role columns (``dyadstats.roles.attach_roles_sql``) appended.
+    """The base rows with the role columns (``dyadstats.roles.attach.attach_roles_sql``) appended.
 
     The role tables are the frame inputs ``role_<kind>_<name>``; a role column that would
     shadow one of the frame's own columns is refused, naming the role.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dyadstats.frame.democracy import MEASURES
-from dyadstats.roles import Roles
+from dyadstats.roles.parse import Roles
 
 if TYPE_CHECKING:  # only for type hints: frame imports this module
     from dyadstats.frame.build import FrameOptions
@@ -132,7 +132,7 @@ def democracy_docs(options: FrameOptions | None = None) -> list[ColumnDoc]:
 
 
 def role_docs(roles: Roles) -> list[ColumnDoc]:
-    """The columns the config's roles add (``dyadstats.roles.role_columns`` order), defined from
+    """The columns the config's roles add (``dyadstats.roles.attach.role_columns`` order), defined from
     the role config; coverage ``role_<name>`` is the span of non-missing values in the role table."""
     docs: list[ColumnDoc] = []
     for d in roles.democracy:
