@@ -103,7 +103,8 @@ def stage_events(p: Paths, config: Mapping[str, Any]) -> None:
 
 
 def stage_frame(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.frame.build import build_frames, frame_options
+    from dyadstats.frame.build import build_frames
+    from dyadstats.frame.options import frame_options
 
     build = config.get("build") or {}
     source = (build.get("events") or {}).get("source", "mid5")
