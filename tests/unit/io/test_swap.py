@@ -35,10 +35,9 @@ def test_success_replaces_the_whole_tree(tmp_path: Path) -> None:
 def test_failure_leaves_the_previous_tree_byte_identical(tmp_path: Path) -> None:
     final = _old_report(tmp_path)
     before = _tree(final)
-    with pytest.raises(RuntimeError, match="figure failed"):
-        with swap.staged_directory(final) as staged:
-            (staged / "report.html").write_text("half")
-            raise RuntimeError("figure failed")
+    with pytest.raises(RuntimeError, match="figure failed"), swap.staged_directory(final) as staged:
+        (staged / "report.html").write_text("half")
+        raise RuntimeError("figure failed")
     assert _tree(final) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
 
