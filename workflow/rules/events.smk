@@ -1,7 +1,7 @@
 # events stage rules (see README 'What the main job does').
 # MID dispute-dyad-years whittled to dyad-years (+ directed twin), TIES sanction dyad-years and
 # ICB crisis-trigger dyad-years.
-from dyadstats.events.mid import MID_SOURCES
+from dyadstats.events.pairing import MID_SOURCES
 from dyadstats.errors import ConfigError
 
 EVENTS = config.get("build", {}).get("events", {})
@@ -39,7 +39,7 @@ rule events:
     log:
         "logs/events.log",
     run:
-        from dyadstats.events.mid import build_events
+        from dyadstats.events.build import build_events
         from dyadstats.io.logs import job_log
 
         with job_log(log[0]):

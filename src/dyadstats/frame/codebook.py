@@ -2,7 +2,7 @@
 
 The registry below declares, for every column of ``analysis_dyad_years`` and
 ``analysis_directed_dyad_years``: its name, definition, source table(s) and which coverage
-applies. ``dyadstats.frame.build`` refuses to write a frame whose columns differ from the registry,
+applies. ``dyadstats.frame.write`` refuses to write a frame whose columns differ from the registry,
 so the codebook cannot drift from the data; missing counts come from the written frame.
 """
 
@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dyadstats.frame.democracy import MEASURES
-from dyadstats.roles import Roles
+from dyadstats.roles.parse import Roles
 
-if TYPE_CHECKING:  # only for type hints: frame imports this module
-    from dyadstats.frame.build import FrameOptions
+if TYPE_CHECKING:
+    from dyadstats.frame.options import FrameOptions
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def democracy_docs(options: FrameOptions | None = None) -> list[ColumnDoc]:
 
 
 def role_docs(roles: Roles) -> list[ColumnDoc]:
-    """The columns the config's roles add (``dyadstats.roles.role_columns`` order), defined from
+    """The columns the config's roles add (``dyadstats.roles.attach.role_columns`` order), defined from
     the role config; coverage ``role_<name>`` is the span of non-missing values in the role table."""
     docs: list[ColumnDoc] = []
     for d in roles.democracy:

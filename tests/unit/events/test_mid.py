@@ -9,13 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dyadstats.errors import ConfigError
-from dyadstats.events.mid import (
-    HOSTLEV_LISTS,
-    create_mid_tables,
-    create_ties_table,
-    resolve_whittle_order,
-    whittle,
-)
+from dyadstats.events.mid import HOSTLEV_LISTS, create_mid_tables
+from dyadstats.events.ties import create_ties_table
+from dyadstats.events.whittle import resolve_whittle_order, whittle
 
 PARTICIPANT_COLUMNS = [
     "dispnum", "ccode", "sidea", "styear", "stmon", "stday", "endyear", "endmon", "endday",
