@@ -104,8 +104,9 @@ def _whittle(con: duckdb.DuckDBPyConnection, a: int, b: int, year: int, tables: 
         return Section(title, note="mid_whittle_log is not in the database (an older run: rerun the events stage)")
     return _query(
         con, title,
-        "SELECT * EXCLUDE (ccode1, ccode2, year) FROM mid_whittle_log "
-        "WHERE ccode1 = ? AND ccode2 = ? AND year = ? ORDER BY removed_by NULLS FIRST, dispnum",
+        "SELECT dispnum, mid_onset, fatality, disp_hostlev, mindur, maxdur, recip, stmon, removed_by, "
+        "removed_at_step FROM mid_whittle_log "
+        "WHERE ccode1 = ? AND ccode2 = ? AND year = ? ORDER BY removed_at_step NULLS FIRST, dispnum",
         [a, b, year], "the pairing made no dispute-dyad-year for this pair and year",
     )
 

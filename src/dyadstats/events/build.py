@@ -66,6 +66,9 @@ def _register_inputs(con: duckdb.DuckDBPyConnection, inputs: dict[str, str | Pat
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({quote_path(path)})")
 
 
+WHITTLE_LOG = "mid_whittle_log"
+
+
 def build_events(
     inputs: dict[str, str | Path],
     outputs: dict[str, str | Path],
@@ -138,6 +141,8 @@ def build_events(
         ]
         records[2]["recoded"] = recoded
         tables = ["mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years"]
+        if WHITTLE_LOG in outputs:  # every dispute-dyad-year with the rule that removed it
+            tables.append(WHITTLE_LOG)
         if ICB_TABLE in outputs:  # needs inputs icb_actors and cow_states
             records.append(icb_audit_record(con, create_icb_table(con)))
             tables.append(ICB_TABLE)
