@@ -82,7 +82,7 @@ def test_sections_a_run_did_not_build_say_so(tmp_path: Path) -> None:
     con.execute(TABLES[4])  # only the frame
     con.close()
     text = explain(path, 200, 220, 1898)
-    assert "(mid_whittle_log is not in the database" in text
+    assert "(mid_whittle_log is not in the database (a run from before" in text
     assert "(model_sample is not in the database (no models were fitted))" in text
     assert text.startswith("200 - 220, 1898")
 
