@@ -5,7 +5,8 @@ from dyadstats.events.pairing import MID_SOURCES
 from dyadstats.errors import ConfigError
 
 EVENTS = config.get("build", {}).get("events", {})
-EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years", "icb_directed_dyad_years")
+EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years", "icb_directed_dyad_years",
+                "mid_whittle_log")
 # build.events.source may name a roles.events source (roles.smk): its role table replaces MID 5.0.
 EVENT_SOURCE = EVENTS.get("source", "mid5")
 EVENT_ROLE = {r.name: r for r in ROLES.events}.get(EVENT_SOURCE)

@@ -8,7 +8,7 @@ MID (``build.events.source``):
   (``sql/events/mid5_dispute_dyad_years.sql``).
 - ``dyadic_mid402``: the published Dyadic MID 4.02 dispute-dyad-years in the same shape
   (``sql/events/dyadic_mid402_dispute_dyad_years.sql``).
-- the name of a ``roles.events`` source (README 'Use your own data'): its canonical role table
+- the name of a ``roles.events`` source (docs/own-data.md): its canonical role table
   (``results/roles/events/<name>.parquet``), through the MID 5.0 pairing if participant-level
   (``dyadstats.roles.attach.create_role_dispute_dyad_years``); the whittling is the same.
 
@@ -64,6 +64,9 @@ log = logging.getLogger(__name__)
 def _register_inputs(con: duckdb.DuckDBPyConnection, inputs: dict[str, str | Path]) -> None:
     for name, path in inputs.items():
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({quote_path(path)})")
+
+
+WHITTLE_LOG = "mid_whittle_log"
 
 
 def build_events(
@@ -138,6 +141,8 @@ def build_events(
         ]
         records[2]["recoded"] = recoded
         tables = ["mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years"]
+        if WHITTLE_LOG in outputs:  # every dispute-dyad-year with the rule that removed it
+            tables.append(WHITTLE_LOG)
         if ICB_TABLE in outputs:  # needs inputs icb_actors and cow_states
             records.append(icb_audit_record(con, create_icb_table(con)))
             tables.append(ICB_TABLE)

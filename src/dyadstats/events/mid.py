@@ -84,7 +84,8 @@ def create_mid_tables(
 ) -> dict[str, int]:
     """Create ``dispute_dyad_years``, ``mid_dyad_years`` and ``mid_directed_dyad_years``."""
     create_dispute_dyad_years(con, source, role, role_path)
-    removed = whittle(con, "dispute_dyad_years", "mid_whittled", order or DEFAULT_WHITTLE_ORDER)
+    removed = whittle(con, "dispute_dyad_years", "mid_whittled", order or DEFAULT_WHITTLE_ORDER,
+                      log_table="mid_whittle_log")
     con.execute(
         f"""
         CREATE OR REPLACE TABLE mid_dyad_years AS

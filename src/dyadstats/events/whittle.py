@@ -40,6 +40,8 @@ WHITTLE_RULES: dict[str, WhittleRule] = {
     )
 }
 DEFAULT_WHITTLE_ORDER = tuple(WHITTLE_RULES)
+# the fields the rules compare, shown beside each candidate in the whittle log
+WHITTLE_LOG_FIELDS = "s.mid_onset, s.fatality, s.disp_hostlev, s.mindur, s.maxdur, s.recip, s.stmon"
 
 def resolve_whittle_order(order: Sequence[str] | None) -> list[str]:
     """Validate a configured whittle order; append ``dispnum`` so the result is always unique."""
@@ -57,19 +59,37 @@ def resolve_whittle_order(order: Sequence[str] | None) -> list[str]:
 
 
 def whittle(
-    con: duckdb.DuckDBPyConnection, source_table: str, target_table: str, order: Sequence[str]
+    con: duckdb.DuckDBPyConnection, source_table: str, target_table: str, order: Sequence[str],
+    log_table: str | None = None,
 ) -> dict[str, int]:
     """Reduce ``source_table`` to one row per (ccode1, ccode2, year) into ``target_table``.
 
     Rules run in ``order``; each keeps, within every dyad-year, the rows whose rule value is the
     best (NULL loses to any value; all-NULL ties). Returns rows removed per rule, in order.
+    With ``log_table``, also create the whittle log: every row of ``source_table`` with the rule
+    that removed it (``removed_by``, NULL for the kept dispute) and that rule's place in the order.
     """
     names = resolve_whittle_order(order)
     con.execute(f"CREATE OR REPLACE TABLE {target_table} AS SELECT * FROM {source_table}")
+    con.execute("CREATE OR REPLACE TEMP TABLE _whittle_removed "
+                "(ccode1 INTEGER, ccode2 INTEGER, year INTEGER, dispnum INTEGER, removed_by VARCHAR, step INTEGER)")
     removed: dict[str, int] = {}
-    for name in names:
+    for step, name in enumerate(names, start=1):
         rule = WHITTLE_RULES[name]
         (before,) = con.execute(f"SELECT count(*) FROM {target_table}").fetchall()[0]
+        if log_table is not None:
+            con.execute(
+                f"""
+                INSERT INTO _whittle_removed
+                SELECT ccode1, ccode2, year, dispnum, $name, $step FROM (
+                    SELECT *, {rule.expression} AS _value,
+                           {rule.best}({rule.expression}) OVER (PARTITION BY ccode1, ccode2, year) AS _best
+                    FROM {target_table}
+                )
+                WHERE _value IS DISTINCT FROM _best
+                """,
+                {"name": name, "step": step},
+            )
         con.execute(
             f"""
             CREATE OR REPLACE TABLE {target_table} AS
@@ -91,5 +111,16 @@ def whittle(
     ).fetchall()[0]
     if dups:
         raise AssertionError(f"whittling left {dups} duplicated dyad-years")
+    if log_table is not None:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TABLE {log_table} AS
+            SELECT s.ccode1, s.ccode2, s.year, s.dispnum, {WHITTLE_LOG_FIELDS},
+                   count(*) OVER (PARTITION BY s.ccode1, s.ccode2, s.year) AS n_candidates,
+                   r.removed_by, r.step AS removed_at_step
+            FROM {source_table} s LEFT JOIN _whittle_removed r USING (ccode1, ccode2, year, dispnum)
+            ORDER BY s.ccode1, s.ccode2, s.year, r.step NULLS FIRST, s.dispnum
+            """
+        )
     return removed
 

@@ -37,12 +37,16 @@ ICB_SOURCE = "icb_directed_dyad_years (ICB v14 actor level via the events stage)
 KEYS = [
     ColumnDoc("ccode1", "COW code of state 1 (the lower code in the non-directed frame)", "dyad_years", "universe"),
     ColumnDoc("ccode2", "COW code of state 2", "dyad_years", "universe"),
+    ColumnDoc("stateabb1", "COW state abbreviation of state 1 in that year (e.g. UKG)", "dyad_years", "universe"),
+    ColumnDoc("stateabb2", "COW state abbreviation of state 2 in that year (e.g. FRN)", "dyad_years", "universe"),
     ColumnDoc("year", "calendar year", "dyad_years", "universe"),
     ColumnDoc("dyad_id", "ccode1 * 1000 + ccode2 (cluster id)", "dyad_years", "universe"),
 ]
 DIRECTED_KEYS = [
     ColumnDoc("ccode1", "COW code of state A (challenger / sender)", "directed_dyad_years", "universe"),
     ColumnDoc("ccode2", "COW code of state B (target)", "directed_dyad_years", "universe"),
+    ColumnDoc("stateabb1", "COW state abbreviation of state A in that year", "directed_dyad_years", "universe"),
+    ColumnDoc("stateabb2", "COW state abbreviation of state B in that year", "directed_dyad_years", "universe"),
     ColumnDoc("year", "calendar year", "directed_dyad_years", "universe"),
     ColumnDoc("dyad_id", "ccode1 * 1000 + ccode2 (directed pair id)", "directed_dyad_years", "universe"),
     ColumnDoc("pair_id", "min(ccode) * 1000 + max(ccode): the non-directed dyad, for clustering", "directed_dyad_years", "universe"),

@@ -49,6 +49,8 @@ def base_select_sql(
     keys: list[tuple[str, str]] = [
         ("ccode1", "u.ccode1"),
         ("ccode2", "u.ccode2"),
+        ("stateabb1", "u.stateabb1"),
+        ("stateabb2", "u.stateabb2"),
         ("year", "u.year"),
         ("dyad_id", "(u.ccode1 * 1000 + u.ccode2)::BIGINT"),
     ]
