@@ -121,6 +121,26 @@ def line_count(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines())
 
 
+# The one module allowed to write Parquet (dyadstats.io.files.write_parquet).
+PARQUET_WRITER = "dyadstats.io.files"
+_WRITER_CALLS = ("write_table", "to_parquet", "ParquetWriter")
+
+
+def parquet_writes(path: Path) -> list[str]:
+    """Where a module writes Parquet itself: pyarrow/pandas writer calls, or SQL text that
+    COPYs to a Parquet file (``FORMAT parquet``), each as ``line: what``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in _WRITER_CALLS:
+                found.append(f"{node.lineno}: {name}()")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "format parquet" in node.value.lower():
+            found.append(f"{node.lineno}: COPY ... (FORMAT parquet)")
+    return found
+
+
 # --- the checker checked on hand-built graphs and packages -------------------------------------
 
 def test_cycles_finds_a_three_cycle_and_ignores_a_dag() -> None:
@@ -153,6 +173,19 @@ def test_import_graph_reads_every_kind_of_import(tmp_path: Path) -> None:
     assert cycles(graph) == [["pkg.a", "pkg.sub", "pkg.sub.b", "pkg.sub.c"]]
 
 
+def test_parquet_writes_are_found(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "import pyarrow.parquet as pq\n"
+        "def f(t, df, con):\n"
+        "    pq.write_table(t, 'a.parquet')\n"
+        "    df.to_parquet('b.parquet')\n"
+        "    con.execute(f\"COPY ({t}) TO 'c' (FORMAT PARQUET)\")\n"
+        "    pq.read_table('d.parquet')\n"
+    )
+    assert parquet_writes(module) == ["3: write_table()", "4: to_parquet()", "5: COPY ... (FORMAT parquet)"]
+
+
 # --- the package itself ------------------------------------------------------------------------
 
 def test_no_import_cycles() -> None:
@@ -165,6 +198,13 @@ def test_known_cycles_still_exist() -> None:
     present = {frozenset(c) for c in cycles(import_graph())}
     stale = [sorted(c) for c in KNOWN_CYCLES if c not in present]
     assert not stale, f"KNOWN_CYCLES lists cycles that are gone: {stale}"
+
+
+def test_one_parquet_writer() -> None:
+    """Every Parquet file goes through dyadstats.io.files.write_parquet (atomic, zstd, metadata)."""
+    writes = {name: w for name, path in package_modules().items()
+              if name != PARQUET_WRITER and (w := parquet_writes(path))}
+    assert not writes, f"modules writing Parquet themselves (use dyadstats.io.files.write_parquet): {writes}"
 
 
 @pytest.mark.parametrize("name", sorted(package_modules()))
