@@ -387,7 +387,7 @@ def test_narrow_frame_columns_equal_the_full_frames(tmp_path: Path, world) -> No
                  frame_options({"frame": NARROW}, MID_COVERAGE, TIES_COVERAGE))
     nd = pd.read_parquet(out / "nd.parquet").set_index(["ccode1", "ccode2", "year"])
     assert list(nd.columns) == [
-        "dyad_id", "era", "mid_onset", "mid_ongoing", "mid_continuing",
+        "stateabb1", "stateabb2", "dyad_id", "era", "mid_onset", "mid_ongoing", "mid_continuing",
         "polity2_1", "polity2_2", "min_polity2", "max_polity2", "dem_polity_1", "dem_polity_2",
         "joint_democracy_polity", "mixed_dyad_polity", "joint_autocracy_polity", "regime_pair_polity",
         "conttype", "contiguity_land", "contiguity_any", "contiguity_150", "cinc_1", "cinc_2",
