@@ -14,6 +14,7 @@ import pytest
 
 from dyadstats import bench
 from dyadstats.bench import Measurement, Step
+from dyadstats.config import vocab
 from dyadstats.testing import synthetic_world
 
 
@@ -112,7 +113,9 @@ def test_standard_case_frame_covers_exactly_the_standard_model() -> None:
     assert overlaid["build"]["first_year"] == 1816 and overlaid["build"]["frame"] == bench.STANDARD_FRAME
     assert cfg["build"]["frame"] == {"directed": True}  # the original is untouched
     assert options.scale_frame_section == bench.STANDARD_FRAME
-    assert bench.BenchOptions.from_config({"scale": {"frame": {}}}).scale_frame_section == {}
+    # {} = the full frames: every selection key at its default (dyadstats.config.build.FrameSelection)
+    full = bench.BenchOptions.from_config({"scale": {"frame": {}}}).scale_frame_section
+    assert full["outcomes"] == list(vocab.OUTCOMES) and full["directed"] and full["lags"]
     frame = frame_options(overlaid["build"], (1816, 2014), (1945, 2005))
     columns = [c.name for c in frame_registry(False, frame)]
     spec = parse_specs({"specs": {"s": {k: v for k, v in STANDARD_MODEL.items() if k != "name"}}})["s"]

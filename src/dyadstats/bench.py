@@ -48,12 +48,15 @@ from typing import Any
 
 import yaml
 
+from dyadstats.config import validated
+from dyadstats.config.bench import BenchConfig
 from dyadstats.io.files import write_json
 
 log = logging.getLogger("dyadstats.bench")
 
 CASES = ("standard", "full", "rerun", "multiverse", "scale")
-DEFAULT_RUNS = 3
+_DEFAULTS = BenchConfig()  # every bench default (dyadstats.config.bench)
+DEFAULT_RUNS = _DEFAULTS.runs
 PACKAGES = ("dyadstats", "duckdb", "pandas", "numpy", "pyarrow", "statsmodels", "scipy",
             "snakemake", "patsy")
 
@@ -61,13 +64,7 @@ PACKAGES = ("dyadstats", "duckdb", "pandas", "numpy", "pyarrow", "statsmodels", 
 #: standard model reads (Polity, contiguity, majors, capabilities, MID onsets and their peace
 #: years), no directed frame, no lags. The same frame code builds it; its columns equal the
 #: full frame's.
-STANDARD_FRAME: dict[str, Any] = {
-    "directed": False,
-    "democracy": ["polity"],
-    "controls": ["contiguity", "nmc", "majors"],
-    "outcomes": ["mid_onset"],
-    "lags": False,
-}
+STANDARD_FRAME: dict[str, Any] = _DEFAULTS.standard_frame.plain()
 
 #: Issue 7's targets, printed beside the medians (never asserted).
 TARGETS: dict[str, dict[str, float]] = {
@@ -259,31 +256,30 @@ def machine_info(root: Path) -> dict[str, Any]:
 @dataclass(frozen=True)
 class BenchOptions:
     runs: int = DEFAULT_RUNS
-    workdir: str = "results/bench"
-    cores: int = 2
-    scale_fit_factors: tuple[float, ...] = (1, 10)
-    scale_build_factors: tuple[float, ...] = (50,)
-    scale_memory_limit: str = "4GB"
-    seed: int = 20250101
-    rerun_model: str | None = None
+    workdir: str = _DEFAULTS.workdir
+    cores: int = _DEFAULTS.cores
+    scale_fit_factors: tuple[float, ...] = tuple(_DEFAULTS.scale.fit_factors)
+    scale_build_factors: tuple[float, ...] = tuple(_DEFAULTS.scale.build_factors)
+    scale_memory_limit: str = _DEFAULTS.scale.memory_limit
+    seed: int = _DEFAULTS.seed
+    rerun_model: str | None = _DEFAULTS.rerun_model
     standard_frame: Mapping[str, Any] = field(default_factory=lambda: dict(STANDARD_FRAME))
     scale_frame: Mapping[str, Any] | None = None  # None: the standard case's frame
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> BenchOptions:
-        s = dict(section or {})
-        scale = dict(s.get("scale") or {})
+        b = validated(BenchConfig, section, "bench")
         return cls(
-            runs=int(s.get("runs", DEFAULT_RUNS)),
-            workdir=str(s.get("workdir", "results/bench")),
-            cores=int(s.get("cores", 2)),
-            scale_fit_factors=tuple(float(f) for f in scale.get("fit_factors", (1, 10))),
-            scale_build_factors=tuple(float(f) for f in scale.get("build_factors", (50,))),
-            scale_memory_limit=str(scale.get("memory_limit", "4GB")),
-            seed=int(s.get("seed", 20250101)),
-            rerun_model=s.get("rerun_model"),
-            standard_frame=dict(s.get("standard_frame") or STANDARD_FRAME),
-            scale_frame=scale.get("frame"),
+            runs=b.runs,
+            workdir=b.workdir,
+            cores=b.cores,
+            scale_fit_factors=tuple(b.scale.fit_factors),
+            scale_build_factors=tuple(b.scale.build_factors),
+            scale_memory_limit=b.scale.memory_limit,
+            seed=b.seed,
+            rerun_model=b.rerun_model,
+            standard_frame=b.standard_frame.plain(),
+            scale_frame=None if b.scale.frame is None else b.scale.frame.plain(),
         )
 
     @property

@@ -37,6 +37,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dyadstats.config import validated, vocab
+from dyadstats.config.build import BuildConfig
+from dyadstats.config.multiverse import DEFAULT_THRESHOLD, MeasureYears, MultiverseConfig
 from dyadstats.errors import ConfigError, DyadstatsError
 from dyadstats.models import (
     COVARIANCES as MV_COVARIANCES,
@@ -62,20 +65,16 @@ DIMENSIONS = ("outcome", "democracy", "threshold", "link", "lag", "sample", "era
               "covariance")
 #: joint: the joint-democracy dummy against all other dyads; weak_link: the lower score (per SD);
 #: regime_vs_*: the three-category regime pair, focal = joint democracy against that reference.
-LINKS = ("joint", "weak_link", "regime_vs_autocracy", "regime_vs_mixed")
+LINKS = vocab.LINKS
 REGIME_LINK_REFERENCE = {"regime_vs_autocracy": "joint_autocracy", "regime_vs_mixed": "mixed"}
-SAMPLES = ("all", "politically_relevant")
-TIME_CONTROLS = ("cubic", "splines")
-ESTIMATORS = ("logit", "firth")
-DEFAULT_THRESHOLD = "default"
+SAMPLES = vocab.SAMPLE_CHOICES
+TIME_CONTROLS = vocab.TIME_CONTROLS
+ESTIMATORS = vocab.MULTIVERSE_ESTIMATORS
 
 #: Years each democracy measure has scores for (the releases in data/sources.yaml). An era that
 #: misses a measure's coverage has no sample; two eras that coincide within it are duplicates.
 MEASURE_YEARS: dict[str, tuple[int, int]] = {
-    "polity": (1800, 2018),   # Polity5 p5v2018
-    "vdem": (1789, 2024),     # V-Dem v15
-    "bmr": (1800, 2020),      # Boix-Miller-Rosato v4
-    "uds": (1946, 2012),      # Unified Democracy Scores, 2014 release
+    m: (span[0], span[1]) for m, span in MeasureYears().plain().items()  # dyadstats.config.multiverse
 }
 
 #: Columns of the spec-level table, in order.
@@ -111,6 +110,9 @@ class Threshold:
     cuts: Mapping[str, float] = field(default_factory=dict)
 
 
+_MV, _BUILD = MultiverseConfig(), BuildConfig()  # the defaults (dyadstats.config)
+
+
 @dataclass(frozen=True)
 class ChoiceSpace:
     """The declared levels of every dimension and the fixed parts of each model."""
@@ -125,10 +127,10 @@ class ChoiceSpace:
     time: tuple[str, ...]
     estimators: tuple[str, ...]
     controls: str
-    covariances: tuple[str, ...] = ("cluster",)
-    spline_df: int = 3
-    firth_samples: tuple[str, ...] = ("politically_relevant",)
-    build_years: tuple[int, int] = (1816, 2014)
+    covariances: tuple[str, ...] = (_MV.covariance,)
+    spline_df: int = _MV.spline_df
+    firth_samples: tuple[str, ...] = tuple(_MV.firth_samples)
+    build_years: tuple[int, int] = (_BUILD.first_year, _BUILD.last_year)
     measure_years: Mapping[str, tuple[int, int]] = field(default_factory=lambda: dict(MEASURE_YEARS))
 
     def levels(self) -> dict[str, list[str]]:
@@ -162,47 +164,36 @@ def _unique(name: str, values: Sequence[Any], allowed: Iterable[Any] | None = No
 
 
 def choice_space(section: Mapping[str, Any], build: Mapping[str, Any] | None = None) -> ChoiceSpace:
-    """Parse the ``multiverse:`` config section (already schema-validated) into a choice space."""
-    choices = dict(section.get("choices") or {})
-    build = build or {}
+    """Parse the ``multiverse:`` config section into a choice space (defaults and allowed levels:
+    ``dyadstats.config.multiverse.MultiverseConfig``)."""
+    mv = validated(MultiverseConfig, section, "multiverse", MultiverseConfigError)
+    b = validated(BuildConfig, build, "build", MultiverseConfigError)
+    choices = mv.choices
     thresholds = []
-    for raw in choices.get("threshold") or [{"label": DEFAULT_THRESHOLD}]:
-        raw = dict(raw)
-        label = str(raw.pop("label"))
-        if label == DEFAULT_THRESHOLD and raw:
+    for t in choices.threshold:
+        cuts = {m: float(v) for m, v in sorted(t.plain().items()) if m != "label"}
+        if t.label == DEFAULT_THRESHOLD and cuts:
             raise MultiverseConfigError("multiverse.choices.threshold: 'default' is the frame's coding; give it no cuts")
-        unknown = set(raw) - set(MEASURES)
-        if unknown:
-            raise MultiverseConfigError(f"multiverse.choices.threshold {label!r}: unknown measure(s) {sorted(unknown)}")
-        thresholds.append(Threshold(label, {m: float(v) for m, v in sorted(raw.items())}))
+        thresholds.append(Threshold(t.label, cuts))
     _unique("threshold", [t.label for t in thresholds])
-    eras = []
-    for raw in choices.get("era") or [{"label": "all years", "years": None}]:
-        years = raw.get("years")
-        if years is not None and (len(years) != 2 or int(years[0]) > int(years[1])):
-            raise MultiverseConfigError(f"multiverse.choices.era {raw['label']!r}: years must be [first, last]")
-        eras.append(Era(str(raw["label"]), None if years is None else (int(years[0]), int(years[1]))))
+    eras = [Era(e.label, None if e.years is None else (e.years[0], e.years[1])) for e in choices.era]
     _unique("era", [e.label for e in eras])
-    measure_years = dict(MEASURE_YEARS)
-    for m, span in (section.get("measure_years") or {}).items():
-        measure_years[m] = (int(span[0]), int(span[1]))
     space = ChoiceSpace(
-        outcomes=_unique("outcome", choices.get("outcome") or ["coercion_onset"]),
-        democracy=_unique("democracy", choices.get("democracy") or ["polity"], MEASURES),
+        outcomes=_unique("outcome", choices.outcome),
+        democracy=_unique("democracy", choices.democracy, MEASURES),
         thresholds=tuple(thresholds),
-        links=_unique("link", choices.get("link") or ["joint"], LINKS),
-        lags=_unique("lag", [int(x) for x in choices.get("lag") or [0]], (0, 1)),
-        samples=_unique("sample", choices.get("sample") or ["all"], SAMPLES),
+        links=_unique("link", choices.link, LINKS),
+        lags=_unique("lag", choices.lag, vocab.LAG_CHOICES),
+        samples=_unique("sample", choices.sample, SAMPLES),
         eras=tuple(eras),
-        time=_unique("time", choices.get("time") or ["cubic"], TIME_CONTROLS),
-        estimators=_unique("estimator", choices.get("estimator") or ["logit"], ESTIMATORS),
-        controls=str(section.get("controls", "")).strip(),
-        covariances=_unique("covariance", choices.get("covariance") or [str(section.get("covariance", "cluster"))],
-                            MV_COVARIANCES),
-        spline_df=int(section.get("spline_df", 3)),
-        firth_samples=tuple(section.get("firth_samples", ("politically_relevant",))),
-        build_years=(int(build.get("first_year", 1816)), int(build.get("last_year", 2014))),
-        measure_years=measure_years,
+        time=_unique("time", choices.time, TIME_CONTROLS),
+        estimators=_unique("estimator", choices.estimator, ESTIMATORS),
+        controls=mv.controls.strip(),
+        covariances=_unique("covariance", choices.covariance or [mv.covariance], MV_COVARIANCES),
+        spline_df=mv.spline_df,
+        firth_samples=tuple(mv.firth_samples),
+        build_years=(b.first_year, b.last_year),
+        measure_years={m: (span[0], span[1]) for m, span in mv.measure_years.plain().items()},
     )
     if "{" in space.controls:
         raise MultiverseConfigError(

@@ -50,6 +50,8 @@ from typing import Any
 import duckdb
 
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
+from dyadstats.config import vocab
+from dyadstats.config.build import EventsOptions
 from dyadstats.errors import ConfigError, SchemaError
 from dyadstats.events.icb import ICB_TABLE, create_icb_table, icb_audit_record
 from dyadstats.io.db import connect, quote_path
@@ -59,7 +61,7 @@ from dyadstats.universe import write_table
 
 log = logging.getLogger(__name__)
 
-MID_SOURCES = ("mid5", "dyadic_mid402")
+MID_SOURCES = vocab.MID_SOURCES
 DYAD_YEAR = ("ccode1", "ccode2", "year")
 
 
@@ -88,7 +90,7 @@ WHITTLE_RULES: dict[str, WhittleRule] = {
         WhittleRule("dispnum", "dispnum", "min", "lowest dispute number (last resort)"),
     )
 }
-DEFAULT_WHITTLE_ORDER = tuple(WHITTLE_RULES)
+DEFAULT_WHITTLE_ORDER = tuple(EventsOptions().whittle_order)  # dyadstats.config.build
 
 # Hostility-level lists over all disputes of a non-directed dyad-year, before whittling:
 # list name -> which dispute-dyad-years it draws from. Each holds the distinct dyadic hostility

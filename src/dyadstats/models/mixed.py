@@ -46,13 +46,14 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from dyadstats.config import vocab
 from dyadstats.io.job_warnings import captured_warnings, warning_texts
 
 if TYPE_CHECKING:
     from dyadstats.models import Design, ModelSpec
 
 #: Random intercepts a spec may name (``random_effects``), each keyed to frame columns.
-RANDOM_EFFECTS = ("state_1", "state_2", "dyad", "year")
+RANDOM_EFFECTS = vocab.RANDOM_EFFECTS
 #: The seed study's three-way design: state A, state B and the dyad.
 DEFAULT_RANDOM_EFFECTS = ("state_1", "state_2", "dyad")
 #: gpboost's convergence status codes (GPModel.summary): 0 converged, 1 iteration limit,

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from dyadstats.frame.codebook import CONTROLS, ND_OUTCOMES
-from dyadstats.frame.democracy import MEASURES
+from dyadstats.frame.democracy import democracy_rules
 from dyadstats.report.labels import term_label
 
 
@@ -43,12 +43,8 @@ def _definition(name: str) -> str:
 
 
 def _democracy_rules(build: Mapping[str, Any]) -> str:
-    rules = []
-    for name, rule in (build.get("democracy") or {}).items():
-        if name in MEASURES:
-            op = ">=" if rule.get("rule", "ge") == "ge" else ">"
-            rules.append(f"{MEASURES[name].score} {op} {rule.get('threshold')}")
-    return "; ".join(rules)
+    given = build.get("democracy") or {}
+    return "; ".join(r.describe() for name, r in democracy_rules(given).items() if name in given)
 
 
 def _cov(cov_type: str) -> str:
