@@ -24,7 +24,7 @@ from dyadstats.ingest.rda import read_rda
 from dyadstats.ingest.readers import read_raw
 from dyadstats.io.files import sha256_file
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MANIFEST = load_manifest(REPO / "data" / "sources.yaml")
 PS_FILES = sorted((i for i in MANIFEST.values() if i.source_id == "peacesciencer"), key=lambda i: i.file)
 # the commits ../shared/data/peacesciencer/rda/README.md names: HEAD (1.2.9), and the last commit

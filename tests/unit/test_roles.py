@@ -283,7 +283,7 @@ def test_events_stage_whittles_a_role_event_source(tmp_path: Path, state_years: 
 def _frame_with_roles(tmp_path: Path, roles_section: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict, str]:
     """The hand-built world of tests/test_frame.py plus role tables made from small user tables."""
     from dyadstats.frame.build import build_frames, frame_options
-    from tests.test_frame import MID_COVERAGE, TIES_COVERAGE, build_world
+    from tests.parity.test_frame import MID_COVERAGE, TIES_COVERAGE, build_world
 
     paths = build_world(tmp_path / "in")
     sy = str(tmp_path / "in" / "state_years.parquet")
@@ -317,7 +317,7 @@ ROLE_SECTION = {
 
 def test_frames_carry_role_columns_lags_and_codebook(tmp_path: Path) -> None:
     from dyadstats.frame.codebook import frame_registry
-    from tests.test_frame import col
+    from tests.parity.test_frame import col
 
     nd, dr, audit, codebook = _frame_with_roles(tmp_path, ROLE_SECTION)
     # (2, 220): 220 is scored in 2004 only -> the pair is coded in 2004 only (missing stays missing)

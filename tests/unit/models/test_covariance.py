@@ -266,7 +266,7 @@ def test_models_twoway_spec_records_both_dimensions():
 
 
 def _benchmark():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "coverage_dyadic.py"
+    path = Path(__file__).resolve().parents[3] / "benchmarks" / "coverage_dyadic.py"
     spec = importlib.util.spec_from_file_location("coverage_dyadic", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the file runs

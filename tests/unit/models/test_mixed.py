@@ -275,7 +275,7 @@ def test_schema_accepts_the_new_keys_and_rejects_bad_values():
     import yaml
     from snakemake.utils import validate
 
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[3]
     schema = str(repo / "workflow" / "schemas" / "config.schema.yaml")
     config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
     config["models"]["specs"]["MX"] = {"base": "M1_prd", "estimator": "mixed", "covariance": "nonrobust",

@@ -26,11 +26,12 @@ def _build(world: dict, out_dir: str = "reports") -> dict[str, list[str]]:
         manifest=load_manifest(world["manifest_path"]),
         config=world["config"],
         out_dir=out_dir,
-        repo=Path(__file__).resolve().parents[2],
+        repo=Path(__file__).resolve().parents[3],
         started_at="2000-01-01T00:00:00+00:00",
         stage_outputs=world["stage_outputs"],
         extra_inputs=[world["manifest_path"]],
         audit_out="results/audit/report.json",
+        codebook=world["codebook"],
     )
 
 

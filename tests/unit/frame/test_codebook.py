@@ -10,7 +10,7 @@ import pytest
 
 from dyadstats.frame.build import frame_options
 from dyadstats.frame.codebook import frame_registry
-from tests.test_frame import MID_COVERAGE, TIES_COVERAGE, run_world
+from tests.parity.test_frame import MID_COVERAGE, TIES_COVERAGE, run_world
 
 
 @pytest.fixture(scope="module")
