@@ -31,8 +31,8 @@ def rooted_sources(extra):
     }
 
 
-MANIFEST = load_manifest(from_root(config["manifest"]), rooted_sources(config.get("extra_sources")))
-MIRRORS = mirror_dirs(config.get("mirrors"), base=workflow.basedir)
+MANIFEST = load_manifest(from_root(config["manifest"]), rooted_sources(config["extra_sources"]))
+MIRRORS = mirror_dirs(config["mirrors"], base=workflow.basedir)
 RAW_FILES = {item.raw_path: item for item in MANIFEST.values()}
 
 # Every Parquet table registered in results/dyadstats.duckdb: name -> path. Rule files add theirs.
