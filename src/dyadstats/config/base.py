@@ -16,10 +16,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_serializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_serializer
 
 #: Marks an optional key (see :func:`optional`); also read by the serializer.
 OPTIONAL_KEY = "x-dyadstats-optional"
+
+
+def _compact(value: float) -> int | float:
+    return int(value) if float(value).is_integer() and abs(value) < 1e15 else value
+
+
+#: A number that reads as a float and is written back as given: 6 stays 6 in the resolved config
+#: (what the rules and the stage functions receive, e.g. a table's declared ``max: 10``).
+Number = Annotated[float, PlainSerializer(_compact)]
 
 
 def _drop_default_and_null(schema: dict[str, Any]) -> None:

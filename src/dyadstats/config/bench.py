@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from dyadstats.config.base import ConfigModel
+from dyadstats.config.base import ConfigModel, Number
 from dyadstats.config.build import FrameSelection
 
-PositiveFactor = Annotated[float, Field(gt=0)]
+PositiveFactor = Annotated[Number, Field(gt=0)]
 
 
 def _standard_frame() -> FrameSelection:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from dyadstats.config.base import ConfigModel, unique_list
+from dyadstats.config.base import ConfigModel, Number, unique_list
 from dyadstats.config.vocab import (
     CONTROL_GROUPS,
     LEGACY_THRESHOLD_RULES,
@@ -46,7 +46,7 @@ def normalise_rule(value: str, where: str) -> str:
 class _Cut(ConfigModel):
     """A democracy cut for one measure: a state is a democracy when score <rule> threshold."""
 
-    threshold: float
+    threshold: Number
     rule: ThresholdRuleInput = Field(">=", description=RULE_DESCRIPTION)
 
     @field_validator("rule")
@@ -57,19 +57,19 @@ class _Cut(ConfigModel):
 
 # Each threshold within its measure's scale: a cut outside it codes every state alike.
 class PolityCut(_Cut):
-    threshold: float = Field(6, ge=-10, le=10, description="polity2 runs -10..10")
+    threshold: Number = Field(6, ge=-10, le=10, description="polity2 runs -10..10")
 
 
 class VdemCut(_Cut):
-    threshold: float = Field(0.5, ge=0, le=1, description="v2x_polyarchy runs 0..1")
+    threshold: Number = Field(0.5, ge=0, le=1, description="v2x_polyarchy runs 0..1")
 
 
 class BmrCut(_Cut):
-    threshold: float = Field(1, ge=0, le=1, description="BMR democracy is 0/1")
+    threshold: Number = Field(1, ge=0, le=1, description="BMR democracy is 0/1")
 
 
 class UdsCut(_Cut):
-    threshold: float = Field(0, ge=-4, le=4, description="UDS posterior means run about -2.5..3")
+    threshold: Number = Field(0, ge=-4, le=4, description="UDS posterior means run about -2.5..3")
     rule: ThresholdRuleInput = Field(">", description=RULE_DESCRIPTION)
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, create_model
 
-from dyadstats.config.base import ConfigModel, optional, unique_list, year_range
+from dyadstats.config.base import ConfigModel, Number, optional, unique_list, year_range
 from dyadstats.config.vocab import (
     MODEL_NAME,
     SNAKE_NAME,
@@ -51,7 +51,7 @@ def _spec_fields() -> dict[str, Any]:
         "frame": (FrameKind, Field("dyad", description="analysis_dyad_years or analysis_directed_dyad_years")),
         "democracy": (Snake, Field("polity", description=(
             "democracy measure the placeholders resolve to: polity, vdem, bmr, uds or a roles.democracy name"))),
-        "democracy_threshold": (float | None, Field(None, description=(
+        "democracy_threshold": (Number | None, Field(None, description=(
             "code democracy as score >= threshold from the continuous score (polity2, v2x_polyarchy, "
             "uds_mean) instead of the frame's coding"))),
         "time_dependence": (TimeDependence, Field("cubic", description=(
@@ -75,7 +75,7 @@ def _spec_fields() -> dict[str, Any]:
         "random_effects": (unique_list(RandomEffect, min_length=1) | None, Field(None, description=(
             "estimator mixed only: random intercepts for ccode1 (state_1), ccode2 (state_2), the "
             "non-directed pair (dyad) and/or year; null = [state_1, state_2, dyad]"))),
-        "population_event_rate": (Annotated[float, Field(gt=0, lt=1)] | None, Field(None, description=(
+        "population_event_rate": (Annotated[Number, Field(gt=0, lt=1)] | None, Field(None, description=(
             "estimator relogit only: the population event rate tau; the intercept is prior-corrected by "
             "-ln[((1-tau)/tau)(ybar/(1-ybar))]"))),
         "lag": (bool, Field(False, description="use the _lag1 twin of every regressor that has one")),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from dyadstats.config.base import ConfigModel, optional, unique_list, year_range
+from dyadstats.config.base import ConfigModel, Number, optional, unique_list, year_range
 from dyadstats.config.vocab import (
     SNAKE_NAME,
     Covariance,
@@ -26,9 +26,9 @@ class ThresholdChoice(ConfigModel):
     """A democracy coding: label default = the frame's own coding, others a score cut (>=) per measure."""
 
     label: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(description="the level's name")
-    polity: Annotated[float, Field(ge=-10, le=10)] | None = optional("polity2 cut")
-    vdem: Annotated[float, Field(ge=0, le=1)] | None = optional("v2x_polyarchy cut")
-    uds: float | None = optional("UDS posterior-mean cut")
+    polity: Annotated[Number, Field(ge=-10, le=10)] | None = optional("polity2 cut")
+    vdem: Annotated[Number, Field(ge=0, le=1)] | None = optional("v2x_polyarchy cut")
+    uds: Number | None = optional("UDS posterior-mean cut")
 
 
 class EraChoice(ConfigModel):
@@ -96,7 +96,7 @@ class MultiverseConfig(ConfigModel):
         "false - a separate target (dyadstats multiverse)"))
     chunk_size: int = Field(24, ge=1, description=(
         "specifications per Snakemake job (a design shared by two estimators is never split)"))
-    alpha: float = Field(0.05, gt=0, lt=1, description=(
+    alpha: Number = Field(0.05, gt=0, lt=1, description=(
         "significance level of the summary shares and the figure's colours"))
     controls: str = Field(
         "contiguity_land + log_capability_ratio + major_power_dyad + defense_pact",

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from dyadstats.config.base import ConfigModel, unique_list
+from dyadstats.config.base import ConfigModel, Number, unique_list
 from dyadstats.config.vocab import SNAKE_NAME
 
 Snake = Annotated[str, StringConstraints(pattern=SNAKE_NAME)]
@@ -63,7 +63,7 @@ class ReportConfig(ConfigModel):
     time_bin_years: int = Field(5, ge=1, le=50, description="width in years of the bins in the rate-over-time figure")
     eras: Annotated[list[EraRow], Field(min_length=1)] = Field(
         _default_eras(), description="periods for the rate table (inclusive year ranges)")
-    significance_levels: Annotated[list[Annotated[float, Field(gt=0, lt=1)]], Field(min_length=3, max_length=3)] = Field(
+    significance_levels: Annotated[list[Annotated[Number, Field(gt=0, lt=1)]], Field(min_length=3, max_length=3)] = Field(
         [0.001, 0.01, 0.05], description=(
             "p-value cutoffs for ***, ** and * (ascending); the largest is the level the finding calls significant"))
     term_labels: dict[str, str] = Field({}, description=(
@@ -75,7 +75,7 @@ class ReportConfig(ConfigModel):
 
     @field_validator("significance_levels")
     @classmethod
-    def _ascending(cls, levels: list[float]) -> list[float]:
+    def _ascending(cls, levels: list[Number]) -> list[Number]:
         if not levels[0] < levels[1] < levels[2]:
             raise ValueError(f"need three ascending p-values in (0, 1), got {levels}")
         return levels

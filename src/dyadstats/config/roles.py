@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from dyadstats.config.base import ConfigModel, optional
+from dyadstats.config.base import ConfigModel, Number, optional
 from dyadstats.config.build import RULE_DESCRIPTION, normalise_rule
 from dyadstats.config.vocab import (
     SNAKE_NAME,
@@ -31,7 +31,7 @@ class DemocracyRoleConfig(ConfigModel):
     ccode: str = Field("ccode", description="COW state code column")
     year: str = Field("year", description="year column")
     score: str = Field(description="democracy score column (numeric)")
-    threshold: float = Field(description="democracy iff score <rule> threshold")
+    threshold: Number = Field(description="democracy iff score <rule> threshold")
     rule: ThresholdRuleInput = Field(">=", description=RULE_DESCRIPTION)
     unknown_states: UnknownStates = Field("error", description=UNKNOWN_STATES_DESCRIPTION)
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
-from dyadstats.config.base import ConfigModel, optional, year_range
+from dyadstats.config.base import ConfigModel, Number, optional, year_range
 from dyadstats.config.vocab import SNAKE_NAME, ColumnType, FileFormat
 
 SHA256 = r"^[0-9a-fA-F]{64}$"
@@ -23,8 +23,8 @@ class ColumnDeclaration(ConfigModel):
     """A declared column, checked at ingest (pandera)."""
 
     type: ColumnType | None = optional("value type after ingest")
-    min: float | None = optional("smallest allowed value")
-    max: float | None = optional("largest allowed value")
+    min: Number | None = optional("smallest allowed value")
+    max: Number | None = optional("largest allowed value")
     isin: list[Any] | None = optional("the allowed values")
     nullable: bool | None = optional("missing values allowed (default: false)")
 
@@ -35,7 +35,7 @@ class TableDeclaration(ConfigModel):
     name: TableName = Field(description="canonical table name (lower snake_case)")
     rename: dict[str, str] | None = optional(
         "source column -> canonical column (applied before snake_case)")
-    missing_codes: dict[str, list[float]] | None = optional(
+    missing_codes: dict[str, list[Number]] | None = optional(
         'column (or "*" for every numeric column) -> codes read as missing')
     na_strings: list[str] | None = optional('text cells read as missing (default "" and NA)')
     primary_key: Annotated[list[str], Field(min_length=1)] | None = optional(

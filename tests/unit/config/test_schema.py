@@ -37,6 +37,17 @@ def _snakemake_filled(config: dict[str, Any]) -> dict[str, Any]:
     return filled
 
 
+def _assert_kept(given: Any, resolved: Any, path: str = "config") -> None:
+    """Every value written in ``given`` is in ``resolved`` exactly as written (type included)."""
+    if isinstance(given, dict):
+        assert isinstance(resolved, dict), path
+        for key, value in given.items():
+            assert key in resolved, f"{path}.{key}"
+            _assert_kept(value, resolved[key], f"{path}.{key}")
+    else:
+        assert resolved == given and type(resolved) is type(given), f"{path}: {given!r} -> {resolved!r}"
+
+
 def test_committed_schema_is_the_generated_one() -> None:
     committed = CONFIG_SCHEMA.read_text(encoding="utf-8")
     assert committed == render(config_schema()), (
@@ -52,6 +63,9 @@ def test_every_repository_config_validates(overlay: Path | None) -> None:
     # Snakemake's defaults and the models' agree, and the resolved dicts are valid themselves
     assert resolved_config(filled) == resolved
     assert _snakemake_filled(resolved) == resolved
+    # defaults are added, nothing written is changed (6 stays 6: a table's `max: 10` reaches
+    # pandera as 10, a spec's `democracy_threshold: 7` reaches its params as 7)
+    _assert_kept(config, resolved)
 
 
 def test_snakemake_fills_the_same_defaults_as_the_models() -> None:
