@@ -46,7 +46,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
+
+from dyadstats.models.newton import expit
 
 FloatArray = np.ndarray
 
