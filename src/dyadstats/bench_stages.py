@@ -69,7 +69,7 @@ def _coverage(config: Mapping[str, Any], table: str, default: tuple[int, int]) -
 
     manifest_path = Path(config.get("manifest", "data/sources.yaml"))
     if not manifest_path.is_absolute():
-        from dyadstats.cli.main import find_root
+        from dyadstats.cli.common import find_root
 
         manifest_path = find_root(Path(__file__).parent) / manifest_path
     try:
