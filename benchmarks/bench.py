@@ -88,16 +88,51 @@ def table_rows(results: Mapping[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def side_by_side(results: Mapping[str, Any]) -> dict[str, Any] | None:
+    """dyadstats' one-process standard job beside the yardstick script: medians and ratios.
+
+    ``None`` unless both steps ran. Ratios are dyadstats / yardstick (below 1: dyadstats is
+    faster or leaner); issue 15 asks for a wall ratio of at most 0.67.
+    """
+    steps = {s["step"]: s for s in (results.get("standard") or {}).get("steps", [])}
+    if "job" not in steps or "yardstick" not in steps:
+        return None
+    job, yard = steps["job"], steps["yardstick"]
+    out: dict[str, Any] = {}
+    for figure in ("wall_s", "cpu_s", "peak_rss_mb"):
+        a, b = job[figure]["median"], yard[figure]["median"]
+        out[figure] = {"dyadstats": a, "yardstick": b, "ratio": a / b if b else float("nan")}
+    return out
+
+
+SIDE_COLUMNS = ("figure (medians)", "dyadstats job", "yardstick script", "ratio")
+
+
+def format_side_by_side(side: Mapping[str, Any]) -> str:
+    labels = {"wall_s": "wall s", "cpu_s": "cpu s", "peak_rss_mb": "peak RSS MB"}
+    rows = [{"figure (medians)": labels[k], "dyadstats job": f"{v['dyadstats']:.2f}",
+             "yardstick script": f"{v['yardstick']:.2f}", "ratio": f"{v['ratio']:.2f}"}
+            for k, v in side.items()]
+    return ("standard job: dyadstats (one process) vs the plain DuckDB/NumPy/statsmodels script\n"
+            + format_table(rows, SIDE_COLUMNS))
+
+
 def format_report(results: Mapping[str, Any], machine: Mapping[str, Any]) -> str:
     head = (f"machine: {machine['cores']} cores ({machine['cores_usable']} usable), "
             f"{machine['memory_gib']} GiB, {machine['cpu']}; load {machine.get('load_average_1_5_15')}; "
             f"Python {machine['python']}; "
             + ", ".join(f"{k} {v}" for k, v in machine["versions"].items() if v))
-    return head + "\n\n" + format_table(table_rows(results), TABLE_COLUMNS)
+    text = head + "\n\n" + format_table(table_rows(results), TABLE_COLUMNS)
+    side = (results.get("standard") or {}).get("side_by_side")
+    return text + ("\n\n" + format_side_by_side(side) if side else "")
 
 
 def derived_figures(results: dict[str, Any]) -> None:
-    """Add figures computed from the steps: scale growth, multiverse specs per second."""
+    """Add figures computed from the steps: the standard job beside the yardstick, scale growth,
+    multiverse specs per second."""
+    side = side_by_side(results)
+    if side:
+        results["standard"]["side_by_side"] = side
     scale = results.get("scale")
     if scale and scale.get("steps"):
         fits = {s["factor"]: s for s in scale["steps"] if s["step"].startswith("build_fit_")}

@@ -71,14 +71,22 @@ def standard_steps(ctx: Context) -> list[Step]:
             shutil.rmtree(out)
 
     steps = [_stage_step("startup", "startup", args,
-                         note="python + imports of duckdb, pandas, statsmodels, dyadstats")]
+                         note="python + imports of duckdb, pandas, pyarrow, dyadstats' stages")]
     # Each stage reads the previous stage's outputs, so run the chain once before timing them.
     for stage in STANDARD_STAGES:
         steps.append(_stage_step(stage, stage, args))
     steps.append(_stage_step("job", "job", args, prepare=clean,
                              note="all stages + one logit in ONE process (the issue's target)"))
+    steps.append(yardstick_step(ctx.root, ingest_dir))
     return steps
 
+
+def yardstick_step(root: Path, ingest_dir: Path) -> Step:
+    """The standard job as a plain DuckDB + NumPy + statsmodels script (no dyadstats)."""
+    script = root / "benchmarks" / "yardstick_standard.py"
+    return Step(name="yardstick", argv=[python(), str(script), "--ingest", str(ingest_dir)],
+                note="the same job as a plain DuckDB + NumPy + statsmodels script "
+                     "(benchmarks/yardstick_standard.py)")
 
 
 def _snakemake_steps(ctx: Context, label: str) -> tuple[Path, Path, Path]:

@@ -132,7 +132,6 @@ def stage_startup(p: Paths, config: Mapping[str, Any]) -> None:
     import duckdb  # noqa: F401
     import pandas  # noqa: F401
     import pyarrow  # noqa: F401
-    import statsmodels.api  # noqa: F401
 
     import dyadstats.events.mid  # noqa: F401
     import dyadstats.frame.build  # noqa: F401

@@ -127,3 +127,18 @@ def test_derived_growth_against_1x() -> None:
     g = results["scale"]["growth_vs_1x"]["10x"]
     assert g["time_ratio"] == 5.0 and g["rows_ratio"] == 10.0 and g["time_per_row_ratio"] == 0.5
 
+
+def test_standard_job_is_set_beside_the_yardstick() -> None:
+    def step(name: str, wall: float, cpu: float, rss: float) -> dict:
+        return {"step": name, "runs": [{}], "wall_s": {"min": wall, "median": wall, "max": wall},
+                "cpu_s": {"median": cpu}, "peak_rss_mb": {"median": rss}}
+
+    results = {"standard": {"steps": [step("job", 2.0, 1.5, 400.0), step("yardstick", 4.0, 3.0, 500.0)]}}
+    bench.derived_figures(results)
+    side = results["standard"]["side_by_side"]
+    assert side["wall_s"] == {"dyadstats": 2.0, "yardstick": 4.0, "ratio": 0.5}
+    assert side["peak_rss_mb"]["ratio"] == 0.8
+    text = bench.format_report(results, {"cores": 2, "cores_usable": 2, "memory_gib": 1, "cpu": "x",
+                                         "python": "3", "versions": {}})
+    assert "yardstick script" in text and "0.50" in text
+    assert bench.side_by_side({"standard": {"steps": [step("job", 1, 1, 1)]}}) is None
