@@ -66,11 +66,19 @@ def separation_checks(X: pd.DataFrame, y: np.ndarray) -> list[str]:
     return found
 
 
-def _fit_logit(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, Any]]:
+def _fit_logit(design: Design, spec: ModelSpec,
+               start: pd.Series | None = None) -> tuple[pd.Series, dict[str, Any]]:
     """The logit MLE: NumPy Newton-Raphson (:mod:`dyadstats.models.newton`) where its answer is
     clean, else statsmodels (non-convergence, separation, rank deficiency: its warnings, its
-    conventions)."""
-    fast = newton_logit(design.X.to_numpy(), design.y, max_iter=spec.max_iter)
+    conventions). ``start``: a warm start by term name (missing terms start at 0); if the
+    iteration fails from there it is rerun from 0 before statsmodels is asked."""
+    X = design.X.to_numpy()
+    fast = None
+    if start is not None:
+        warm = start.reindex(design.X.columns).fillna(0.0).to_numpy(dtype=float)
+        fast = newton_logit(X, design.y, max_iter=spec.max_iter, start=warm)
+    if fast is None:
+        fast = newton_logit(X, design.y, max_iter=spec.max_iter)
     if fast is not None and float(np.max(np.abs(fast.params))) <= HUGE_COEF:
         info = {
             "log_likelihood": fast.log_likelihood,
@@ -182,7 +190,24 @@ def _cov_type(spec: ModelSpec) -> str:
     return spec.covariance
 
 
-def _estimate(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame, dict[str, Any], str, int]:
+def fit_estimator(design: Design, spec: ModelSpec,
+                  start: pd.Series | None = None) -> tuple[pd.Series, dict[str, Any]]:
+    """The point estimate of a logit or Firth spec and its fit facts, before any covariance.
+
+    One such fit serves every covariance choice of the spec (pass it to :func:`fit_design` as
+    ``fitted``). ``start`` warm-starts a logit (e.g. from a neighbouring specification); Firth
+    ignores it.
+    """
+    if spec.estimator == "firth":
+        return _fit_firth(design, spec)
+    if spec.estimator in ("logit", "relogit"):
+        return _fit_logit(design, spec, start)
+    raise ModelSpecError(f"model {spec.name!r}: estimator {spec.estimator!r} has no point-estimate-only fit")
+
+
+def _estimate(design: Design, spec: ModelSpec,
+              fitted: tuple[pd.Series, dict[str, Any]] | None = None,
+              ) -> tuple[pd.Series, pd.DataFrame, dict[str, Any], str, int]:
     """Fit by the spec's estimator: ``(params, cov, info, covariance note, n_clusters)``.
 
     logit and Firth take any covariance (:func:`model_covariance`); relogit corrects the logit
@@ -197,7 +222,8 @@ def _estimate(design: Design, spec: ModelSpec) -> tuple[pd.Series, pd.DataFrame,
         note = ("model-based covariance of the fixed effects: inverse joint precision at the "
                 "Laplace mode, given the variance components")
         return params, cov, info, note, int(len(np.unique(design.groups)))
-    params, info = (_fit_firth if spec.estimator == "firth" else _fit_logit)(design, spec)
+    params, info = fitted if fitted is not None else (
+        (_fit_firth if spec.estimator == "firth" else _fit_logit)(design, spec))
     covariance = model_covariance(design, spec, params)
     cov = pd.DataFrame(covariance.matrix, index=params.index, columns=params.index)
     n_clusters = int(covariance.n_clusters if covariance.n_clusters is not None
@@ -245,11 +271,16 @@ def tidy_estimates(name: str, params: pd.Series, cov: pd.DataFrame, focal: str |
     return out[ESTIMATE_COLUMNS]
 
 
-def fit_design(design: Design, spec: ModelSpec | None = None) -> ModelResult:
-    """Estimate one model on a prepared design and tidy it (estimates, fit row, predictions)."""
+def fit_design(design: Design, spec: ModelSpec | None = None,
+               fitted: tuple[pd.Series, dict[str, Any]] | None = None) -> ModelResult:
+    """Estimate one model on a prepared design and tidy it (estimates, fit row, predictions).
+
+    ``fitted``: the spec's point estimate from :func:`fit_estimator`, reused (specs that differ
+    only in the covariance share one fit); ``None`` fits it here.
+    """
     spec = spec or design.resolved.spec
     resolved = design.resolved
-    params, cov, info, cov_note, n_clusters = _estimate(design, spec)
+    params, cov, info, cov_note, n_clusters = _estimate(design, spec, fitted)
     estimates = tidy_estimates(spec.name, params, cov, resolved.focal_term)
 
     separation = separation_checks(design.X, design.y)
