@@ -91,7 +91,7 @@ def stage_universe(p: Paths, config: Mapping[str, Any]) -> None:
 
 
 def stage_events(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.events.mid import build_events
+    from dyadstats.events.build import build_events
 
     events = (config.get("build") or {}).get("events") or {}
     inputs = {t: p.table(t) for t in ("mid5_participants", "mid5_disputes", "dyadic_mid402",
@@ -103,7 +103,8 @@ def stage_events(p: Paths, config: Mapping[str, Any]) -> None:
 
 
 def stage_frame(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.frame.build import build_frames, frame_options
+    from dyadstats.frame.build import build_frames
+    from dyadstats.frame.options import frame_options
 
     build = config.get("build") or {}
     source = (build.get("events") or {}).get("source", "mid5")
@@ -133,7 +134,7 @@ def stage_startup(p: Paths, config: Mapping[str, Any]) -> None:
     import pandas  # noqa: F401
     import pyarrow  # noqa: F401
 
-    import dyadstats.events.mid  # noqa: F401
+    import dyadstats.events.build  # noqa: F401
     import dyadstats.frame.build  # noqa: F401
     import dyadstats.models  # noqa: F401
     import dyadstats.universe  # noqa: F401

@@ -22,7 +22,8 @@ MID_COVERAGE_TABLE = (
 
 for _table in FRAME_TABLES:
     DB_TABLES[_table] = f"results/frames/{_table}.parquet"
-FINAL_TARGETS += ["results/audit/frame.json", "reports/codebook.md"]
+# the codebook reaches reports/ with the report (reports/ changes only when a whole run completes)
+FINAL_TARGETS += ["results/audit/frame.json", "results/frames/codebook.md"]
 
 
 rule frame_table:
@@ -50,7 +51,8 @@ rule frame_table:
     log:
         "logs/frame_{frame_table}.log",
     run:
-        from dyadstats.frame.build import build_frame_part, frame_options
+        from dyadstats.frame.build import build_frame_part
+        from dyadstats.frame.options import frame_options
         from dyadstats.io.logs import job_log
 
         with job_log(log[0]):
@@ -69,7 +71,7 @@ rule frame:
         parts=[f"results/frames/parts/{t}.json" for t in FRAME_TABLES],
     output:
         audit="results/audit/frame.json",
-        codebook="reports/codebook.md",
+        codebook="results/frames/codebook.md",
     params:
         build=config.get("build", {}),
         mid_coverage=MANIFEST[MID_COVERAGE_TABLE].source["coverage"],
@@ -78,7 +80,8 @@ rule frame:
     log:
         "logs/frame.log",
     run:
-        from dyadstats.frame.build import finish_frame_parts, frame_options
+        from dyadstats.frame.build import finish_frame_parts
+        from dyadstats.frame.options import frame_options
         from dyadstats.io.logs import job_log
 
         with job_log(log[0]):

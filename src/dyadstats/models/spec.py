@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from dyadstats.errors import ConfigError, DyadstatsError
-from dyadstats.models.mixed import RANDOM_EFFECTS
 from dyadstats.safe_expr import check_formula_syntax, check_where
 
 MEASURES = ("polity", "vdem", "bmr", "uds")
@@ -43,6 +42,11 @@ FRAMES = {
     "directed": "results/frames/analysis_directed_dyad_years.parquet",
 }
 REGIME_GROUPS = ("joint democracy", "mixed", "joint autocracy")
+#: Random intercepts a spec may name (``random_effects``, estimator mixed), each keyed to frame
+#: columns (``dyadstats.models.mixed``).
+RANDOM_EFFECTS = ("state_1", "state_2", "dyad", "year")
+#: The seed study's three-way design: state A, state B and the dyad.
+DEFAULT_RANDOM_EFFECTS = ("state_1", "state_2", "dyad")
 #: The standard normal's 97.5% quantile, scipy.stats.norm.ppf(0.975) to the last bit (written out
 #: so that reading a spec does not import scipy.stats, ~0.8 s).
 Z975 = 1.959963984540054
@@ -116,7 +120,7 @@ class ModelSpec:
     regime_reference: str = "joint_autocracy"
     predictions: bool = True
     max_iter: int = 100
-    #: estimator mixed: random intercepts (None = dyadstats.models.mixed.DEFAULT_RANDOM_EFFECTS)
+    #: estimator mixed: random intercepts (None = DEFAULT_RANDOM_EFFECTS)
     random_effects: tuple[str, ...] | None = None
     #: estimator relogit: population event rate tau for King-Zeng prior correction
     population_event_rate: float | None = None
