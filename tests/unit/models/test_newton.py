@@ -218,3 +218,17 @@ print("HEAVY:" + ",".join(heavy))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "HEAVY:\n" in out.stdout, out.stdout
+
+
+@pytest.mark.parametrize("ids", [
+    np.array([7, 3, 3, 1_000_000, 0, 7]),                       # table path, gaps, zero
+    np.array([5, -2, 5, 9]),                                    # negative: sorted path
+    np.array([2**40, 3, 2**40]),                                # huge ids: sorted path
+    np.array([2.5, 1.0, 2.5]),                                  # floats: sorted path
+    np.random.default_rng(0).integers(0, 5000, size=20_000).astype(np.int16),
+])
+def test_cluster_codes_equal_numpy_unique(ids):
+    codes, g = dcov._codes(ids)
+    uniq, inverse = np.unique(ids, return_inverse=True)
+    np.testing.assert_array_equal(codes, inverse)
+    assert g == len(uniq)
