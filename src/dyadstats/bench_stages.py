@@ -72,7 +72,7 @@ def _coverage(config: Mapping[str, Any], table: str, default: tuple[int, int]) -
 
     manifest_path = Path(config.get("manifest", "data/sources.yaml"))
     if not manifest_path.is_absolute():
-        from dyadstats.cli.main import find_root
+        from dyadstats.cli.common import find_root
 
         manifest_path = find_root(Path(__file__).parent) / manifest_path
     try:
@@ -99,7 +99,7 @@ def stage_universe(p: Paths, config: Mapping[str, Any]) -> None:
 
 
 def stage_events(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.events.mid import build_events
+    from dyadstats.events.build import build_events
 
     events = _build(config).events
     inputs = {t: p.table(t) for t in ("mid5_participants", "mid5_disputes", "dyadic_mid402",
@@ -111,7 +111,8 @@ def stage_events(p: Paths, config: Mapping[str, Any]) -> None:
 
 
 def stage_frame(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.frame.build import build_frames, frame_options
+    from dyadstats.frame.build import build_frames
+    from dyadstats.frame.options import frame_options
 
     build = config.get("build") or {}
     source = _build(config).events.source
@@ -140,9 +141,8 @@ def stage_startup(p: Paths, config: Mapping[str, Any]) -> None:
     import duckdb  # noqa: F401
     import pandas  # noqa: F401
     import pyarrow  # noqa: F401
-    import statsmodels.api  # noqa: F401
 
-    import dyadstats.events.mid  # noqa: F401
+    import dyadstats.events.build  # noqa: F401
     import dyadstats.frame.build  # noqa: F401
     import dyadstats.models  # noqa: F401
     import dyadstats.universe  # noqa: F401

@@ -1,11 +1,12 @@
 # events stage rules (see README 'What the main job does').
 # MID dispute-dyad-years whittled to dyad-years (+ directed twin), TIES sanction dyad-years and
 # ICB crisis-trigger dyad-years.
-from dyadstats.events.mid import MID_SOURCES
+from dyadstats.events.pairing import MID_SOURCES
 from dyadstats.errors import ConfigError
 
 EVENTS = config["build"]["events"]
-EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years", "icb_directed_dyad_years")
+EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years", "icb_directed_dyad_years",
+                "mid_whittle_log")
 # build.events.source may name a roles.events source (roles.smk): its role table replaces MID 5.0.
 EVENT_SOURCE = EVENTS["source"]
 EVENT_ROLE = {r.name: r for r in ROLES.events}.get(EVENT_SOURCE)
@@ -39,7 +40,7 @@ rule events:
     log:
         "logs/events.log",
     run:
-        from dyadstats.events.mid import build_events
+        from dyadstats.events.build import build_events
         from dyadstats.io.logs import job_log
 
         with job_log(log[0]):

@@ -51,7 +51,8 @@ rule frame_table:
     log:
         "logs/frame_{frame_table}.log",
     run:
-        from dyadstats.frame.build import build_frame_part, frame_options
+        from dyadstats.frame.build import build_frame_part
+        from dyadstats.frame.options import frame_options
         from dyadstats.io.logs import job_log
 
         with job_log(log[0]):
@@ -79,7 +80,8 @@ rule frame:
     log:
         "logs/frame.log",
     run:
-        from dyadstats.frame.build import finish_frame_parts, frame_options
+        from dyadstats.frame.build import finish_frame_parts
+        from dyadstats.frame.options import frame_options
         from dyadstats.io.logs import job_log
 
         with job_log(log[0]):

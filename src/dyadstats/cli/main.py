@@ -8,14 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-
-def find_root(start: Path | None = None) -> Path:
-    """The repository (workflow) root: the nearest directory holding a Snakefile."""
-    here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "Snakefile").is_file() and (candidate / "workflow").is_dir():
-            return candidate
-    raise SystemExit(f"dyadstats: no Snakefile found in {here} or its parents")
+from dyadstats.cli.common import find_root, format_table
 
 
 def snakemake_argv(root: Path, cores: int, extra: Sequence[str], workdir: Path | None = None) -> list[str]:
@@ -105,16 +98,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    """A plain fixed-width text table."""
-    cells = [[str(r.get(c, "")) if r.get(c) is not None else "-" for c in columns] for r in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
-    rule = "  ".join("-" * w for w in widths)
-    body = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
-    return "\n".join([line, rule, *body])
-
-
 def cmd_audit(args: argparse.Namespace) -> int:
     from dyadstats.audit import LINEAGE_COLUMNS, lineage_rows, read_audits
 
@@ -128,13 +111,24 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+def cmd_explain(args: argparse.Namespace) -> int:
+    from dyadstats.explain import ExplainError, explain
+
+    database = Path(args.database) if args.database else find_root() / "results" / "dyadstats.duckdb"
     try:
-        from dyadstats.bench import main as bench_main
-    except ImportError:  # pragma: no cover - bench module arrives with the performance work
-        print("dyadstats bench: benchmark module not available", file=sys.stderr)
-        return 2
-    return bench_main(args.cases, output=args.output)
+        print(explain(database, args.ccode1, args.ccode2, args.year), end="")
+    except ExplainError as exc:
+        print(f"dyadstats explain: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the repository's benchmarks/ (a source checkout's, not part of the installed package)."""
+    from dyadstats.cli.bench import load_bench
+
+    bench = load_bench(find_root())
+    return int(bench.main(args.cases, output=args.output))
 
 
 def _version() -> str:
@@ -190,6 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="print the per-stage audit lineage")
     audit.add_argument("--directory", help="audit directory (default results/audit)")
     audit.set_defaults(func=cmd_audit)
+
+    explain = sub.add_parser(
+        "explain", help="print one dyad-year's lineage: MID rows, pairing, whittle, codings, models")
+    explain.add_argument("ccode1", type=int, help="COW code of one state (e.g. 200, the UK)")
+    explain.add_argument("ccode2", type=int, help="COW code of the other (e.g. 220, France)")
+    explain.add_argument("year", type=int)
+    explain.add_argument("--database", help="stage database (default results/dyadstats.duckdb)")
+    explain.set_defaults(func=cmd_explain)
 
     bench = sub.add_parser("bench", help="time every stage and the whole job")
     bench.add_argument("cases", nargs="*", help="benchmark cases (default: all)")

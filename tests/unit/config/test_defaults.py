@@ -11,7 +11,8 @@ from dyadstats.config.report import ReportConfig
 
 
 def test_frame_options_defaults() -> None:
-    from dyadstats.frame.build import ALL_OUTCOMES, ICB_OUTCOME_NAMES, frame_options
+    from dyadstats.frame.options import frame_options
+    from dyadstats.frame.outcomes import ALL_OUTCOMES, ICB_OUTCOME_NAMES
 
     opts = frame_options(None, (1816, 2014), (1945, 2005))
     assert (opts.peace_rule, opts.ongoing, opts.use_lagged) == ("onset", "keep", False)
@@ -51,7 +52,7 @@ def test_model_spec_defaults_are_the_config_defaults() -> None:
 
 
 def test_report_and_bench_defaults() -> None:
-    from dyadstats.bench import STANDARD_FRAME, BenchOptions
+    from benchmarks.harness import STANDARD_FRAME, BenchOptions
     from dyadstats.report.options import ReportOptions, report_options
 
     assert report_options(None) == ReportOptions()
@@ -64,8 +65,8 @@ def test_report_and_bench_defaults() -> None:
 
 def test_multiverse_defaults_name_frame_columns() -> None:
     """The drift issue 13 found: the schema's default controls named a column the frame lacks."""
-    from dyadstats.frame.build import frame_options
     from dyadstats.frame.codebook import frame_registry
+    from dyadstats.frame.options import frame_options
     from dyadstats.multiverse import MEASURE_YEARS, choice_space
 
     space = choice_space({})

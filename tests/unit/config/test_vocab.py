@@ -6,10 +6,11 @@ from dyadstats.config import vocab
 
 
 def test_frame_tables_match_the_vocabulary() -> None:
-    from dyadstats.frame.build import ALL_OUTCOMES, CONTROL_GROUPS
     from dyadstats.frame.controls import CONTIGUITY_SLICES, CONTROL_SOURCES
     from dyadstats.frame.democracy import MEASURES
     from dyadstats.frame.democracy import RULES as BUILD_RULES
+    from dyadstats.frame.options import CONTROL_GROUPS
+    from dyadstats.frame.outcomes import ALL_OUTCOMES
 
     assert tuple(MEASURES) == vocab.MEASURES
     assert tuple(CONTROL_SOURCES) == CONTROL_GROUPS == vocab.CONTROL_GROUPS
@@ -19,8 +20,9 @@ def test_frame_tables_match_the_vocabulary() -> None:
 
 
 def test_event_and_role_tables_match_the_vocabulary() -> None:
-    from dyadstats.events.mid import MID_SOURCES, WHITTLE_RULES
-    from dyadstats.roles import RULES as ROLE_RULES
+    from dyadstats.events.pairing import MID_SOURCES
+    from dyadstats.events.whittle import WHITTLE_RULES
+    from dyadstats.roles.parse import RULES as ROLE_RULES
 
     assert tuple(WHITTLE_RULES) == vocab.WHITTLE_RULES
     assert MID_SOURCES == vocab.MID_SOURCES
