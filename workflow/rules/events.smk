@@ -4,11 +4,11 @@
 from dyadstats.events.pairing import MID_SOURCES
 from dyadstats.errors import ConfigError
 
-EVENTS = config.get("build", {}).get("events", {})
+EVENTS = config["build"]["events"]
 EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years", "icb_directed_dyad_years",
                 "mid_whittle_log")
 # build.events.source may name a roles.events source (roles.smk): its role table replaces MID 5.0.
-EVENT_SOURCE = EVENTS.get("source", "mid5")
+EVENT_SOURCE = EVENTS["source"]
 EVENT_ROLE = {r.name: r for r in ROLES.events}.get(EVENT_SOURCE)
 if EVENT_ROLE is None and EVENT_SOURCE not in MID_SOURCES:
     raise ConfigError(
@@ -36,7 +36,7 @@ rule events:
         audit="results/audit/events.json",
     params:
         source=EVENT_SOURCE,
-        whittle_order=EVENTS.get("whittle_order"),
+        whittle_order=EVENTS["whittle_order"],
     log:
         "logs/events.log",
     run:

@@ -2,7 +2,7 @@
 # results/roles/<kind>/<name>.parquet, each checked against the state system (state_years).
 from dyadstats.roles.parse import parse_roles, role_kind, role_output
 
-ROLES = parse_roles(config.get("roles"), MANIFEST)
+ROLES = parse_roles(config["roles"], MANIFEST)
 ROLE_BY_OUTPUT = {role_output(r): r for r in ROLES.all()}
 
 for _role in ROLES.all():

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import duckdb
 
+from dyadstats.config import vocab
 from dyadstats.errors import ConfigError, SchemaError
 from dyadstats.roles.attach import create_role_dispute_dyad_years
 from dyadstats.roles.parse import EventRole
 from dyadstats.sql import read_sql
 
-MID_SOURCES = ("mid5", "dyadic_mid402")
+MID_SOURCES = vocab.MID_SOURCES
 DYAD_YEAR = ("ccode1", "ccode2", "year")
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from dyadstats.config.build import EventsOptions
 from dyadstats.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ WHITTLE_RULES: dict[str, WhittleRule] = {
         WhittleRule("dispnum", "dispnum", "min", "lowest dispute number (last resort)"),
     )
 }
-DEFAULT_WHITTLE_ORDER = tuple(WHITTLE_RULES)
+DEFAULT_WHITTLE_ORDER = tuple(EventsOptions().whittle_order)  # dyadstats.config.build
 # the fields the rules compare, shown beside each candidate in the whittle log
 WHITTLE_LOG_FIELDS = "s.mid_onset, s.fatality, s.disp_hostlev, s.mindur, s.maxdur, s.recip, s.stmon"
 

@@ -7,21 +7,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dyadstats.config import validated
+from dyadstats.config.build import BuildConfig, FrameSelection
 from dyadstats.errors import ConfigError
 from dyadstats.frame.controls import (
     ALLIANCE_TYPES,
-    CONTIGUITY_SLICES,
     CONTROL_SOURCES,
-    DEFAULT_CONTIGUITY_SLICE,
     NMC_COMPONENTS,
     Coverage,
 )
 from dyadstats.frame.democracy import MEASURES, DemocracyRule, democracy_rules, rules_summary
 from dyadstats.frame.outcomes import ALL_OUTCOMES, ICB_OUTCOME_NAMES
-from dyadstats.frame.spells import PEACE_RULES
 from dyadstats.roles.parse import Roles, role_kind
-
-ONGOING_CHOICES = ("keep", "drop")
 
 CONTROL_GROUPS: tuple[str, ...] = tuple(CONTROL_SOURCES)
 # control column -> the source groups it is computed from
@@ -56,6 +53,9 @@ def measure_column_names(measure: str) -> set[str]:
             f"regime_pair_{measure}"}
 
 
+_BUILD = BuildConfig()  # the defaults (dyadstats.config.build)
+
+
 @dataclass(frozen=True)
 class FrameOptions:
     """Everything that changes a coding, recorded in the audit and the Parquet metadata."""
@@ -65,11 +65,11 @@ class FrameOptions:
     ties_coverage: Coverage
     # ICB outcomes need the declared ICB coverage; without it the frames carry none
     icb_coverage: Coverage | None = None
-    peace_rule: str = "onset"
-    ongoing: str = "keep"
-    use_lagged: bool = False
-    prd_max_conttype: int = 5
-    contiguity_slice: str = DEFAULT_CONTIGUITY_SLICE  # build.controls.contiguity_slice
+    peace_rule: str = _BUILD.peace_years.rule
+    ongoing: str = _BUILD.ongoing
+    use_lagged: bool = _BUILD.lag.regressors
+    prd_max_conttype: int = _BUILD.controls.politically_relevant_max_conttype
+    contiguity_slice: str = _BUILD.controls.contiguity_slice
     extra: Mapping[str, Any] = field(default_factory=dict)
     roles: Roles = field(default_factory=Roles)
     # column selection (build.frame): democracy measures, control source groups, outcomes,
@@ -127,42 +127,27 @@ def frame_options(
     build: Mapping[str, Any] | None, mid_coverage: Sequence[int], ties_coverage: Sequence[int],
     roles: Roles | None = None, icb_coverage: Sequence[int] | None = None,
 ) -> FrameOptions:
-    """Options from the ``build`` config section (validated by the JSON schema, checked again)
-    and the parsed ``roles`` section (its democracy measures and covariates join the frames).
-    ``icb_coverage`` (the manifest's ICB years) adds the ICB outcomes; without it there are none."""
-    build = dict(build or {})
-    peace = dict(build.get("peace_years") or {})
-    rule = str(peace.get("rule", "onset"))
-    if rule not in PEACE_RULES:
-        raise ConfigError(f"build.peace_years.rule: '{rule}' is not one of {list(PEACE_RULES)}")
-    ongoing = str(build.get("ongoing", "keep"))
-    if ongoing not in ONGOING_CHOICES:
-        raise ConfigError(f"build.ongoing: '{ongoing}' is not one of {list(ONGOING_CHOICES)}")
-    controls = dict(build.get("controls") or {})
-    prd = int(controls.get("politically_relevant_max_conttype", 5))
-    if not 1 <= prd <= 5:
-        raise ConfigError(f"build.controls.politically_relevant_max_conttype: {prd} is not in 1..5")
-    contiguity_slice = str(controls.get("contiguity_slice", DEFAULT_CONTIGUITY_SLICE))
-    if contiguity_slice not in CONTIGUITY_SLICES:
-        raise ConfigError(f"build.controls.contiguity_slice: '{contiguity_slice}' is not one of {list(CONTIGUITY_SLICES)}")
-    lag = dict(build.get("lag") or {})
-    use_lagged = bool(lag.get("regressors", False))
-    selection = frame_selection(build.get("frame"), use_lagged)
+    """Options from the ``build`` config section (defaults and allowed values:
+    ``dyadstats.config.build.BuildConfig``) and the parsed ``roles`` section (its democracy
+    measures and covariates join the frames). ``icb_coverage`` (the manifest's ICB years) adds the
+    ICB outcomes; without it there are none."""
+    b = validated(BuildConfig, build, "build")
+    selection = frame_selection(b.frame.plain(), b.lag.regressors)
     if icb_coverage is None:
-        asked = sorted(set((build.get("frame") or {}).get("outcomes") or ()) & set(ICB_OUTCOME_NAMES))
-        if asked:
+        asked = sorted(set(b.frame.outcomes) & set(ICB_OUTCOME_NAMES))
+        if asked and selection["outcomes"] != ALL_OUTCOMES:
             raise ConfigError(f"build.frame.outcomes: {asked} need the ICB coverage (the icb source), which is not given")
         selection["outcomes"] = tuple(o for o in selection["outcomes"] if o not in ICB_OUTCOME_NAMES)
     return FrameOptions(
-        democracy=democracy_rules(build.get("democracy")),
+        democracy=democracy_rules(b.democracy.plain()),
         mid_coverage=Coverage(int(mid_coverage[0]), int(mid_coverage[1])),
         ties_coverage=Coverage(int(ties_coverage[0]), int(ties_coverage[1])),
         icb_coverage=None if icb_coverage is None else Coverage(int(icb_coverage[0]), int(icb_coverage[1])),
-        peace_rule=rule,
-        ongoing=ongoing,
-        use_lagged=use_lagged,
-        prd_max_conttype=prd,
-        contiguity_slice=contiguity_slice,
+        peace_rule=b.peace_years.rule,
+        ongoing=b.ongoing,
+        use_lagged=b.lag.regressors,
+        prd_max_conttype=b.controls.politically_relevant_max_conttype,
+        contiguity_slice=b.controls.contiguity_slice,
         roles=roles or Roles(),
         **selection,
     )
@@ -182,22 +167,14 @@ def _subset(key: str, value: Any, known: Sequence[str]) -> tuple[str, ...]:
 
 def frame_selection(section: Mapping[str, Any] | None, use_lagged: bool = False) -> dict[str, Any]:
     """The ``build.frame`` column selection as FrameOptions fields (absent keys: everything)."""
-    section = dict(section or {})
-    unknown = sorted(set(section) - {"directed", "democracy", "controls", "outcomes", "lags"})
-    if unknown:
-        raise ConfigError(f"build.frame: unknown key(s) {unknown}")
-    for key in ("directed", "lags"):
-        if not isinstance(section.get(key, True), bool):
-            raise ConfigError(f"build.frame.{key}: expected true or false, got {section[key]!r}")
-    lags = bool(section.get("lags", True))
-    if use_lagged and not lags:
+    frame = validated(FrameSelection, section, "build.frame")
+    if use_lagged and not frame.lags:
         raise ConfigError("build.lag.regressors is true, so the frames need their _lag1 twins: "
                           "set build.frame.lags to true")
     return {
-        "measures": _subset("democracy", section.get("democracy"), tuple(MEASURES)),
-        "controls": _subset("controls", section.get("controls"), CONTROL_GROUPS),
-        "outcomes": _subset("outcomes", section.get("outcomes"), ALL_OUTCOMES),
-        "lags": lags,
-        "directed": bool(section.get("directed", True)),
+        "measures": _subset("democracy", frame.democracy, tuple(MEASURES)),
+        "controls": _subset("controls", frame.controls, CONTROL_GROUPS),
+        "outcomes": _subset("outcomes", frame.outcomes, ALL_OUTCOMES),
+        "lags": frame.lags,
+        "directed": frame.directed,
     }
-

@@ -8,9 +8,17 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dyadstats.config import validated
+from dyadstats.config.roles import (
+    CovariateRoleConfig,
+    DemocracyRoleConfig,
+    EventRoleConfig,
+    RolesConfig,
+)
 from dyadstats.errors import ConfigError
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+#: threshold rule -> SQL operator (the rules themselves: dyadstats.config.vocab.ThresholdRule)
 RULES = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "==": "="}
 
 # Canonical columns of each event level, and which of them a source must map.
@@ -33,6 +41,12 @@ DISPUTE_DYAD_YEAR_COLUMNS = (
 DYADIC_REQUIRED = ("ccode1", "ccode2", "year")
 
 
+# defaults of the role keys: dyadstats.config.roles
+_DEMOCRACY = DemocracyRoleConfig.model_fields
+_EVENT = EventRoleConfig.model_fields
+_COVARIATE = CovariateRoleConfig.model_fields
+
+
 @dataclass(frozen=True)
 class DemocracyRole:
     """A state-year democracy measure: democracy iff ``score <rule> threshold``."""
@@ -41,10 +55,10 @@ class DemocracyRole:
     table: str
     score: str
     threshold: float
-    rule: str = ">="
-    ccode: str = "ccode"
-    year: str = "year"
-    unknown_states: str = "error"
+    rule: str = _DEMOCRACY["rule"].default
+    ccode: str = _DEMOCRACY["ccode"].default
+    year: str = _DEMOCRACY["year"].default
+    unknown_states: str = _DEMOCRACY["unknown_states"].default
 
 
 @dataclass(frozen=True)
@@ -55,8 +69,8 @@ class EventRole:
     table: str
     level: str
     columns: Mapping[str, str] = field(default_factory=dict)
-    directed: bool = False
-    unknown_states: str = "error"
+    directed: bool = _EVENT["directed"].default
+    unknown_states: str = _EVENT["unknown_states"].default
 
     def column(self, canonical: str) -> str | None:
         """The table column mapped to ``canonical`` (defaults to the canonical name itself)."""
@@ -71,12 +85,12 @@ class CovariateRole:
     table: str
     level: str
     column: str
-    ccode: str = "ccode"
-    ccode1: str = "ccode1"
-    ccode2: str = "ccode2"
-    year: str = "year"
-    directed: bool = False
-    unknown_states: str = "error"
+    ccode: str = _COVARIATE["ccode"].default
+    ccode1: str = _COVARIATE["ccode1"].default
+    ccode2: str = _COVARIATE["ccode2"].default
+    year: str = _COVARIATE["year"].default
+    directed: bool = _COVARIATE["directed"].default
+    unknown_states: str = _COVARIATE["unknown_states"].default
 
 
 @dataclass(frozen=True)
@@ -121,58 +135,51 @@ def _name(key: str, name: str) -> str:
 
 
 def parse_roles(section: Mapping[str, Any] | None, tables: Collection[str]) -> Roles:
-    """Turn the ``roles`` config section into role objects; raise ConfigError naming the key."""
-    section = section or {}
+    """Turn the ``roles`` config section into role objects; raise ConfigError naming the key
+    (shapes, defaults and allowed values: ``dyadstats.config.roles.RolesConfig``)."""
+    for kind in ("democracy", "events", "covariates"):
+        for name in ((section or {}).get(kind) or {}):
+            _name(f"roles.{kind}", str(name))
+    typed = validated(RolesConfig, section, "roles")
     democracy = []
-    for name, spec in (section.get("democracy") or {}).items():
-        key = f"roles.democracy.{_name('roles.democracy', name)}"
-        rule = spec.get("rule", ">=")
-        if rule not in RULES:
-            raise ConfigError(f"{key}.rule: '{rule}' is not one of {', '.join(RULES)}")
+    for name, spec in typed.democracy.items():
+        key = f"roles.democracy.{name}"
         democracy.append(
             DemocracyRole(
-                name=name, table=_require_table(key, spec.get("table"), tables),
-                score=spec.get("score", "score"), threshold=float(spec["threshold"]), rule=rule,
-                ccode=spec.get("ccode", "ccode"), year=spec.get("year", "year"),
-                unknown_states=spec.get("unknown_states", "error"),
+                name=name, table=_require_table(key, spec.table, tables), score=spec.score,
+                threshold=float(spec.threshold), rule=spec.rule, ccode=spec.ccode, year=spec.year,
+                unknown_states=spec.unknown_states,
             )
         )
     events = []
-    for name, spec in (section.get("events") or {}).items():
-        key = f"roles.events.{_name('roles.events', name)}"
-        level = spec.get("level")
-        allowed = PARTICIPANT_COLUMNS if level == "participant" else DYADIC_COLUMNS
-        unknown = sorted(set(spec.get("columns") or {}) - set(allowed))
+    for name, spec in typed.events.items():
+        key = f"roles.events.{name}"
+        allowed = PARTICIPANT_COLUMNS if spec.level == "participant" else DYADIC_COLUMNS
+        unknown = sorted(set(spec.columns) - set(allowed))
         if unknown:
             raise ConfigError(
                 f"{key}.columns: unknown canonical column(s) {', '.join(unknown)} for level "
-                f"'{level}'; allowed: {', '.join(allowed)}"
+                f"'{spec.level}'; allowed: {', '.join(allowed)}"
             )
-        if level == "dyadic":
-            cols = spec.get("columns") or {}
-            if "onset" not in cols and "start_year" not in cols:
-                raise ConfigError(
-                    f"{key}.columns: a dyadic event source needs 'onset' (0/1 column) or "
-                    "'start_year' (onset = year equals the start year)"
-                )
+        if spec.level == "dyadic" and "onset" not in spec.columns and "start_year" not in spec.columns:
+            raise ConfigError(
+                f"{key}.columns: a dyadic event source needs 'onset' (0/1 column) or "
+                "'start_year' (onset = year equals the start year)"
+            )
         events.append(
             EventRole(
-                name=name, table=_require_table(key, spec.get("table"), tables), level=level,
-                columns=dict(spec.get("columns") or {}), directed=bool(spec.get("directed", False)),
-                unknown_states=spec.get("unknown_states", "error"),
+                name=name, table=_require_table(key, spec.table, tables), level=spec.level,
+                columns=dict(spec.columns), directed=spec.directed, unknown_states=spec.unknown_states,
             )
         )
     covariates = []
-    for name, spec in (section.get("covariates") or {}).items():
-        key = f"roles.covariates.{_name('roles.covariates', name)}"
+    for name, spec in typed.covariates.items():
+        key = f"roles.covariates.{name}"
         covariates.append(
             CovariateRole(
-                name=name, table=_require_table(key, spec.get("table"), tables),
-                level=spec.get("level", "state_year"), column=spec.get("column", name),
-                ccode=spec.get("ccode", "ccode"), ccode1=spec.get("ccode1", "ccode1"),
-                ccode2=spec.get("ccode2", "ccode2"), year=spec.get("year", "year"),
-                directed=bool(spec.get("directed", False)),
-                unknown_states=spec.get("unknown_states", "error"),
+                name=name, table=_require_table(key, spec.table, tables), level=spec.level,
+                column=spec.column or name, ccode=spec.ccode, ccode1=spec.ccode1, ccode2=spec.ccode2,
+                year=spec.year, directed=spec.directed, unknown_states=spec.unknown_states,
             )
         )
     names = [r.name for r in democracy] + [r.name for r in covariates]
