@@ -1,15 +1,12 @@
 # report stage: tables, figures, finding, provenance and the audit lineage -> reports/.
-# Included last, so FINAL_TARGETS already lists every other stage's final outputs (the stage
-# database, each results/audit/<stage>.json, the multiverse outputs if any); the report depends
-# on all of them and therefore runs after everything it summarises.
+# The report depends on every other stage's final outputs (the stage database, each
+# results/audit/<stage>.json, the multiverse outputs if any: dyadstats.plan.RunPlan.stage_targets)
+# and therefore runs after everything it summarises.
 from datetime import UTC, datetime
-
-from dyadstats.report.render import report_outputs
 
 # When this workflow run started (parse time); the report's provenance records it with the end.
 REPORT_RUN_STARTED = datetime.now(UTC).replace(microsecond=0).isoformat()
-REPORT_UPSTREAM = list(dict.fromkeys(FINAL_TARGETS))
-REPORT_FILES = report_outputs("reports")
+REPORT_UPSTREAM = list(dict.fromkeys(PLAN.stage_targets()))
 
 
 report: "../report/workflow.rst"
@@ -100,11 +97,8 @@ rule write_report:
     log:
         "logs/report.log",
     run:
-        from dyadstats.io.logs import job_log
-        from dyadstats.report import build_report
-
         with job_log(log[0]), keep_previous("write_report"):
-            build_report(
+            stages.run_report(
                 database=input.database,
                 audit_dir="results/audit",
                 manifest=MANIFEST,
@@ -117,5 +111,3 @@ rule write_report:
                 audit_out=output.audit,
             )
 
-
-FINAL_TARGETS.extend(["reports/report.html", "reports/report.md", "results/audit/report.json"])
