@@ -13,7 +13,7 @@ Python API's cache is built here, relative to a root directory::
     results/models/fits/<model>/<part>.parquet
     results/audit/<stage>.json               stage audits
     results/dyadstats.duckdb                 the reviewers' database
-    reports/codebook.md                      the frames' codebook
+    results/frames/codebook.md               the frames' codebook (copied into reports/)
 
 With ``root=None`` (the workflow) paths are relative POSIX strings, exactly as Snakemake
 matches them; with a root they are absolute paths under it.
@@ -33,7 +33,8 @@ MODELS_DIR = f"{RESULTS_DIR}/models"
 AUDIT_DIR = f"{RESULTS_DIR}/audit"
 DATABASE = f"{RESULTS_DIR}/dyadstats.duckdb"
 REPORTS_DIR = "reports"
-CODEBOOK = f"{REPORTS_DIR}/codebook.md"
+# the codebook reaches reports/ with the report (reports/ changes only when a whole run completes)
+CODEBOOK = f"{FRAMES_DIR}/codebook.md"
 
 #: The universe stage's tables, in the order the stage writes them.
 UNIVERSE_TABLES = ("state_years", "dyad_years", "directed_dyad_years")

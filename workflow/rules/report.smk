@@ -17,6 +17,7 @@ rule write_report:
     input:
         upstream=REPORT_UPSTREAM,
         database="results/dyadstats.duckdb",
+        codebook=LAYOUT.codebook(),
         # every table the report reads through the database's views: a missing one is rebuilt
         stage_tables=sorted(set(DB_TABLES.values())),
     # update(): a failed report keeps the previous reports/ (dyadstats.io.keep)
@@ -28,6 +29,7 @@ rule write_report:
             labels={"output": "report (HTML)"},
         )),
         markdown=update("reports/report.md"),
+        codebook=update("reports/codebook.md"),
         provenance=update(report(
             "reports/provenance.json",
             caption="../report/provenance.rst",
@@ -97,13 +99,17 @@ rule write_report:
     log:
         "logs/report.log",
     run:
-        with job_log(log[0]), keep_previous("write_report"):
+        from dyadstats.io.swap import staged_directory
+
+        # the whole of reports/ is written aside and swapped in at once (dyadstats.io.swap)
+        with job_log(log[0]), keep_previous("write_report"), staged_directory("reports") as staged:
             stages.run_report(
                 database=input.database,
                 audit_dir="results/audit",
                 manifest=MANIFEST,
                 config=config,
-                out_dir="reports",
+                out_dir=staged,
+                codebook=input.codebook,
                 repo=params.repo,
                 started_at=REPORT_RUN_STARTED,
                 stage_outputs=params.stage_outputs,
