@@ -164,3 +164,12 @@ def test_logit_names_the_missing_peace_years() -> None:
     table = table.drop(columns=[c for c in table.columns if c.startswith("peace_years_")])
     with pytest.raises(DyadstatsError, match=r"peace_years_coercion_onset.*add \.add_peace_years\(\)"):
         ds.logit("coercion_onset ~ contiguity_land", table)
+
+
+def test_docstring_examples_of_the_verbs_run() -> None:
+    import doctest
+
+    from dyadstats.api import frame as frame_module
+
+    result = doctest.testmod(frame_module, extraglobs={"ds": ds}, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 12 and result.failed == 0
