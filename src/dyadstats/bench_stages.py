@@ -90,7 +90,7 @@ def stage_startup(plan: RunPlan) -> None:
     import pyarrow  # noqa: F401
     import statsmodels.api  # noqa: F401
 
-    import dyadstats.events.mid  # noqa: F401
+    import dyadstats.events.build  # noqa: F401
     import dyadstats.frame.build  # noqa: F401
     import dyadstats.models  # noqa: F401
     import dyadstats.universe  # noqa: F401

@@ -38,9 +38,9 @@ CODEBOOK = f"{FRAMES_DIR}/codebook.md"
 
 #: The universe stage's tables, in the order the stage writes them.
 UNIVERSE_TABLES = ("state_years", "dyad_years", "directed_dyad_years")
-#: The events stage's tables (ICB's only when the build carries ICB).
+#: The events stage's tables (every dispute-dyad-year the whittle removed in mid_whittle_log).
 EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years",
-                "icb_directed_dyad_years")
+                "icb_directed_dyad_years", "mid_whittle_log")
 #: The analysis frames: name -> directed.
 FRAME_TABLES = {"analysis_dyad_years": False, "analysis_directed_dyad_years": True}
 #: Per-model outputs of the model job, gathered by the models stage.

@@ -25,10 +25,10 @@ from dyadstats.paths import (
 )
 
 if TYPE_CHECKING:
-    from dyadstats.frame.build import FrameOptions
+    from dyadstats.frame.options import FrameOptions
     from dyadstats.ingest.manifest import SourceFile
     from dyadstats.models.spec import ModelSpec
-    from dyadstats.roles import EventRole, Roles
+    from dyadstats.roles.parse import EventRole, Roles
 
 #: The events stage's ingest inputs (all sources: the stage reads the one ``source`` names).
 EVENT_SOURCES = ("mid5_participants", "mid5_disputes", "dyadic_mid402", "ties", "icb_actors", "cow_states")
@@ -38,6 +38,9 @@ FRAME_SOURCES = ("polity5", "vdem", "bmr", "uds", "cow_contdird", "nmc", "cow_ma
 #: Read only under ``build.controls.contiguity_slice: first`` (peacesciencer's spell table).
 FIRST_SLICE_SOURCE = "ps_cow_contdir"
 DEFAULT_EVENT_SOURCE = "mid5"
+#: The events stage's tables the frames join (not the whittle log, a reviewer's table).
+FRAME_EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years",
+                      "icb_directed_dyad_years")
 
 
 def rooted_sources(extra: Mapping[str, Any] | None, root: str | Path) -> dict[str, Any]:
@@ -99,7 +102,7 @@ class RunPlan:
 
     @cached_property
     def roles(self) -> Roles:
-        from dyadstats.roles import parse_roles
+        from dyadstats.roles.parse import parse_roles
 
         return parse_roles(self.config.get("roles"), self.manifest)
 
@@ -128,7 +131,7 @@ class RunPlan:
     @cached_property
     def event_source(self) -> str:
         """``build.events.source``: a MID source or a ``roles.events`` name (checked)."""
-        from dyadstats.events.mid import MID_SOURCES
+        from dyadstats.events.pairing import MID_SOURCES
 
         source = str(self.events_section.get("source", DEFAULT_EVENT_SOURCE))
         if self.event_role is None and source not in MID_SOURCES:
@@ -150,7 +153,7 @@ class RunPlan:
         return self.events_section.get("whittle_order")
 
     def events_inputs(self) -> dict[str, str]:
-        from dyadstats.roles import role_output
+        from dyadstats.roles.parse import role_output
 
         inputs = {t: self.layout.ingest(t) for t in EVENT_SOURCES}
         if self.event_role is not None:
@@ -172,14 +175,14 @@ class RunPlan:
 
     def frame_roles(self) -> dict[str, str]:
         """``role_<kind>_<name>`` -> role table of the roles that join the frames."""
-        from dyadstats.roles import role_kind, role_output
+        from dyadstats.roles.parse import role_kind, role_output
 
         return {f"role_{role_kind(r)}_{r.name}": self._rooted(role_output(r))
                 for r in (*self.roles.democracy, *self.roles.covariates)}
 
     def frame_inputs(self) -> dict[str, str]:
         """Every input of one frame job, keyed by its view name."""
-        upstream = ("dyad_years", "directed_dyad_years", *EVENT_TABLES)
+        upstream = ("dyad_years", "directed_dyad_years", *FRAME_EVENT_TABLES)
         return {
             **{t: self.layout.frame(t) for t in upstream},
             **{t: self.layout.ingest(t) for t in frame_sources(self.build)},
@@ -195,7 +198,7 @@ class RunPlan:
                 "ties": self.coverage("ties"), "icb": self.coverage("icb_actors")}
 
     def frame_options(self) -> FrameOptions:
-        from dyadstats.frame.build import frame_options
+        from dyadstats.frame.options import frame_options
 
         cov = self.frame_coverages()
         return frame_options(self.build, cov["mid"], cov["ties"], self.roles, cov["icb"])
@@ -227,7 +230,7 @@ class RunPlan:
     # -- what the run registers and builds -----------------------------------------------------
     def db_tables(self) -> dict[str, str]:
         """Every Parquet table registered in the database: name -> path (stage order)."""
-        from dyadstats.roles import role_kind, role_output
+        from dyadstats.roles.parse import role_kind, role_output
 
         tables = {name: self.layout.ingest(name) for name in self.manifest}
         tables |= {t: self.layout.frame(t) for t in UNIVERSE_TABLES}

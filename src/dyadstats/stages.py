@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from dyadstats.frame.build import FrameOptions
+    from dyadstats.frame.options import FrameOptions
     from dyadstats.ingest.manifest import SourceFile
     from dyadstats.models.estimate import ModelResult
     from dyadstats.multiverse import Expansion
-    from dyadstats.roles import CovariateRole, DemocracyRole, EventRole
+    from dyadstats.roles.parse import CovariateRole, DemocracyRole, EventRole
 
 PathLike = str | Path
 
@@ -75,7 +75,7 @@ def run_role(role: DemocracyRole | EventRole | CovariateRole, table: PathLike,
              state_years: PathLike, out: PathLike, audit: PathLike) -> dict[str, Any]:
     """One declared role -> its canonical table, checked against the state system (+ audit)."""
     from dyadstats.io.files import write_json
-    from dyadstats.roles import build_role_table
+    from dyadstats.roles.tables import build_role_table
 
     record = build_role_table(role, table, state_years, out)
     write_json(record, audit)
@@ -86,7 +86,7 @@ def run_events(inputs: Mapping[str, PathLike], outputs: Mapping[str, PathLike], 
                source: str, whittle_order: Sequence[str] | None = None,
                event_role: EventRole | None = None) -> dict[str, Any]:
     """MID (or a ``roles.events`` source), TIES and ICB -> the event dyad-year tables (+ audit)."""
-    from dyadstats.events.mid import build_events
+    from dyadstats.events.build import build_events
 
     return build_events(dict(inputs), dict(outputs), audit, source=source,
                         whittle_order=whittle_order, event_role=event_role)

@@ -35,10 +35,19 @@ FROM state_year_spans
 GROUP BY ccode, year
 """
 
+# COW's state abbreviations (UKG, FRN) beside the codes, so a reader of any frame sees who
+# the pair is without a lookup; the year's abbreviation (min over its spans) from state_years.
+ABBREVIATED_SQL = """
+SELECT d.ccode1, d.ccode2, d.year, s1.stateabb AS stateabb1, s2.stateabb AS stateabb2
+FROM ({dyads}) d
+JOIN state_years s1 ON s1.ccode = d.ccode1 AND s1.year = d.year
+JOIN state_years s2 ON s2.ccode = d.ccode2 AND s2.year = d.year
+"""
+
 DIRECTED_SQL = """
-SELECT ccode1, ccode2, year FROM dyad_years
+SELECT ccode1, ccode2, year, stateabb1, stateabb2 FROM dyad_years
 UNION ALL
-SELECT ccode2 AS ccode1, ccode1 AS ccode2, year FROM dyad_years
+SELECT ccode2 AS ccode1, ccode1 AS ccode2, year, stateabb2 AS stateabb1, stateabb1 AS stateabb2 FROM dyad_years
 """
 
 
@@ -71,6 +80,8 @@ def create_universe_tables(
 ) -> None:
     """Create tables ``state_year_spans``, ``state_years``, ``dyad_years``, ``directed_dyad_years``.
 
+    The dyad tables carry ``stateabb1`` / ``stateabb2`` beside the codes.
+
     Needs a relation named ``cow_states`` on ``con`` with the ingested spell columns
     (ccode, stateabb, styear, stmonth, stday, endyear, endmonth, endday).
     """
@@ -83,7 +94,7 @@ def create_universe_tables(
         f"CREATE OR REPLACE TABLE state_years AS {STATE_YEARS_SQL} ORDER BY ccode, year"
     )
     con.execute(
-        f"CREATE OR REPLACE TABLE dyad_years AS {read_sql('dyad_years')} "
+        f"CREATE OR REPLACE TABLE dyad_years AS {ABBREVIATED_SQL.format(dyads=read_sql('dyad_years'))} "
         "ORDER BY ccode1, ccode2, year"
     )
     con.execute(

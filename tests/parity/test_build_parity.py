@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dyadstats.events.mid import build_events
+from dyadstats.events.build import build_events
 from tests.conftest import base_config, run_workflow
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from dyadstats.errors import ConfigError, SchemaError
-from dyadstats.frame.build import frame_options
 from dyadstats.frame.controls import (
     CONTROL_JOINS,
     Coverage,
@@ -20,6 +19,7 @@ from dyadstats.frame.controls import (
     create_control_tables,
     first_month_contiguity,
 )
+from dyadstats.frame.options import frame_options
 from dyadstats.ingest.rda import read_rda
 from tests.conftest import base_config, run_workflow
 

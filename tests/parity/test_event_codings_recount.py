@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dyadstats.frame.build import build_frames, frame_options
+from dyadstats.frame.build import build_frames
+from dyadstats.frame.options import frame_options
 
 pytestmark = pytest.mark.integration
 

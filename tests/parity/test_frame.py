@@ -32,7 +32,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dyadstats.frame.build import build_frames, frame_options
+from dyadstats.frame.build import build_frames
+from dyadstats.frame.options import frame_options
 from dyadstats.universe import build_universe
 from tests.conftest import base_config, run_workflow
 

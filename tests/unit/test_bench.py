@@ -102,8 +102,8 @@ def test_standard_case_frame_covers_exactly_the_standard_model() -> None:
     """The standard case's build.frame is a config overlay; its frame has every column the
     standard model resolves to (and the scale case uses it unless bench.scale.frame says so)."""
     from dyadstats.bench_stages import STANDARD_MODEL
-    from dyadstats.frame.build import frame_options
     from dyadstats.frame.codebook import frame_registry
+    from dyadstats.frame.options import frame_options
     from dyadstats.models import parse_specs, resolve
 
     cfg = {"build": {"first_year": 1816, "frame": {"directed": True}}, "bench": {}}

@@ -282,7 +282,8 @@ def test_events_stage_whittles_a_role_event_source(tmp_path: Path, state_years: 
 
 def _frame_with_roles(tmp_path: Path, roles_section: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict, str]:
     """The hand-built world of tests/test_frame.py plus role tables made from small user tables."""
-    from dyadstats.frame.build import build_frames, frame_options
+    from dyadstats.frame.build import build_frames
+    from dyadstats.frame.options import frame_options
     from tests.parity.test_frame import MID_COVERAGE, TIES_COVERAGE, build_world
 
     paths = build_world(tmp_path / "in")

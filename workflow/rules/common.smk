@@ -11,7 +11,7 @@ from dyadstats.io.keep import failures_of, keep_previous, require_inputs_present
 from dyadstats.io.logs import job_log
 from dyadstats.paths import EVENT_TABLES, MODEL_PARTS, UNIVERSE_TABLES
 from dyadstats.plan import RunPlan
-from dyadstats.roles import role_output
+from dyadstats.roles.parse import role_output
 
 validate(config, "../schemas/config.schema.yaml")
 

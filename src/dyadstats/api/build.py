@@ -24,7 +24,7 @@ from dyadstats.paths import frame_name
 from dyadstats.plan import EVENT_SOURCES, RunPlan, frame_sources
 
 if TYPE_CHECKING:
-    from dyadstats.frame.build import FrameOptions
+    from dyadstats.frame.options import FrameOptions
 
 log = logging.getLogger("dyadstats.api")
 
@@ -74,8 +74,8 @@ def visible_columns(recipe: Recipe, options: FrameOptions) -> tuple[str, ...]:
     ongoing flags without a MID verb and the peace years without ``add_peace_years`` are left
     out; keys, era and the columns of every verb used stay.
     """
-    from dyadstats.frame.build import CONTROL_COLUMN_GROUPS
     from dyadstats.frame.codebook import ONGOING, frame_registry
+    from dyadstats.frame.options import CONTROL_COLUMN_GROUPS
 
     shown = set(recipe.controls)
     ongoing = {c.name for c in ONGOING}
@@ -116,7 +116,7 @@ def materialise(recipe: Recipe, home: Home | None = None) -> Built:
 
 def _run_roles(plan: RunPlan) -> None:
     """The config's declared roles (their tables join the events or the frame)."""
-    from dyadstats.roles import role_kind
+    from dyadstats.roles.parse import role_kind
 
     layout = plan.layout
     for role in plan.roles.all():

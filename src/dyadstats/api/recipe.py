@@ -75,7 +75,7 @@ class Recipe:
 
     def build_section(self) -> dict[str, Any]:
         """The ``build`` config section of this recipe (the workflow's own keys and meaning)."""
-        from dyadstats.frame.build import CONTROL_GROUPS
+        from dyadstats.frame.options import CONTROL_GROUPS
 
         groups = self.build_groups()
         events: dict[str, Any] = {"source": self.mid_source or "mid5"}
@@ -105,7 +105,7 @@ class Recipe:
 def event_outcomes(source: str, directed: bool) -> tuple[str, ...]:
     """Every outcome column an event source gives a (directed) frame."""
     from dyadstats.events.icb import ICB_DIRECTED_OUTCOMES, ICB_OUTCOMES
-    from dyadstats.frame.build import (
+    from dyadstats.frame.outcomes import (
         MID_DIRECTED_OUTCOMES,
         MID_OUTCOMES,
         TIES_DIRECTED_OUTCOMES,
@@ -140,7 +140,7 @@ def check_whittle_order(order: Any) -> tuple[str, ...] | None:
     if order is None:
         return None
     from dyadstats.errors import ConfigError
-    from dyadstats.events.mid import resolve_whittle_order
+    from dyadstats.events.whittle import resolve_whittle_order
 
     try:
         return tuple(resolve_whittle_order(list(order)))

@@ -47,14 +47,12 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from dyadstats.io.job_warnings import captured_warnings, warning_texts
+from dyadstats.models.spec import DEFAULT_RANDOM_EFFECTS, RANDOM_EFFECTS
 
 if TYPE_CHECKING:
-    from dyadstats.models import Design, ModelSpec
+    from dyadstats.models.design import Design
+    from dyadstats.models.spec import ModelSpec
 
-#: Random intercepts a spec may name (``random_effects``), each keyed to frame columns.
-RANDOM_EFFECTS = ("state_1", "state_2", "dyad", "year")
-#: The seed study's three-way design: state A, state B and the dyad.
-DEFAULT_RANDOM_EFFECTS = ("state_1", "state_2", "dyad")
 #: gpboost's convergence status codes (GPModel.summary): 0 converged, 1 iteration limit,
 #: 2 the L-BFGS line search failed without a verified optimum.
 #: Relative change in the approximate log-likelihood at which L-BFGS stops. gpboost's default

@@ -15,7 +15,6 @@ from typing import Any
 from scipy import stats
 
 from dyadstats.errors import ConfigError, DyadstatsError
-from dyadstats.models.mixed import RANDOM_EFFECTS
 from dyadstats.safe_expr import check_formula_syntax, check_where
 
 MEASURES = ("polity", "vdem", "bmr", "uds")
@@ -45,6 +44,11 @@ FRAMES = {
     "directed": "results/frames/analysis_directed_dyad_years.parquet",
 }
 REGIME_GROUPS = ("joint democracy", "mixed", "joint autocracy")
+#: Random intercepts a spec may name (``random_effects``, estimator mixed), each keyed to frame
+#: columns (``dyadstats.models.mixed``).
+RANDOM_EFFECTS = ("state_1", "state_2", "dyad", "year")
+#: The seed study's three-way design: state A, state B and the dyad.
+DEFAULT_RANDOM_EFFECTS = ("state_1", "state_2", "dyad")
 Z975 = float(stats.norm.ppf(0.975))
 #: A coefficient this large (log odds) or a standard error this large signals (quasi-)separation.
 HUGE_COEF, HUGE_SE = 15.0, 100.0
@@ -116,7 +120,7 @@ class ModelSpec:
     regime_reference: str = "joint_autocracy"
     predictions: bool = True
     max_iter: int = 100
-    #: estimator mixed: random intercepts (None = dyadstats.models.mixed.DEFAULT_RANDOM_EFFECTS)
+    #: estimator mixed: random intercepts (None = DEFAULT_RANDOM_EFFECTS)
     random_effects: tuple[str, ...] | None = None
     #: estimator relogit: population event rate tau for King-Zeng prior correction
     population_event_rate: float | None = None
