@@ -88,7 +88,6 @@ def stage_startup(plan: RunPlan) -> None:
     import duckdb  # noqa: F401
     import pandas  # noqa: F401
     import pyarrow  # noqa: F401
-    import statsmodels.api  # noqa: F401
 
     import dyadstats.events.build  # noqa: F401
     import dyadstats.frame.build  # noqa: F401

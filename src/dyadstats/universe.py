@@ -7,7 +7,7 @@ once in that year (the "same-day rule"; peacesciencer calls the violators "false
 Suriname entered 1975-11-25 after the Republic of Vietnam ended 1975-04-30). Exact spell dates
 are used and a state may have several spells (exit and re-entry).
 
-All set work is DuckDB SQL (``dyadstats/sql/state_year_spans.sql``, ``dyad_years.sql``).
+All set work is DuckDB SQL (``dyadstats/sql/universe/state_year_spans.sql``, ``dyad_years.sql``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import duckdb
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
 from dyadstats.errors import ConfigError
 from dyadstats.io.db import connect, quote_path
-from dyadstats.io.files import atomic_path
+from dyadstats.io.files import write_parquet
 from dyadstats.sql import read_sql
 
 log = logging.getLogger(__name__)
@@ -88,13 +88,13 @@ def create_universe_tables(
     check_year_range(first_year, last_year, membership_coverage(con))
     params = {"first_year": first_year, "last_year": last_year}
     con.execute(
-        f"CREATE OR REPLACE TABLE state_year_spans AS {read_sql('state_year_spans')}", params
+        f"CREATE OR REPLACE TABLE state_year_spans AS {read_sql('universe/state_year_spans')}", params
     )
     con.execute(
         f"CREATE OR REPLACE TABLE state_years AS {STATE_YEARS_SQL} ORDER BY ccode, year"
     )
     con.execute(
-        f"CREATE OR REPLACE TABLE dyad_years AS {ABBREVIATED_SQL.format(dyads=read_sql('dyad_years'))} "
+        f"CREATE OR REPLACE TABLE dyad_years AS {ABBREVIATED_SQL.format(dyads=read_sql('universe/dyad_years'))} "
         "ORDER BY ccode1, ccode2, year"
     )
     con.execute(
@@ -116,19 +116,6 @@ def same_day_exclusions(con: duckdb.DuckDBPyConnection) -> int:
         """
     ).fetchone()
     return int(n)
-
-
-def write_table(con: duckdb.DuckDBPyConnection, table: str, path: str | Path) -> None:
-    """Write table ``table`` of ``con`` to Parquet in its stored (sorted) row order, atomically.
-
-    DuckDB streams the rows to the file (``COPY``): no Arrow copy of the whole table in memory,
-    so the peak stays bounded by DuckDB's memory limit at any number of dyad-years.
-    """
-    with atomic_path(path) as tmp:
-        # A fresh cursor: DuckDB 2.0 refuses new statements while a fetchone() result is open.
-        con.cursor().execute(
-            f"COPY (SELECT * FROM {table}) TO {quote_path(tmp)} (FORMAT parquet, COMPRESSION zstd)"
-        )
 
 
 def build_universe(
@@ -178,9 +165,11 @@ def build_universe(
                 notes=["both directions of every dyad_years row"],
             ),
         ]
-        write_table(con, "state_years", state_years_path)
-        write_table(con, "dyad_years", dyad_years_path)
-        write_table(con, "directed_dyad_years", directed_dyad_years_path)
+        # each table in its stored (sorted) order, streamed by DuckDB; a fresh cursor because
+        # DuckDB 2.0 refuses new statements while a fetchone() result is open
+        for table, path in (("state_years", state_years_path), ("dyad_years", dyad_years_path),
+                            ("directed_dyad_years", directed_dyad_years_path)):
+            write_parquet(f"SELECT * FROM {table}", path, con=con.cursor())
         write_stage_audit("universe", records, audit_path)
         log.info(
             "universe: %d state-years, %d dyad-years (%d same-year pairs never on the same day "

@@ -235,7 +235,7 @@ def test_participant_source_runs_through_the_mid5_pairing(tmp_path: Path, state_
     out = tmp_path / "ct.parquet"
     build_role_table(role, parquet(tmp_path, "p", pd.DataFrame(rows, columns=cols)), state_years, str(out))
     con = duckdb.connect()
-    create_role_dispute_dyad_years(con, role, str(out), read_sql("mid5_dispute_dyad_years"))
+    create_role_dispute_dyad_years(con, role, str(out), read_sql("events/mid5_dispute_dyad_years"))
     got = con.execute("SELECT dispnum, ccode1, ccode2, year, mid_onset, hostlev, disp_hostlev, recip, "
                       "styear, stmon, source FROM dispute_dyad_years ORDER BY ALL").fetchall()
     assert got == [

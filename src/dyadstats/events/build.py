@@ -5,9 +5,9 @@ MID (``build.events.source``):
 - ``mid5`` (default): every side-A participant of a MID 5.0 dispute (MIDB) paired with every
   side-B participant whose participation shares at least one day ("naive" EUGene/peacesciencer
   pairing), one row per calendar year of the overlap, with the dispute fields from MIDA
-  (``sql/mid5_dispute_dyad_years.sql``).
+  (``sql/events/mid5_dispute_dyad_years.sql``).
 - ``dyadic_mid402``: the published Dyadic MID 4.02 dispute-dyad-years in the same shape
-  (``sql/dyadic_mid402_dispute_dyad_years.sql``).
+  (``sql/events/dyadic_mid402_dispute_dyad_years.sql``).
 - the name of a ``roles.events`` source (docs/own-data.md): its canonical role table
   (``results/roles/events/<name>.parquet``), through the MID 5.0 pairing if participant-level
   (``dyadstats.roles.attach.create_role_dispute_dyad_years``); the whittling is the same.
@@ -26,9 +26,9 @@ whittle, here, and the frame reads it. Outputs:
 - ``mid_directed_dyad_years``: both directions of each row (ccode1 = A, ccode2 = B) plus
   ``mid_initiated`` / ``coercion_initiated`` and their active twins ``mid_initiator_active`` /
   ``coercion_initiator_active`` computed over *all* disputes of the directed dyad-year before
-  whittling (see ``DIRECTED_FLAGS_SQL``).
+  whittling (``sql/events/mid_directed_flags.sql``).
 - ``ties_directed_dyad_years``: sender -> target sanction threat / imposition onsets (TIES 4.1,
-  ``sql/ties_events.sql`` then ``sql/ties_directed_dyad_years.sql``). Codes are read by year
+  ``sql/events/ties_events.sql`` then ``sql/events/ties_directed_dyad_years.sql``). Codes are read by year
   under ``TIES_CODE_RECODES`` (TIES's 255 for West Germany -> COW 260 during the Cold War, 260
   -> 255 after unification); a pair is kept only in onset years in which both are COW members
   on a common day. The audit counts recoded cases and dropped cases by reason.
@@ -55,8 +55,8 @@ from dyadstats.events.pairing import DYAD_YEAR
 from dyadstats.events.ties import TIES_CODE_RECODES, create_ties_table
 from dyadstats.events.whittle import WHITTLE_RULES, resolve_whittle_order
 from dyadstats.io.db import connect, quote_path
+from dyadstats.io.files import write_parquet
 from dyadstats.roles.parse import EventRole
-from dyadstats.universe import write_table
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +146,8 @@ def build_events(
         if ICB_TABLE in outputs:  # needs inputs icb_actors and cow_states
             records.append(icb_audit_record(con, create_icb_table(con)))
             tables.append(ICB_TABLE)
-        for table in tables:
-            write_table(con, table, outputs[table])
+        for table in tables:  # a fresh cursor: see dyadstats.universe.build_universe
+            write_parquet(f"SELECT * FROM {table}", outputs[table], con=con.cursor())
         write_stage_audit("events", records, audit_path)
         log.info(
             "events: %d MID dyad-years (%d dispute-dyad-years in), %d TIES directed dyad-years",

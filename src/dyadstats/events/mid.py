@@ -11,6 +11,7 @@ import duckdb
 from dyadstats.events.pairing import create_dispute_dyad_years
 from dyadstats.events.whittle import DEFAULT_WHITTLE_ORDER, whittle
 from dyadstats.roles.parse import EventRole
+from dyadstats.sql import read_sql
 
 # Hostility-level lists over all disputes of a non-directed dyad-year, before whittling:
 # list name -> which dispute-dyad-years it draws from. Each holds the distinct dyadic hostility
@@ -62,25 +63,8 @@ def _both_directions(table: str) -> str:
     )
 
 
-# Directed initiation flags over all disputes of a directed dyad-year (A = ccode1, B = ccode2):
-# mid_initiated: a new dispute (dyadic hostility 2-5) in which A is a side-A originator and B
-# is on side B; coercion_initiated: the same, with A's own highest hostility a threat or
-# display (2-3, i.e. MID 5 actions 1-12). The *_initiator_active twins drop the "new" condition:
-# any active dispute of the directed dyad-year so initiated (the ``ongoing`` peace-years rule).
-DIRECTED_FLAGS_SQL = """
-SELECT
-    ccode1, ccode2, year,
-    max((mid_onset = 1 AND sidea1 = 1 AND orig1 = 1 AND sidea2 = 0
-         AND hostlev BETWEEN 2 AND 5)::INTEGER) AS mid_initiated,
-    max((mid_onset = 1 AND sidea1 = 1 AND orig1 = 1 AND sidea2 = 0
-         AND hostlev1 IN (2, 3))::INTEGER) AS coercion_initiated,
-    max((sidea1 = 1 AND orig1 = 1 AND sidea2 = 0
-         AND hostlev BETWEEN 2 AND 5)::INTEGER) AS mid_initiator_active,
-    max((sidea1 = 1 AND orig1 = 1 AND sidea2 = 0
-         AND hostlev1 IN (2, 3))::INTEGER) AS coercion_initiator_active
-FROM ({directed_disputes})
-GROUP BY ccode1, ccode2, year
-"""
+# Directed initiation flags over all disputes of a directed dyad-year, before whittling
+# (``sql/events/mid_directed_flags.sql``, over the view ``directed_dispute_dyad_years``).
 DIRECTED_FLAGS = ("mid_initiated", "coercion_initiated", "mid_initiator_active", "coercion_initiator_active")
 
 MID_COLUMNS = (
@@ -110,7 +94,11 @@ def create_mid_tables(
         ORDER BY ccode1, ccode2, year
         """
     )
-    flags = DIRECTED_FLAGS_SQL.format(directed_disputes=_both_directions("dispute_dyad_years"))
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW directed_dispute_dyad_years AS "
+        + _both_directions("dispute_dyad_years")
+    )
+    flags = read_sql("events/mid_directed_flags")
     con.execute(
         f"""
         CREATE OR REPLACE TABLE mid_directed_dyad_years AS

@@ -32,13 +32,13 @@ def create_dispute_dyad_years(
             raise ConfigError(
                 f"build.events.source: {source!r} needs the role table of roles.events.{source}"
             )
-        create_role_dispute_dyad_years(con, role, str(role_path), read_sql("mid5_dispute_dyad_years"))
+        create_role_dispute_dyad_years(con, role, str(role_path), read_sql("events/mid5_dispute_dyad_years"))
     elif source not in MID_SOURCES:
         raise ConfigError(
             f"build.events.source must be one of {list(MID_SOURCES)} or a roles.events name, not {source!r}"
         )
     else:
-        sql = read_sql(f"{source}_dispute_dyad_years")
+        sql = read_sql(f"events/{source}_dispute_dyad_years")
         con.execute(
             f"CREATE OR REPLACE TABLE dispute_dyad_years AS {sql} ORDER BY ccode1, ccode2, year, dispnum"
         )

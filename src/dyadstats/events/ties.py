@@ -8,61 +8,13 @@ import duckdb
 from dyadstats.sql import read_sql
 
 # TIES codes read as another COW code in the onset years in which the reported code is not a
-# COW member but the other is (``sql/ties_events.sql``): (from_code, to_code, reason).
+# COW member but the other is (``sql/events/ties_events.sql``): (from_code, to_code, reason).
 TIES_CODE_RECODES: tuple[tuple[int, int, str], ...] = (
     (255, 260, "TIES codes West Germany 255 in Cold War cases; COW: German Federal Republic 260, "
                "1955-05-05 to 1990-10-02 (255 is Germany to 1945-05-08 and from 1990-10-03)"),
     (260, 255, "TIES keeps West Germany's 260 for onsets after unification; COW: Germany 255 "
                "from 1990-10-03 (260 ends 1990-10-02)"),
 )
-
-TIES_COUNTS_SQL = """
-WITH s AS (
-    SELECT caseid, threat, imposition, sancimpositionstartyear, targetstate,
-           list_filter([sender1, sender2, sender3, sender4, sender5], lambda x: x IS NOT NULL)
-               AS senders
-    FROM ties
-),
-non_cow_sender AS (
-    SELECT DISTINCT caseid FROM (SELECT caseid, unnest(senders) AS sender FROM s)
-    WHERE sender NOT IN (SELECT ccode FROM cow_codes)
-),
-outside AS (  -- COW-coded pairs (after recoding) not in the system in the onset year
-    SELECT DISTINCT caseid, sender_reported IN (SELECT from_code FROM ties_code_recodes)
-                            OR target_reported IN (SELECT from_code FROM ties_code_recodes) AS recodable
-    FROM ties_events
-    WHERE NOT in_system AND sender <> targetstate
-      AND sender IN (SELECT ccode FROM cow_codes) AND targetstate IN (SELECT ccode FROM cow_codes)
-)
-SELECT
-    count(*) FILTER (WHERE len(senders) = 0) AS cases_without_state_sender,
-    count(*) FILTER (WHERE caseid IN (SELECT caseid FROM non_cow_sender))
-        AS cases_with_non_cow_sender_code,
-    count(*) FILTER (WHERE targetstate NOT IN (SELECT ccode FROM cow_codes))
-        AS cases_with_non_cow_target,
-    count(*) FILTER (WHERE imposition = 1 AND threat = 1 AND
-        try_cast(regexp_extract(CAST(sancimpositionstartyear AS VARCHAR), '^\\s*(\\d{4})', 1) AS BIGINT) IS NULL)
-        AS impositions_after_threat_without_year,
-    count(*) FILTER (WHERE list_contains(senders, targetstate)) AS cases_with_sender_equal_target,
-    count(*) FILTER (WHERE caseid IN (SELECT caseid FROM outside))
-        AS cases_with_pair_outside_system_in_onset_year,
-    count(*) FILTER (WHERE caseid IN (SELECT caseid FROM outside WHERE recodable))
-        AS cases_with_german_code_outside_system
-FROM s
-"""
-
-# Cases and sender-target onset rows recoded, per (from_code, to_code).
-TIES_RECODED_SQL = """
-SELECT r.from_code, r.to_code,
-       count(DISTINCT e.caseid) AS cases,
-       count(e.caseid) AS sender_target_years
-FROM ties_code_recodes AS r
-LEFT JOIN ties_events AS e
-  ON (e.sender_reported = r.from_code AND e.sender = r.to_code)
-  OR (e.target_reported = r.from_code AND e.targetstate = r.to_code)
-GROUP BY ALL ORDER BY ALL
-"""
-
 
 def create_ties_table(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], dict[str, int]]:
     """Create ``ties_directed_dyad_years``; return (counts of what was skipped and why, counts
@@ -80,15 +32,15 @@ def create_ties_table(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], d
     con.execute("CREATE OR REPLACE TABLE cow_codes AS SELECT DISTINCT ccode FROM cow_states")
     con.execute("CREATE OR REPLACE TABLE ties_code_recodes (from_code BIGINT, to_code BIGINT)")
     con.executemany("INSERT INTO ties_code_recodes VALUES (?, ?)", [(f, t) for f, t, _ in TIES_CODE_RECODES])
-    con.execute(f"CREATE OR REPLACE TABLE ties_events AS {read_sql('ties_events')}")
+    con.execute(f"CREATE OR REPLACE TABLE ties_events AS {read_sql('events/ties_events')}")
     con.execute(
-        f"CREATE OR REPLACE TABLE ties_directed_dyad_years AS {read_sql('ties_directed_dyad_years')} "
+        f"CREATE OR REPLACE TABLE ties_directed_dyad_years AS {read_sql('events/ties_directed_dyad_years')} "
         "ORDER BY ccode1, ccode2, year"
     )
-    counts = con.execute(TIES_COUNTS_SQL).df()
+    counts = con.execute(read_sql("events/ties_counts")).df()
     dropped = {k: int(v) for k, v in counts.iloc[0].items()}
     recoded: dict[str, int] = {}
-    for from_code, to_code, cases, rows in con.execute(TIES_RECODED_SQL).fetchall():
+    for from_code, to_code, cases, rows in con.execute(read_sql("events/ties_recoded")).fetchall():
         recoded[f"cases_{from_code}_to_{to_code}"] = int(cases)
         recoded[f"sender_target_years_{from_code}_to_{to_code}"] = int(rows)
     return dropped, recoded

@@ -30,7 +30,7 @@ MID_OUTCOMES: dict[str, tuple[str, str]] = {
 # mid_ongoing: any MID (2-5) active in the dyad-year, whichever dispute was kept.
 MID_ONGOING = _any_level("active_hostlevs", 2, 5)
 # Directed: the events stage codes initiation, and the active twins, over all disputes of the
-# directed dyad-year (``dyadstats.events.mid.DIRECTED_FLAGS_SQL``).
+# directed dyad-year (``sql/events/mid_directed_flags.sql``).
 MID_DIRECTED_OUTCOMES: dict[str, tuple[str, str]] = {
     "coercion_initiated": ("coercion_initiated = 1", "coercion_initiator_active = 1"),
     "mid_initiated": ("mid_initiated = 1", "mid_initiator_active = 1"),

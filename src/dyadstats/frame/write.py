@@ -8,8 +8,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
 from dyadstats.errors import SchemaError
 from dyadstats.frame.codebook import frame_registry, render_codebook
@@ -20,24 +18,10 @@ from dyadstats.frame.prepare import FrameBuild
 from dyadstats.frame.roles import attach_roles, role_lag_columns
 from dyadstats.frame.sql import base_select_sql, check_aligned, final_sql, narrow_sql
 from dyadstats.io.db import quote_path
-from dyadstats.io.files import atomic_path, write_text
+from dyadstats.io.files import write_parquet, write_text
 from dyadstats.roles.attach import role_columns
 
 log = logging.getLogger(__name__)
-
-
-def _copy_parquet(con: duckdb.DuckDBPyConnection, sql: str, path: str | Path, metadata: Mapping[str, str]) -> None:
-    """Stream a query to Parquet atomically, with the coding options as key-value metadata."""
-    kv = ", ".join(f"{_sql_str(k)}: {_sql_str(v)}" for k, v in sorted(metadata.items()))
-    with atomic_path(path) as tmp:
-        con.execute(
-            f"COPY ({sql}) TO {quote_path(tmp)} "
-            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, KV_METADATA {{{kv}}})"
-        )
-
-
-def _sql_str(value: Any) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _metadata(options: FrameOptions) -> dict[str, str]:
@@ -76,7 +60,8 @@ def write_frame(build: FrameBuild, name: str, path: str | Path, directed: bool) 
     con.execute(f"CREATE OR REPLACE TEMP TABLE frame_narrow AS {narrow}")
     check_aligned(con)
     log.info("frame: writing %s (%d columns)", name, len(columns))
-    _copy_parquet(con, sql, path, _metadata(options))
+    # streamed to Parquet with the coding options as key-value metadata
+    write_parquet(sql, path, con=con, metadata=_metadata(options))
     con.execute("DROP TABLE frame_narrow")
     con.execute("DROP TABLE frame_base")
     universe = "directed_dyad_years" if directed else "dyad_years"

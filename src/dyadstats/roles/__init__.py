@@ -25,7 +25,6 @@ the role tables).
 """
 
 from dyadstats.roles.attach import (
-    DISPUTES_FROM_PARTICIPANTS_SQL,
     attach_roles_sql,
     create_role_dispute_dyad_years,
     role_columns,
@@ -53,7 +52,6 @@ from dyadstats.roles.tables import (
 )
 
 __all__ = [
-    "DISPUTES_FROM_PARTICIPANTS_SQL",
     "DISPUTE_DYAD_YEAR_COLUMNS",
     "DYADIC_COLUMNS",
     "DYADIC_REQUIRED",

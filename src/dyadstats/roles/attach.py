@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import duckdb
 
 from dyadstats.roles.parse import EventRole, Roles, role_output
+from dyadstats.sql import read_sql
 
 # --------------------------------------------------------------------------------------------
 # Attaching role tables to a dyad-year frame (hook for the frame build)
@@ -79,22 +80,6 @@ def attach_roles_sql(frame: str, roles: Roles, paths: Mapping[str, str] | None =
 # Hook for the events stage: a role event source in place of MID 5.0
 # --------------------------------------------------------------------------------------------
 
-# Dispute-level fields the MID 5.0 pairing reads from MIDA, derived from participant rows:
-# highest hostility and fatality of any participant, reciprocated if a side-B state took
-# militarized action (hostility >= 2), the earliest start; durations need exact days.
-DISPUTES_FROM_PARTICIPANTS_SQL = """
-SELECT dispnum,
-       max(hostlev) AS hostlev,
-       max(fatality) AS fatality,
-       max((sidea = 0 AND hostlev >= 2)::INTEGER) AS recip,
-       NULL::BIGINT AS mindur, NULL::BIGINT AS maxdur,
-       arg_min(stmon, styear * 100 + stmon) AS stmon,
-       min(styear) AS styear
-FROM {participants}
-GROUP BY dispnum
-"""
-
-
 def create_role_dispute_dyad_years(
     con: duckdb.DuckDBPyConnection, role: EventRole, role_path: str, mid5_pairing_sql: str
 ) -> None:
@@ -112,11 +97,10 @@ def create_role_dispute_dyad_years(
         )
         return
     con.execute(f"CREATE OR REPLACE VIEW mid5_participants AS SELECT * FROM read_parquet('{role_path}')")
+    # the dispute level (MIDA's fields) derived from the participants
+    con.execute(f"CREATE OR REPLACE VIEW mid5_disputes AS {read_sql('roles/disputes_from_participants')}")
     con.execute(
-        "CREATE OR REPLACE VIEW mid5_disputes AS "
-        + DISPUTES_FROM_PARTICIPANTS_SQL.format(participants="mid5_participants")
-    )
-    con.execute(
-        f"CREATE OR REPLACE TABLE dispute_dyad_years AS SELECT * REPLACE ('{role.name}' AS source) "
-        f"FROM ({mid5_pairing_sql}) ORDER BY ccode1, ccode2, year, dispnum"
+        f"CREATE OR REPLACE TABLE dispute_dyad_years AS SELECT * REPLACE ($source AS source) "
+        f"FROM ({mid5_pairing_sql}) ORDER BY ccode1, ccode2, year, dispnum",
+        {"source": role.name},
     )

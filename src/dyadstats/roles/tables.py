@@ -12,7 +12,7 @@ import duckdb
 
 from dyadstats.audit import profile_relation, table_record
 from dyadstats.errors import SchemaError
-from dyadstats.io.files import atomic_path
+from dyadstats.io.files import write_parquet
 from dyadstats.roles.checks import (
     check_codes,
     quote_ident,
@@ -37,9 +37,11 @@ from dyadstats.roles.parse import (
 log = logging.getLogger(__name__)
 
 
-def _write(con: duckdb.DuckDBPyConnection, sql: str, order: str, out_path: str | Path) -> None:
-    with atomic_path(out_path) as tmp:
-        con.execute(f"COPY (SELECT * FROM ({sql}) ORDER BY {order}) TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+def _write(
+    con: duckdb.DuckDBPyConnection, sql: str, order: str, out_path: str | Path,
+    params: Mapping[str, Any] | None = None,
+) -> None:
+    write_parquet(f"SELECT * FROM ({sql}) ORDER BY {order}", out_path, con=con, params=params)
 
 
 def _record(
@@ -73,10 +75,10 @@ def build_democracy_table(
     op = RULES[role.rule]
     sql = (
         f"SELECT ccode, year, score, CASE WHEN score IS NULL THEN NULL "
-        f"WHEN score {op} {role.threshold!r} THEN 1 ELSE 0 END::INTEGER AS democracy "
+        f"WHEN score {op} $threshold THEN 1 ELSE 0 END::INTEGER AS democracy "
         f"FROM ({checked.kept_sql})"
     )
-    _write(con, sql, "ccode, year", out_path)
+    _write(con, sql, "ccode, year", out_path, {"threshold": float(role.threshold)})
     log.info("%s: democracy iff %s %s %s", key, role.score, role.rule, role.threshold)
     return _record(
         con, f"role_democracy_{role.name}", out_path, ["ccode", "year"], checked.rows_in,
@@ -168,8 +170,8 @@ def _build_participants(
         role.unknown_states, f"{table_path} ({key})", f"{key}.unknown_states",
     )
     cols = ", ".join(PARTICIPANT_COLUMNS)
-    _write(con, f"SELECT {cols}, '{role.name}' AS source FROM ({checked.kept_sql})",
-           "dispnum, ccode, styear, stmon NULLS FIRST", out_path)
+    _write(con, f"SELECT {cols}, $source AS source FROM ({checked.kept_sql})",
+           "dispnum, ccode, styear, stmon NULLS FIRST", out_path, {"source": role.name})
     return _record(
         con, f"role_events_{role.name}", out_path, [], checked.rows_in, checked.dropped,
         [table_path, state_years_path], [f"table {role.table}: participant-level (MID format)"],
@@ -257,10 +259,10 @@ def _build_dyadic_events(
                NULL::BIGINT AS maxdur, NULL::BIGINT AS stmon,
                CASE WHEN dispnum IS NULL THEN styear
                     ELSE min(styear) OVER (PARTITION BY dispnum, ccode1, ccode2) END AS styear,
-               '{role.name}' AS source
+               $source AS source
         FROM ({pairs})
     """
-    _write(con, sql, "ccode1, ccode2, year, dispnum NULLS FIRST", out_path)
+    _write(con, sql, "ccode1, ccode2, year, dispnum NULLS FIRST", out_path, {"source": role.name})
     return _record(
         con, f"role_events_{role.name}", out_path, ["dispnum", "ccode1", "ccode2", "year"],
         checked.rows_in, checked.dropped, [table_path, state_years_path],

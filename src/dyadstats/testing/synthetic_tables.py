@@ -4,14 +4,14 @@ minimum distances, MID 5.0 disputes and participants, TIES cases."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from dyadstats.io.files import write_parquet
 from dyadstats.testing.synthetic_draws import (
     FIRST_DAY_YEAR,
     LAST_DAY_YEAR,
@@ -40,7 +40,7 @@ def _conform(columns: Mapping[str, Any], schema: pa.Schema) -> pa.Table:
 
 def _write(columns: Mapping[str, Any], schema: pa.Schema, path: Path) -> int:
     table = _conform(columns, schema)
-    pq.write_table(table, path, compression="zstd")
+    write_parquet(table, path)
     return table.num_rows
 
 
@@ -161,16 +161,20 @@ def write_mindist(world: World, schema: pa.Schema, out: Path, first: int = 1886)
             contiguous[k] = True
     km[contiguous] = 0.0
     rows = 0
-    with pq.ParquetWriter(out / "ps_cow_mindist.parquet", schema, compression="zstd") as writer:
+
+    def years() -> Iterator[pa.Table]:  # one year at a time: the table is too large to hold
+        nonlocal rows
         for year in range(first, LAST_DAY_YEAR + 1):
             jj = world.year_index(year)
             both = world.alive[i, jj] & world.alive[j, jj]
             n = int(both.sum())
-            writer.write_table(_conform({
+            yield _conform({
                 "ccode1": world.ccode[i[both]], "ccode2": world.ccode[j[both]],
                 "year": np.full(n, year, dtype=np.int64), "mindist": km[both],
-            }, schema))
+            }, schema)
             rows += n
+
+    write_parquet(years(), out / "ps_cow_mindist.parquet", schema=schema)
     return rows
 
 

@@ -17,7 +17,7 @@ from dyadstats.models import ModelSpec, fit_spec
 from dyadstats.report.spec_curve import curve_colors, curve_order, write_specification_curve
 from dyadstats.testing.simulate import DEFAULT_COEFFICIENTS, simulate_analysis_frame
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CONTROLS = "contiguity_land + capability_ratio + major_power_dyad + defense_pact"
 
 
