@@ -1,10 +1,12 @@
 """The benchmark's stage runner: one process runs one stage (or the whole job) of the build.
 
 ``python -m dyadstats.bench_stages STAGE --ingest DIR --out DIR --config FILE`` calls the very
-package functions the Snakemake rules call (``build_universe``, ``build_events``,
-``build_frames``, ``models.run_model``) on the Parquet tables in ``--ingest`` and writes their
-outputs under ``--out`` (``frames/``, ``audit/``, ``models/``). There is no special fast path:
-the only difference from ``snakemake`` is that nothing parses a workflow or builds a DAG.
+stage functions the Snakemake rules call (:mod:`dyadstats.stages`), with the inputs and
+parameters the workflow's run plan gives them (:mod:`dyadstats.plan`), on the Parquet tables in
+``--ingest``, and writes their outputs under ``--out`` in the workflow's layout
+(``results/frames/``, ``results/audit/``, ``results/models/``). There is no special fast path:
+the only difference from ``snakemake`` is that nothing parses a workflow or builds a DAG (and
+the frame step builds both frames in one process).
 
 Stages: ``startup`` (imports only), ``universe``, ``events``, ``frame``, ``fit`` (one logit:
 the field's standard model below), and the chains ``build`` (universe + events + frame),
@@ -22,8 +24,9 @@ from typing import Any
 
 import yaml
 
-from dyadstats.config import validated
-from dyadstats.config.build import BuildConfig
+from dyadstats import stages
+from dyadstats.paths import MODEL_PARTS, Layout
+from dyadstats.plan import RunPlan
 
 log = logging.getLogger("dyadstats.bench")
 
@@ -45,98 +48,42 @@ STANDARD_MODEL: dict[str, Any] = {
     "predictions": False,
 }
 
-FRAME_SOURCES = ("polity5", "vdem", "bmr", "uds", "cow_contdird", "nmc", "cow_majors",
-                 "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist")
+def stage_plan(ingest: Path, out: Path, config: Mapping[str, Any]) -> RunPlan:
+    """The run plan of ``config`` reading the ingested tables in ``ingest``, writing under
+    ``out`` in the workflow's layout (``out/results/frames``, ``out/results/audit``, ...)."""
+    from dyadstats.paths import find_repository
+
+    root = find_repository(Path(__file__).parent) or Path.cwd()
+    return RunPlan.from_config(config, root, Layout(root=out, ingest_dir=ingest))
 
 
-class Paths:
-    """Where a stage reads (``ingest``) and writes (``out``)."""
-
-    def __init__(self, ingest: Path, out: Path) -> None:
-        self.ingest = ingest
-        self.out = out
-
-    def table(self, name: str) -> str:
-        return str(self.ingest / f"{name}.parquet")
-
-    def frame(self, name: str) -> str:
-        return str(self.out / "frames" / f"{name}.parquet")
-
-    def audit(self, stage: str) -> str:
-        return str(self.out / "audit" / f"{stage}.json")
+def stage_universe(plan: RunPlan) -> None:
+    first, last = plan.years
+    stages.run_universe(plan.layout.ingest("cow_states"), plan.universe_outputs(),
+                        plan.layout.audit("universe"), first, last)
 
 
-def _coverage(config: Mapping[str, Any], table: str, default: tuple[int, int]) -> list[int]:
-    """A source's coverage years from the manifest (as the frame rule takes them)."""
-    from dyadstats.ingest.manifest import load_manifest
-
-    manifest_path = Path(config.get("manifest", "data/sources.yaml"))
-    if not manifest_path.is_absolute():
-        from dyadstats.cli.common import find_root
-
-        manifest_path = find_root(Path(__file__).parent) / manifest_path
-    try:
-        item = load_manifest(manifest_path, {})[table]
-    except (OSError, KeyError):
-        return list(default)
-    return list(item.source.get("coverage") or default)
+def stage_events(plan: RunPlan) -> None:
+    stages.run_events(plan.events_inputs(), plan.events_outputs(), plan.layout.audit("events"),
+                      plan.event_source, plan.whittle_order, plan.event_role)
 
 
-def _build(config: Mapping[str, Any]) -> BuildConfig:
-    """The ``build`` section with its defaults (dyadstats.config.build)."""
-    return validated(BuildConfig, config.get("build"), "build")
+def stage_frame(plan: RunPlan) -> None:
+    # both frames in one process (the shared tables built once), as one bench step
+    stages.run_frames(plan.frame_inputs(), {t: plan.layout.frame(t) for t in plan.frame_tables},
+                      plan.layout.audit("frame"), plan.layout.codebook(), plan.frame_options())
 
 
-def stage_universe(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.universe import build_universe
-
-    build = _build(config)
-    build_universe(
-        p.table("cow_states"), p.frame("state_years"), p.frame("dyad_years"),
-        p.frame("directed_dyad_years"), p.audit("universe"),
-        first_year=build.first_year, last_year=build.last_year,
-    )
-
-
-def stage_events(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.events.build import build_events
-
-    events = _build(config).events
-    inputs = {t: p.table(t) for t in ("mid5_participants", "mid5_disputes", "dyadic_mid402",
-                                      "ties", "cow_states")}
-    outputs = {t: p.frame(t) for t in ("mid_dyad_years", "mid_directed_dyad_years",
-                                       "ties_directed_dyad_years")}
-    build_events(inputs, outputs, p.audit("events"), source=events.source,
-                 whittle_order=events.whittle_order)
-
-
-def stage_frame(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.frame.build import build_frames
-    from dyadstats.frame.options import frame_options
-
-    build = config.get("build") or {}
-    source = _build(config).events.source
-    mid_table = "mid5_participants" if source == "mid5" else "dyadic_mid402"
-    options = frame_options(build, _coverage(config, mid_table, (1816, 2014)),
-                            _coverage(config, "ties", (1945, 2005)))
-    inputs = {t: p.frame(t) for t in ("dyad_years", "directed_dyad_years", "mid_dyad_years",
-                                      "mid_directed_dyad_years", "ties_directed_dyad_years")}
-    inputs.update({t: p.table(t) for t in FRAME_SOURCES})
-    build_frames(inputs, p.frame("analysis_dyad_years"), p.frame("analysis_directed_dyad_years"),
-                 p.audit("frame"), str(p.out / "frames" / "codebook.md"), options)
-
-
-def stage_fit(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.models import parse_specs, run_model
+def stage_fit(plan: RunPlan) -> None:
+    from dyadstats.models import parse_specs
 
     name = STANDARD_MODEL["name"]
     spec = parse_specs({"specs": {name: {k: v for k, v in STANDARD_MODEL.items() if k != "name"}}})[name]
-    models = p.out / "models"
-    run_model(p.frame("analysis_dyad_years"), spec.to_dict(), str(models / f"{name}_estimates.parquet"),
-              str(models / f"{name}_fit.parquet"), str(models / f"{name}_predictions.parquet"))
+    stages.run_model(plan.model_frames()[spec.frame], spec.to_dict(),
+                     *(plan.layout.model_part(name, part) for part in MODEL_PARTS))
 
 
-def stage_startup(p: Paths, config: Mapping[str, Any]) -> None:
+def stage_startup(plan: RunPlan) -> None:
     """Import what every stage imports (the fixed cost of a fresh Python process)."""
     import duckdb  # noqa: F401
     import pandas  # noqa: F401
@@ -148,7 +95,7 @@ def stage_startup(p: Paths, config: Mapping[str, Any]) -> None:
     import dyadstats.universe  # noqa: F401
 
 
-STAGES: dict[str, Callable[[Paths, Mapping[str, Any]], None]] = {
+STAGES: dict[str, Callable[[RunPlan], None]] = {
     "startup": stage_startup,
     "universe": stage_universe,
     "events": stage_events,
@@ -164,11 +111,11 @@ CHAINS: dict[str, Sequence[str]] = {
 
 def run(stage: str, ingest: Path, out: Path, config: Mapping[str, Any]) -> dict[str, float]:
     """Run one stage or chain; return each stage's in-process wall seconds."""
-    paths = Paths(ingest, out)
+    plan = stage_plan(ingest, out, config)
     timings: dict[str, float] = {}
     for name in CHAINS.get(stage, (stage,)):
         start = time.perf_counter()
-        STAGES[name](paths, config)
+        STAGES[name](plan)
         timings[name] = time.perf_counter() - start
         log.info("bench stage %s: %.3f s in process", name, timings[name])
     return timings

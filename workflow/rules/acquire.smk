@@ -20,8 +20,5 @@ rule acquire:
     log:
         "logs/acquire/{source}/{file}.log",
     run:
-        from dyadstats.ingest.acquire import acquire
-        from dyadstats.io.logs import job_log
-
         with job_log(log[0]), keep_previous("acquire", wildcards):
-            acquire(raw_item(wildcards), output[0], MIRRORS)
+            stages.run_acquire(raw_item(wildcards), output[0], PLAN.mirrors)

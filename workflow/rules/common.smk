@@ -1,12 +1,18 @@
-# Config validation, the manifest, and the table registry shared by all rule files.
+# Config validation and the run plan shared by all rule files.
+# The DAG's wiring (every stage's inputs, parameters, the database tables and the final targets)
+# is written once, in dyadstats.plan; rule files reference PLAN and the input functions below,
+# and each rule body is one call into dyadstats.stages.
 from pathlib import Path
 
 from snakemake.utils import validate
 
+from dyadstats import stages
 from dyadstats.config import check_renamed_keys, resolved_config
-from dyadstats.ingest.acquire import mirror_dirs
 from dyadstats.io.keep import failures_of, keep_previous, require_inputs_present
-from dyadstats.ingest.manifest import load_manifest
+from dyadstats.io.logs import job_log
+from dyadstats.paths import EVENT_TABLES, MODEL_PARTS, UNIVERSE_TABLES
+from dyadstats.plan import RunPlan
+from dyadstats.roles.parse import role_output
 
 # Renamed or removed keys first (their message says what to write), then the JSON schema generated
 # from the typed config (dyadstats.config); then every rule reads the typed config's plain dicts,
@@ -17,29 +23,20 @@ _resolved = resolved_config(config)
 config.clear()
 config.update(_resolved)
 
+PLAN = RunPlan.from_config(config, root=workflow.basedir)
+LAYOUT = PLAN.layout
+MANIFEST = PLAN.manifest
+ROLES = PLAN.roles
+MODEL_SPECS = PLAN.model_specs
+MODEL_NAMES = list(MODEL_SPECS)
+if not MODEL_NAMES:
+    from dyadstats.errors import ConfigError
 
-def from_root(path):
-    """Config paths are relative to the repository root, whatever --directory the run uses."""
-    return str(Path(workflow.basedir) / path) if not Path(path).is_absolute() else str(path)
-
-
-def rooted_sources(extra):
-    """extra_sources with each file's local `path` resolved against the repository root."""
-    return {
-        sid: {**src, "files": [{**f, "path": from_root(f["path"])} if "path" in f else f for f in src.get("files", [])]}
-        for sid, src in (extra or {}).items()
-    }
-
-
-MANIFEST = load_manifest(from_root(config["manifest"]), rooted_sources(config["extra_sources"]))
-MIRRORS = mirror_dirs(config["mirrors"], base=workflow.basedir)
-RAW_FILES = {item.raw_path: item for item in MANIFEST.values()}
-
-# Every Parquet table registered in results/dyadstats.duckdb: name -> path. Rule files add theirs.
-DB_TABLES = {name: f"results/ingest/{name}.parquet" for name in MANIFEST}
-
-# What `rule all` builds. Rule files append their final outputs.
-FINAL_TARGETS = ["results/dyadstats.duckdb", "results/audit/ingest.json"]
+    # the gather, the database's model tables and the report all need at least one fit
+    raise ConfigError("models.specs is empty: declare at least one model (docs/models.md)")
+# Every Parquet table registered in results/dyadstats.duckdb (name -> path), and `rule all`.
+DB_TABLES = PLAN.db_tables()
+FINAL_TARGETS = PLAN.final_targets()
 
 
 wildcard_constraints:
@@ -49,7 +46,7 @@ wildcard_constraints:
 
 
 def raw_item(wildcards):
-    return RAW_FILES[f"data/raw/{wildcards.source}/{wildcards.file}"]
+    return PLAN.raw_files[f"data/raw/{wildcards.source}/{wildcards.file}"]
 
 
 def user_file_input(wildcards):
@@ -60,4 +57,19 @@ def user_file_input(wildcards):
 
 
 def ingest_raw(wildcards):
-    return MANIFEST[wildcards.table].raw_path
+    return PLAN.raw_path(wildcards.table)
+
+
+ROLE_BY_OUTPUT = {role_output(r): r for r in ROLES.all()}
+
+
+def role_of(wildcards):
+    return ROLE_BY_OUTPUT[LAYOUT.role(wildcards.kind, wildcards.name)]
+
+
+def role_table_input(wildcards):
+    return LAYOUT.ingest(role_of(wildcards).table)
+
+
+def model_frame(wildcards):
+    return PLAN.model_frame(wildcards.model)

@@ -1,5 +1,5 @@
 # a view over a missing Parquet file would fail at query time: rebuild it and the database
-require_inputs_present("results/dyadstats.duckdb", DB_TABLES.values())
+require_inputs_present(LAYOUT.database(), DB_TABLES.values())
 
 
 rule database:
@@ -9,15 +9,12 @@ rule database:
     # update(): the previous database stays in place (and readable) until the new file is
     # renamed over it, and stays if the rebuild fails (dyadstats.io.keep, dyadstats.io.db)
     output:
-        update("results/dyadstats.duckdb"),
+        update(LAYOUT.database()),
     params:
         tables=DB_TABLES,
         failures=failures_of("database"),  # a failed job is retried by the next run (dyadstats.io.keep)
     log:
         "logs/database.log",
     run:
-        from dyadstats.io.db import build_database
-        from dyadstats.io.logs import job_log
-
         with job_log(log[0]), keep_previous("database"):
-            build_database(params.tables, output[0])
+            stages.run_database(params.tables, output[0])

@@ -13,25 +13,15 @@ rule ingest:
     log:
         "logs/ingest/{table}.log",
     run:
-        from dyadstats.ingest.canonical import ingest_file
-        from dyadstats.io.files import write_json
-        from dyadstats.io.logs import job_log
-
         with job_log(log[0]), keep_previous("ingest", wildcards):
-            record = ingest_file(MANIFEST[wildcards.table], input.raw, output.parquet)
-            write_json(record, output.audit)
+            stages.run_ingest(MANIFEST[wildcards.table], input.raw, output.parquet, output.audit)
 
 
 rule audit_ingest:
     """Gather the per-table ingest audits into results/audit/ingest.json."""
     input:
-        expand("results/audit/ingest/{table}.json", table=sorted(MANIFEST)),
+        [LAYOUT.ingest_audit(t) for t in sorted(MANIFEST)],
     output:
-        "results/audit/ingest.json",
+        LAYOUT.audit("ingest"),
     run:
-        import json
-
-        from dyadstats.audit import write_stage_audit
-
-        records = [json.loads(Path(p).read_text()) for p in input]
-        write_stage_audit("ingest", records, output[0])
+        stages.run_stage_audit("ingest", input, output[0])

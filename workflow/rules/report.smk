@@ -1,13 +1,12 @@
 # report stage: tables, figures, finding, provenance and the audit lineage -> reports/.
-# Included last, so FINAL_TARGETS already lists every other stage's final outputs (the stage
-# database, each results/audit/<stage>.json, the multiverse outputs if any); the report depends
-# on all of them and therefore runs after everything it summarises.
+# The report depends on every other stage's final outputs (the stage database, each
+# results/audit/<stage>.json, the multiverse outputs if any: dyadstats.plan.RunPlan.stage_targets)
+# and therefore runs after everything it summarises.
 from datetime import UTC, datetime
-
 
 # When this workflow run started (parse time); the report's provenance records it with the end.
 REPORT_RUN_STARTED = datetime.now(UTC).replace(microsecond=0).isoformat()
-REPORT_UPSTREAM = list(dict.fromkeys(FINAL_TARGETS))
+REPORT_UPSTREAM = list(dict.fromkeys(PLAN.stage_targets()))
 
 
 report: "../report/workflow.rst"
@@ -18,7 +17,7 @@ rule write_report:
     input:
         upstream=REPORT_UPSTREAM,
         database="results/dyadstats.duckdb",
-        codebook="results/frames/codebook.md",
+        codebook=LAYOUT.codebook(),
         # every table the report reads through the database's views: a missing one is rebuilt
         stage_tables=sorted(set(DB_TABLES.values())),
     # update(): a failed report keeps the previous reports/ (dyadstats.io.keep)
@@ -100,13 +99,11 @@ rule write_report:
     log:
         "logs/report.log",
     run:
-        from dyadstats.io.logs import job_log
         from dyadstats.io.swap import staged_directory
-        from dyadstats.report import build_report
 
         # the whole of reports/ is written aside and swapped in at once (dyadstats.io.swap)
         with job_log(log[0]), keep_previous("write_report"), staged_directory("reports") as staged:
-            build_report(
+            stages.run_report(
                 database=input.database,
                 audit_dir="results/audit",
                 manifest=MANIFEST,
@@ -120,5 +117,3 @@ rule write_report:
                 audit_out=output.audit,
             )
 
-
-FINAL_TARGETS.extend(["reports/report.html", "reports/report.md", "results/audit/report.json"])

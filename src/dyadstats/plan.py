@@ -1,0 +1,278 @@
+"""The run plan: a config -> what every stage reads, with which parameters, and what it writes.
+
+This is where the DAG's wiring is written once. The workflow (``workflow/rules/common.smk``
+builds one :class:`RunPlan` at parse time; the rule files only reference it), the benchmark's
+stage runner (:mod:`dyadstats.bench_stages`) and the Python API (:mod:`dyadstats.api`) all
+take their stage inputs, parameters and table lists from here, so a new input or parameter of
+a stage is added in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dyadstats.errors import ConfigError
+from dyadstats.paths import (
+    EVENT_TABLES,
+    FRAME_TABLES,
+    UNIVERSE_TABLES,
+    WORKFLOW,
+    Layout,
+    frame_name,
+)
+
+if TYPE_CHECKING:
+    from dyadstats.frame.options import FrameOptions
+    from dyadstats.ingest.manifest import SourceFile
+    from dyadstats.models.spec import ModelSpec
+    from dyadstats.roles.parse import EventRole, Roles
+
+#: The events stage's ingest inputs (all sources: the stage reads the one ``source`` names).
+EVENT_SOURCES = ("mid5_participants", "mid5_disputes", "dyadic_mid402", "ties", "icb_actors", "cow_states")
+#: The frame stage's ingest inputs: democracy measures, then the control sources.
+FRAME_SOURCES = ("polity5", "vdem", "bmr", "uds", "cow_contdird", "nmc", "cow_majors",
+                 "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist")
+#: Read only under ``build.controls.contiguity_slice: first`` (peacesciencer's spell table).
+FIRST_SLICE_SOURCE = "ps_cow_contdir"
+#: The events stage's tables the frames join (not the whittle log, a reviewer's table).
+FRAME_EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years",
+                      "icb_directed_dyad_years")
+
+
+def rooted_sources(extra: Mapping[str, Any] | None, root: str | Path) -> dict[str, Any]:
+    """``extra_sources`` with each file's local ``path`` resolved against the repository root."""
+    return {
+        sid: {**src, "files": [{**f, "path": from_root(f["path"], root)} if "path" in f else f
+                               for f in src.get("files", [])]}
+        for sid, src in (extra or {}).items()
+    }
+
+
+def from_root(path: str | Path, root: str | Path) -> str:
+    """Config paths are relative to the repository root, whatever directory a run uses."""
+    return str(path) if Path(path).is_absolute() else str(Path(root) / path)
+
+
+def event_source_table(source: str, role: EventRole | None) -> str:
+    """The table whose declared coverage bounds the MID outcomes (outside it they are NULL)."""
+    if role is not None:
+        return role.table
+    return "dyadic_mid402" if source == "dyadic_mid402" else "mid5_participants"
+
+
+def frame_sources(build: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ingest tables the frame stage reads under this ``build`` section."""
+    first = build["controls"]["contiguity_slice"] == "first"  # a resolved build section
+    return (*FRAME_SOURCES, FIRST_SLICE_SOURCE) if first else FRAME_SOURCES
+
+
+class RunPlan:
+    """One config's stages: inputs, parameters and outputs under a :class:`Layout`."""
+
+    def __init__(self, config: Mapping[str, Any], manifest: Mapping[str, SourceFile],
+                 mirrors: list[Path], layout: Layout = WORKFLOW) -> None:
+        self.config = config
+        self.manifest = dict(manifest)
+        self.mirrors = mirrors
+        self.layout = layout
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], root: str | Path, layout: Layout = WORKFLOW) -> RunPlan:
+        """Load the manifest (plus ``extra_sources``) and the mirrors named by ``config``.
+
+        ``config`` is resolved first (:func:`dyadstats.config.resolved_config`): every default
+        comes from the typed config, none is written here.
+        """
+        from dyadstats.config import resolved_config
+        from dyadstats.ingest.acquire import mirror_dirs
+        from dyadstats.ingest.manifest import load_manifest
+
+        config = resolved_config(config)
+        manifest = load_manifest(from_root(config["manifest"], root),
+                                 rooted_sources(config["extra_sources"], root))
+        return cls(config, manifest, mirror_dirs(config["mirrors"], base=root), layout)
+
+    # -- sections ------------------------------------------------------------------------------
+    @property
+    def build(self) -> dict[str, Any]:
+        return dict(self.config["build"])
+
+    @property
+    def events_section(self) -> dict[str, Any]:
+        return dict(self.build["events"])
+
+    @cached_property
+    def roles(self) -> Roles:
+        from dyadstats.roles.parse import parse_roles
+
+        return parse_roles(self.config["roles"], self.manifest)
+
+    # -- acquire / ingest ----------------------------------------------------------------------
+    @cached_property
+    def raw_files(self) -> dict[str, SourceFile]:
+        """Raw path (``data/raw/<source>/<file>``) -> its manifest entry."""
+        return {item.raw_path: item for item in self.manifest.values()}
+
+    def raw_path(self, table: str) -> str:
+        item = self.manifest[table]
+        return self.layout.raw(item.source_id, item.local_name)
+
+    # -- universe ------------------------------------------------------------------------------
+    @property
+    def years(self) -> tuple[int, int]:
+        return int(self.build["first_year"]), int(self.build["last_year"])
+
+    def universe_outputs(self) -> dict[str, str]:
+        return {t: self.layout.frame(t) for t in UNIVERSE_TABLES}
+
+    # -- events --------------------------------------------------------------------------------
+    @cached_property
+    def event_source(self) -> str:
+        """``build.events.source``: a MID source or a ``roles.events`` name (checked)."""
+        from dyadstats.events.pairing import MID_SOURCES
+
+        source = str(self.events_section["source"])
+        if self.event_role is None and source not in MID_SOURCES:
+            declared = ", ".join(r.name for r in self.roles.events) or "none"
+            raise ConfigError(
+                f"build.events.source: '{source}' is neither one of {', '.join(MID_SOURCES)} nor a "
+                f"roles.events name (declared: {declared})"
+            )
+        return source
+
+    @cached_property
+    def event_role(self) -> EventRole | None:
+        """The ``roles.events`` source ``build.events.source`` names, if it names one."""
+        source = self.events_section["source"]
+        return {r.name: r for r in self.roles.events}.get(source)
+
+    @property
+    def whittle_order(self) -> list[str] | None:
+        return self.events_section["whittle_order"]
+
+    def events_inputs(self) -> dict[str, str]:
+        from dyadstats.roles.parse import role_output
+
+        inputs = {t: self.layout.ingest(t) for t in EVENT_SOURCES}
+        if self.event_role is not None:
+            inputs["role_events"] = self._rooted(role_output(self.event_role))
+        return inputs
+
+    def events_outputs(self) -> dict[str, str]:
+        return {t: self.layout.frame(t) for t in EVENT_TABLES}
+
+    # -- frame ---------------------------------------------------------------------------------
+    @property
+    def frame_directed(self) -> bool:
+        return bool(self.build["frame"]["directed"])
+
+    @property
+    def frame_tables(self) -> tuple[str, ...]:
+        """The analysis frames ``rule all`` builds (the directed one unless build.frame says no)."""
+        return tuple(t for t, directed in FRAME_TABLES.items() if self.frame_directed or not directed)
+
+    def frame_roles(self) -> dict[str, str]:
+        """``role_<kind>_<name>`` -> role table of the roles that join the frames."""
+        from dyadstats.roles.parse import role_kind, role_output
+
+        return {f"role_{role_kind(r)}_{r.name}": self._rooted(role_output(r))
+                for r in (*self.roles.democracy, *self.roles.covariates)}
+
+    def frame_inputs(self) -> dict[str, str]:
+        """Every input of one frame job, keyed by its view name."""
+        upstream = ("dyad_years", "directed_dyad_years", *FRAME_EVENT_TABLES)
+        return {
+            **{t: self.layout.frame(t) for t in upstream},
+            **{t: self.layout.ingest(t) for t in frame_sources(self.build)},
+            **self.frame_roles(),
+        }
+
+    def coverage(self, table: str) -> list[int]:
+        return list(self.manifest[table].source["coverage"])
+
+    def frame_coverages(self) -> dict[str, list[int]]:
+        """The declared event coverages the frames code outcomes within (NULL outside)."""
+        return {"mid": self.coverage(event_source_table(self.event_source, self.event_role)),
+                "ties": self.coverage("ties"), "icb": self.coverage("icb_actors")}
+
+    def frame_options(self) -> FrameOptions:
+        from dyadstats.frame.options import frame_options
+
+        cov = self.frame_coverages()
+        return frame_options(self.build, cov["mid"], cov["ties"], self.roles, cov["icb"])
+
+    # -- models --------------------------------------------------------------------------------
+    @cached_property
+    def model_specs(self) -> dict[str, ModelSpec]:
+        from dyadstats.models import parse_specs
+
+        # roles.democracy names are measures too (their columns are in the frames)
+        return parse_specs(self.config["models"], [r.name for r in self.roles.democracy])
+
+    def model_frames(self) -> dict[str, str]:
+        """A spec's ``frame`` (dyad | directed) -> its analysis frame."""
+        return {"dyad": self.layout.frame(frame_name(False)), "directed": self.layout.frame(frame_name(True))}
+
+    def model_frame(self, model: str) -> str:
+        return self.model_frames()[self.model_specs[model].frame]
+
+    # -- multiverse ----------------------------------------------------------------------------
+    @property
+    def multiverse_section(self) -> dict[str, Any]:
+        return dict(self.config["multiverse"])
+
+    @property
+    def multiverse_dir(self) -> str:
+        return str(self.config["report"]["multiverse_dir"])
+
+    # -- what the run registers and builds -----------------------------------------------------
+    def db_tables(self) -> dict[str, str]:
+        """Every Parquet table registered in the database: name -> path (stage order)."""
+        from dyadstats.roles.parse import role_kind, role_output
+
+        tables = {name: self.layout.ingest(name) for name in self.manifest}
+        tables |= {t: self.layout.frame(t) for t in UNIVERSE_TABLES}
+        tables |= {f"role_{role_kind(r)}_{r.name}": self._rooted(role_output(r)) for r in self.roles.all()}
+        tables |= {t: self.layout.frame(t) for t in EVENT_TABLES}
+        tables |= {t: self.layout.frame(t) for t in self.frame_tables}
+        tables |= {f"model_{p}": self.layout.models(p) for p in ("estimates", "fit", "predictions")}
+        if self.multiverse_section["enabled"]:
+            tables["model_multiverse"] = f"{self.multiverse_dir}/model_multiverse.parquet"
+            tables["multiverse_skipped"] = f"{self.multiverse_dir}/skipped.parquet"
+        tables["audit_stages"] = self.layout.audit_table("audit_stages")
+        tables["audit_drops"] = self.layout.audit_table("audit_drops")
+        tables["model_sample"] = self.layout.models("sample_membership")
+        return tables
+
+    def stage_targets(self) -> list[str]:
+        """The final outputs of every stage before the report (the report's upstream)."""
+        mv = self.multiverse_dir
+        targets = [self.layout.database(), self.layout.audit("ingest"), self.layout.audit("universe")]
+        if self.roles.all():
+            targets.append(self.layout.audit("roles"))
+        targets += [self.layout.audit("events"), self.layout.audit("frame"), self.layout.codebook()]
+        targets += [*(self.layout.models(p) for p in ("estimates", "fit", "predictions")),
+                    self.layout.audit("models")]
+        if self.multiverse_section["enabled"]:
+            targets += [f"{mv}/model_multiverse.parquet", f"{mv}/specification_curve.png",
+                        f"{mv}/summary.json", self.layout.audit("multiverse")]
+        return targets
+
+    def audit_inputs(self) -> list[str]:
+        """The stage audits the audit tables gather (every stage's but the report's)."""
+        audits = self.layout.audit_dir() + "/"
+        return sorted(t for t in dict.fromkeys(self.stage_targets())
+                      if t.startswith(audits) and t.endswith(".json"))
+
+    def final_targets(self) -> list[str]:
+        """What ``rule all`` builds."""
+        reports = self.layout.reports()
+        return [*self.stage_targets(), f"{reports}/report.html", f"{reports}/report.md",
+                self.layout.audit("report")]
+
+    def _rooted(self, rel: str) -> str:
+        """A path the package writes relative to the run directory, under this layout's root."""
+        return rel if self.layout.root is None else str(Path(self.layout.root) / rel)
