@@ -1,7 +1,7 @@
 # frame stage: the modelling frames (every coded column on the dyad-years) and their codebook.
 # One job per frame (models on the non-directed frame need not wait for the directed one, and
 # the two build in parallel), then a small gather job writes the stage audit and codebook.
-# build.frame selects columns (README 'Performance'); directed: false leaves the directed frame
+# build.frame selects columns (docs/performance.md); directed: false leaves the directed frame
 # out of `all`, the database and the codebook (a model on it still builds it on demand).
 # Inputs, coverages and options: dyadstats.plan.RunPlan (frame_inputs, frame_options).
 

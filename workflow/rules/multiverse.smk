@@ -1,4 +1,4 @@
-# multiverse stage: the specification curve of the joint-democracy effect (README 'Multiverse').
+# multiverse stage: the specification curve of the joint-democracy effect (docs/multiverse.md).
 # The choice space in config `multiverse:` is expanded at parse time (pure: config -> list of
 # specifications, senseless combinations skipped with their reason); the specifications are
 # split into chunks and each chunk is one job with declared resources, so `--cores N` runs
@@ -14,9 +14,9 @@ MULTIVERSE = PLAN.multiverse_section
 MV_DIR = PLAN.multiverse_dir
 MV_SPACE = choice_space(MULTIVERSE, PLAN.build)
 MV_EXPANSION = expand_choice_space(MV_SPACE)
-_mv_chunks = chunk_specifications(MV_EXPANSION.specifications, int(MULTIVERSE.get("chunk_size", 24)))
+_mv_chunks = chunk_specifications(MV_EXPANSION.specifications, MULTIVERSE["chunk_size"])
 MV_CHUNKS = dict(zip(chunk_ids(len(_mv_chunks)), _mv_chunks))
-MV_RESOURCES = MULTIVERSE.get("resources", {})
+MV_RESOURCES = MULTIVERSE["resources"]
 MV_TABLE = f"{MV_DIR}/model_multiverse.parquet"
 
 
@@ -34,8 +34,8 @@ rule multiverse_chunk:
         specs=lambda w: [s.to_dict() for s in MV_CHUNKS[w.mv_chunk]],
     threads: 1
     resources:
-        mem_mb=MV_RESOURCES.get("mem_mb", 3000),
-        runtime=MV_RESOURCES.get("runtime", 60),
+        mem_mb=MV_RESOURCES["mem_mb"],
+        runtime=MV_RESOURCES["runtime"],
     log:
         "logs/multiverse/chunk_{mv_chunk}.log",
     run:
@@ -56,7 +56,7 @@ rule multiverse_gather:
         audit=LAYOUT.audit("multiverse"),
     params:
         skipped=MV_EXPANSION.skipped_frame().to_dict("records"),
-        alpha=MULTIVERSE.get("alpha", 0.05),
+        alpha=MULTIVERSE["alpha"],
     threads: 1
     resources:
         mem_mb=1000,
@@ -77,8 +77,8 @@ rule multiverse_figure:
         svg=f"{MV_DIR}/specification_curve.svg",
     params:
         levels=MV_SPACE.levels(),
-        alpha=MULTIVERSE.get("alpha", 0.05),
-        labels=config.get("report", {}).get("term_labels", {}),
+        alpha=MULTIVERSE["alpha"],
+        labels=config["report"]["term_labels"],
     threads: 1
     resources:
         mem_mb=1000,

@@ -1,4 +1,4 @@
-"""The ``bench`` section: options of ``dyadstats bench`` (README 'Performance'); never read by
+"""The ``bench`` section: options of ``dyadstats bench`` (docs/performance.md); never read by
 the workflow's rules."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class ScaleOptions(ConfigModel):
 
 
 class BenchConfig(ConfigModel):
-    """Options of `dyadstats bench` (README 'Performance'); never read by the workflow's rules."""
+    """Options of `dyadstats bench` (docs/performance.md); never read by the workflow's rules."""
 
     runs: int = Field(3, ge=1, le=50, description="times each step is measured (min / median / max are reported)")
     workdir: str = Field("results/bench", description=(

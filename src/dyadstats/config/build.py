@@ -151,7 +151,7 @@ class LagOptions(ConfigModel):
 
 
 class FrameSelection(ConfigModel):
-    """Which columns and frames the frame stage builds (README 'Performance'). Every key left
+    """Which columns and frames the frame stage builds (docs/performance.md). Every key left
     out means everything; a narrow frame's columns equal the full frame's. The default model
     set needs the full frames; a model naming a column left out fails with the column's name."""
 

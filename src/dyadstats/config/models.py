@@ -141,7 +141,7 @@ ModelSpecEntry = create_model(
 
 
 class ModelsConfig(ConfigModel):
-    """Model specifications (README 'Models'); one Snakemake job per entry of specs."""
+    """Model specifications (docs/models.md); one Snakemake job per entry of specs."""
 
     defaults: ModelDefaults = Field(ModelDefaults(), description=ModelDefaults.__doc__)
     specs: dict[ModelName, ModelSpecEntry] = Field(

@@ -1,4 +1,4 @@
-"""The ``multiverse`` section: the specification curve's choice space (README 'Multiverse')."""
+"""The ``multiverse`` section: the specification curve's choice space (docs/multiverse.md)."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ class Resources(ConfigModel):
 
 class MultiverseConfig(ConfigModel):
     """Specification curve of the joint-democracy estimate over a declared choice space
-    (README 'Multiverse'); combinations that make no sense are skipped with their reason."""
+    (docs/multiverse.md); combinations that make no sense are skipped with their reason."""
 
     enabled: bool = Field(False, description=(
         "true - the grid is part of rule all, the database (model_multiverse) and the report; "

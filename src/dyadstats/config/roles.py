@@ -1,4 +1,4 @@
-"""The ``roles`` section: what user-declared tables are for (README 'Use your own data')."""
+"""The ``roles`` section: what user-declared tables are for (docs/own-data.md)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ class CovariateRoleConfig(ConfigModel):
 
 
 class RolesConfig(ConfigModel):
-    """What user-declared tables are for (README 'Use your own data'): democracy measures, event
+    """What user-declared tables are for (docs/own-data.md): democracy measures, event
     sources and covariates, each mapped onto canonical columns and checked against the state
     system."""
 
