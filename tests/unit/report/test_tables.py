@@ -103,7 +103,7 @@ def test_main_table_models_default_configured_and_capped(models) -> None:
     with pytest.raises(ConfigError, match="not in model_fit"):
         main_table_models(models, report_options({"main_table_models": ["nope"]}))
     with pytest.raises(ConfigError, match="at most 8"):
-        main_table_models(models, report_options({"main_table_models": ["m1_base"] * 9}))
+        main_table_models(models, report_options({"main_table_models": [f"m{i}" for i in range(9)]}))
 
 
 def test_regime_reference_reads_the_formula() -> None:
