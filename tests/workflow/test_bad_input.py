@@ -23,9 +23,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO, base_config
+from dyadstats.testing.repo import base_config, repo_root
 
-pytestmark = pytest.mark.integration
+REPO = repo_root()
+
 
 GOOD_CSV = b"ccode,year,score\n2,1990,8\n2,1991,9\n200,1990,10\n200,1991,10\n365,1990,-7\n365,1991,0\n"
 

@@ -10,7 +10,9 @@ import yaml
 
 from dyadstats.cli.console import filter_stream
 from dyadstats.cli.validate import validate_run
-from tests.conftest import REPO
+from dyadstats.testing.repo import repo_root
+
+REPO = repo_root()
 
 SNAKEMAKE_OUTPUT = """\
 Building DAG of jobs...
