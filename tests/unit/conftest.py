@@ -1,62 +1,41 @@
 """Unit tests are offline: a unit test that opens anything under the real-data mirror fails.
 
-``pytest tests/unit`` must pass on a clone with no ``../shared`` beside it (CI checks that too);
-this guard makes the rule visible on a developer's machine, where the mirror exists and a test
-could read it silently (for example through the default config's ``mirrors: [../shared/data]``).
-It is a Python audit hook (PEP 578) on the file events Python raises (open, listing, globbing,
-copying): reads done inside DuckDB or Arrow's C++ code, and existence checks (``os.stat``),
-raise no audit event, which is why the offline clone check remains the real proof.
+``pytest tests/unit`` must pass on a clone with no ``../shared`` beside it (docs/development.md
+shows the check); on a developer's machine the mirror exists, so this guard
+(:class:`dyadstats.testing.offline.PathGuard`) fails any unit test that opens, lists, globs or
+copies a path under ``../shared``, including module- and session-scoped fixtures built for it,
+and including accesses the code under test caught. Reads inside DuckDB or Arrow's C++ code and
+bare existence checks are invisible to it (see the module's docstring).
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 
 import pytest
 
+from dyadstats.testing.offline import PathGuard
 from dyadstats.testing.repo import default_mirror
 
-#: The directory beside the checkout that holds the real data (``../shared``).
-FORBIDDEN = os.path.realpath(default_mirror().parent)
-EVENTS = {"open", "os.listdir", "os.scandir", "glob.glob", "shutil.copyfile", "shutil.copytree",
-          "os.symlink", "os.link"}
-_state: dict[str, list[str] | None] = {"violations": None}
+GUARD = PathGuard(
+    default_mirror().parent,
+    "Unit tests are offline: use dyadstats.testing.world or tmp_path (and point a config's "
+    "mirrors there); real-data checks belong in tests/parity.",
+).install()
 
 
-def _forbidden(path: object) -> str | None:
-    if not isinstance(path, str | bytes | os.PathLike):
-        return None  # a file descriptor, or an open() of no path
-    full = os.path.realpath(os.fsdecode(path))
-    return full if full == FORBIDDEN or full.startswith(FORBIDDEN + os.sep) else None
-
-
-def _audit(event: str, args: tuple) -> None:
-    violations = _state["violations"]
-    if violations is None or event not in EVENTS or not args:
-        return
-    hit = _forbidden(args[0])
-    if hit is not None:
-        violations.append(f"{event} {hit}")
-        raise PermissionError(f"a unit test touched the real-data mirror: {event} {hit} (unit tests are "
-                              "offline: use dyadstats.testing.world or tmp_path; real-data checks go to tests/parity)")
-
-
-sys.addaudithook(_audit)  # hooks cannot be removed: it is active only while a unit test runs
-
-
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
-    # from setup on: module- and session-scoped fixtures built for a unit test are covered too
-    _state["violations"] = []
-    yield
+    GUARD.start()  # from setup on: fixtures built for the test are covered too
+    return (yield)
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
-    yield
-    violations, _state["violations"] = _state["violations"] or [], None
-    # an access the code under test caught and swallowed still fails the test
+    try:
+        result = yield
+    finally:
+        violations = GUARD.stop()
     if violations:
         pytest.fail(f"{item.nodeid} touched the real-data mirror:\n  " + "\n  ".join(violations))
+    return result
