@@ -1,7 +1,7 @@
 """Coverage of 95% Wald intervals per covariance when dyads sharing a state are dependent.
 
 Run: ``.venv/bin/python benchmarks/coverage_dyadic.py`` (options: ``--help``). Prints a table;
-no file is written. The figures are in README.md ("Dyadic dependence: coverage by covariance").
+no file is written. The figures are in docs/models.md ("Dyadic dependence: coverage by covariance").
 
 Data-generating process (non-directed dyad-years, every dyad of ``states`` states observed in
 each of ``years`` years), with states a, b of dyad d and year t:

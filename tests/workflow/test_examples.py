@@ -1,4 +1,4 @@
-"""The README 'Use your own data' examples: each config is valid and plans its role tables;
+"""The docs/own-data.md examples: each config is valid and plans its role tables;
 end to end (slow), each writes its own report whose provenance names the declared file."""
 
 from __future__ import annotations

@@ -91,6 +91,35 @@ def test_second_run_is_byte_identical(main_run: Path, shared_data: Path, tmp_pat
     assert prov_after["started_at"] >= prov_before["finished_at"]
 
 
+def _tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_failed_report_leaves_reports_whole_and_the_next_run_heals(
+    main_run: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    """reports/ changes only when the report stage completes (dyadstats.io.swap)."""
+    run = tmp_path / "broken"
+    shutil.copytree(main_run, run, symlinks=True)
+    before = _tree(run / "reports")
+    codebook = run / "results" / "frames" / "codebook.md"
+    text = codebook.read_text()
+    codebook.unlink()
+    codebook.mkdir()  # the report reads it after writing its tables and figures: it fails mid-way
+    failed = run_workflow(run, base_config(shared_data), ["reports/report.html"])
+    assert failed.returncode != 0
+    assert "codebook.md" in failed.stderr
+    assert _tree(run / "reports") == before
+    assert not [p.name for p in run.iterdir() if p.name.startswith(".reports.")]
+    codebook.rmdir()
+    codebook.write_text(text + "\n")  # a changed codebook: the report reruns and carries it
+    healed = run_workflow(run, base_config(shared_data), ["reports/report.html"])
+    assert healed.returncode == 0, healed.stderr[-4000:]
+    assert (run / "reports" / "codebook.md").read_text() == text + "\n"
+    assert set(_tree(run / "reports")) == set(before)
+
+
 def test_dyadstats_audit_prints_every_stage(run: Path) -> None:
     stages = {json.loads(p.read_text())["stage"] for p in (run / "results" / "audit").glob("*.json")}
     assert {"ingest", "report"} <= stages and len(stages) >= 4

@@ -22,7 +22,8 @@ MID_COVERAGE_TABLE = (
 
 for _table in FRAME_TABLES:
     DB_TABLES[_table] = f"results/frames/{_table}.parquet"
-FINAL_TARGETS += ["results/audit/frame.json", "reports/codebook.md"]
+# the codebook reaches reports/ with the report (reports/ changes only when a whole run completes)
+FINAL_TARGETS += ["results/audit/frame.json", "results/frames/codebook.md"]
 
 
 rule frame_table:
@@ -69,7 +70,7 @@ rule frame:
         parts=[f"results/frames/parts/{t}.json" for t in FRAME_TABLES],
     output:
         audit="results/audit/frame.json",
-        codebook="reports/codebook.md",
+        codebook="results/frames/codebook.md",
     params:
         build=config.get("build", {}),
         mid_coverage=MANIFEST[MID_COVERAGE_TABLE].source["coverage"],

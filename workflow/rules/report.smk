@@ -4,12 +4,10 @@
 # on all of them and therefore runs after everything it summarises.
 from datetime import UTC, datetime
 
-from dyadstats.report.render import report_outputs
 
 # When this workflow run started (parse time); the report's provenance records it with the end.
 REPORT_RUN_STARTED = datetime.now(UTC).replace(microsecond=0).isoformat()
 REPORT_UPSTREAM = list(dict.fromkeys(FINAL_TARGETS))
-REPORT_FILES = report_outputs("reports")
 
 
 report: "../report/workflow.rst"
@@ -20,6 +18,7 @@ rule write_report:
     input:
         upstream=REPORT_UPSTREAM,
         database="results/dyadstats.duckdb",
+        codebook="results/frames/codebook.md",
         # every table the report reads through the database's views: a missing one is rebuilt
         stage_tables=sorted(set(DB_TABLES.values())),
     # update(): a failed report keeps the previous reports/ (dyadstats.io.keep)
@@ -31,6 +30,7 @@ rule write_report:
             labels={"output": "report (HTML)"},
         )),
         markdown=update("reports/report.md"),
+        codebook=update("reports/codebook.md"),
         provenance=update(report(
             "reports/provenance.json",
             caption="../report/provenance.rst",
@@ -101,15 +101,18 @@ rule write_report:
         "logs/report.log",
     run:
         from dyadstats.io.logs import job_log
+        from dyadstats.io.swap import staged_directory
         from dyadstats.report import build_report
 
-        with job_log(log[0]), keep_previous("write_report"):
+        # the whole of reports/ is written aside and swapped in at once (dyadstats.io.swap)
+        with job_log(log[0]), keep_previous("write_report"), staged_directory("reports") as staged:
             build_report(
                 database=input.database,
                 audit_dir="results/audit",
                 manifest=MANIFEST,
                 config=config,
-                out_dir="reports",
+                out_dir=staged,
+                codebook=input.codebook,
                 repo=params.repo,
                 started_at=REPORT_RUN_STARTED,
                 stage_outputs=params.stage_outputs,

@@ -128,6 +128,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from dyadstats.explain import ExplainError, explain
+
+    database = Path(args.database) if args.database else find_root() / "results" / "dyadstats.duckdb"
+    try:
+        print(explain(database, args.ccode1, args.ccode2, args.year), end="")
+    except ExplainError as exc:
+        print(f"dyadstats explain: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     try:
         from dyadstats.bench import main as bench_main
@@ -190,6 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="print the per-stage audit lineage")
     audit.add_argument("--directory", help="audit directory (default results/audit)")
     audit.set_defaults(func=cmd_audit)
+
+    explain = sub.add_parser(
+        "explain", help="print one dyad-year's lineage: MID rows, pairing, whittle, codings, models")
+    explain.add_argument("ccode1", type=int, help="COW code of one state (e.g. 200, the UK)")
+    explain.add_argument("ccode2", type=int, help="COW code of the other (e.g. 220, France)")
+    explain.add_argument("year", type=int)
+    explain.add_argument("--database", help="stage database (default results/dyadstats.duckdb)")
+    explain.set_defaults(func=cmd_explain)
 
     bench = sub.add_parser("bench", help="time every stage and the whole job")
     bench.add_argument("cases", nargs="*", help="benchmark cases (default: all)")

@@ -8,7 +8,7 @@ MID (``build.events.source``):
   (``sql/mid5_dispute_dyad_years.sql``).
 - ``dyadic_mid402``: the published Dyadic MID 4.02 dispute-dyad-years in the same shape
   (``sql/dyadic_mid402_dispute_dyad_years.sql``).
-- the name of a ``roles.events`` source (README 'Use your own data'): its canonical role table
+- the name of a ``roles.events`` source (docs/own-data.md): its canonical role table
   (``results/roles/events/<name>.parquet``), through the MID 5.0 pairing if participant-level
   (``dyadstats.roles.create_role_dispute_dyad_years``); the whittling is the same.
 

@@ -50,7 +50,7 @@ def report_outputs(out_dir: str | Path = "reports") -> dict[str, list[str]]:
     """Every file the report stage writes, by kind (the workflow declares these as outputs)."""
     out = Path(out_dir)
     return {
-        "document": [str(out / "report.html"), str(out / "report.md")],
+        "document": [str(out / "report.html"), str(out / "report.md"), str(out / "codebook.md")],
         "provenance": [str(out / "provenance.json"), str(out / "references.bib")],
         "tables": [str(out / "tables" / f"{k}.{ext}") for k in TABLE_KEYS for ext in ("csv", "tex")],
         "figures": [str(out / "figures" / f"{s}.{ext}") for s in FIGURE_STEMS for ext in ("png", "svg")],
@@ -181,8 +181,12 @@ def build_report(
     stage_outputs: Iterable[str | Path] = (),
     extra_inputs: Iterable[str | Path] = (),
     audit_out: str | Path | None = None,
+    codebook: str | Path,
 ) -> dict[str, list[str]]:
-    """Write the whole report from the stage database; return the files written by kind."""
+    """Write the whole report from the stage database; return the files written by kind.
+
+    ``codebook`` (the frame stage's generated codebook) is copied beside the report, which links it.
+    """
     started_at = started_at or utc_now()
     options = report_options(config.get("report"))
     out = Path(out_dir)
@@ -260,6 +264,7 @@ def build_report(
     )
     bib = references_bib(manifest)
     write_text(bib, out / "references.bib")
+    write_text(Path(codebook).read_text(), out / "codebook.md")
 
     finished_at = utc_now()
     provenance = build_provenance(

@@ -178,6 +178,9 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     }
     manifest_path = tmp_path / "sources.yaml"
     manifest_path.write_text(yaml.safe_dump(manifest))
+    codebook = tmp_path / "results" / "frames" / "codebook.md"
+    codebook.parent.mkdir(parents=True)
+    codebook.write_text("# Codebook of the toy frame\n")
     config = {
         "manifest": str(manifest_path),
         "mirrors": [],
@@ -189,5 +192,5 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     return {
         "root": tmp_path, "db": db, "frame": frame, "estimates": estimates, "fit": fit,
         "predictions": predictions, "manifest_path": manifest_path, "config": config,
-        "stage_outputs": [str(models_dir / "estimates.parquet")],
+        "stage_outputs": [str(models_dir / "estimates.parquet")], "codebook": codebook,
     }

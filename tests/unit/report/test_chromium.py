@@ -45,7 +45,7 @@ def test_report_renders_in_headless_chromium(world: dict, chromium: str) -> None
     build_report(
         database=world["db"], audit_dir="results/audit", manifest=load_manifest(world["manifest_path"]),
         config=config, out_dir="reports", repo=REPO, stage_outputs=world["stage_outputs"],
-        audit_out="results/audit/report.json",
+        audit_out="results/audit/report.json", codebook=world["codebook"],
     )
     html = Path("reports/report.html").resolve()
     wide = render_checks(chromium, html, 1400, ARTIFACTS / "report-fixture-1400.png")

@@ -31,6 +31,7 @@ def _build(world: dict, out_dir: str = "reports") -> dict[str, list[str]]:
         stage_outputs=world["stage_outputs"],
         extra_inputs=[world["manifest_path"]],
         audit_out="results/audit/report.json",
+        codebook=world["codebook"],
     )
 
 
