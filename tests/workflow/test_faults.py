@@ -138,8 +138,9 @@ def mirror(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
 
 
 # What the narrow job shares with the session's main job (same config but build.frame): raw
-# copies, ingested tables, universe and events, with their audits.
-SEED = ["data/raw", "results/ingest", "results/audit/ingest", "results/audit/ingest.json",
+# copies, ingested tables, universe and events, with their audits, and Snakemake's records of
+# them (so that a changed manifest sha256, a params change, still re-acquires).
+SEED = [".snakemake/metadata", "data/raw", "results/ingest", "results/audit/ingest", "results/audit/ingest.json",
         "results/audit/universe.json", "results/audit/events.json",
         *[f"results/frames/{t}.parquet" for t in ("state_years", "dyad_years", "directed_dyad_years",
                                                    "mid_dyad_years", "mid_directed_dyad_years",
@@ -149,9 +150,10 @@ SEED = ["data/raw", "results/ingest", "results/audit/ingest", "results/audit/ing
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory: pytest.TempPathFactory, mirror: Path, main_run: Path) -> tuple[Path, dict[str, str]]:
     """The clean narrow run. It starts from the main job's shared outputs (deterministic, so the
-    bytes a from-scratch narrow run would write; mtimes kept, so Snakemake sees them up to
-    date) and builds the narrow frame and M1_prd: every fault case still reruns and heals
-    its own stage, and is compared with these files."""
+    bytes a from-scratch narrow run would write; mtimes and Snakemake's metadata kept, so they
+    are up to date and a params change still reruns them) and builds the narrow frame and
+    M1_prd: every fault case still reruns and heals its own stage, and is compared with these
+    files."""
     workdir = tmp_path_factory.mktemp("faults") / "clean"
     write_config(workdir, mirror)
     for rel in SEED:
