@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dyadstats.io.files import atomic_path, write_json
+from dyadstats.io.files import write_json, write_parquet
 
 
 def profile_relation(
@@ -141,8 +141,7 @@ def write_audit_tables(audits: Sequence[Mapping[str, Any]], stages_path: str | P
     """Write :func:`audit_frames` as Parquet (the database registers them as views)."""
     stages, drops = audit_frames(audits)
     for frame, path in ((stages, stages_path), (drops, drops_path)):
-        with atomic_path(Path(path)) as tmp:
-            frame.to_parquet(tmp, index=False)
+        write_parquet(frame, path)
 
 
 LINEAGE_COLUMNS = ("stage", "table", "rows_in", "rows_out", "dropped", "key_unique", "years", "null_cells")

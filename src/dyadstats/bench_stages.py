@@ -22,6 +22,9 @@ from typing import Any
 
 import yaml
 
+from dyadstats.config import validated
+from dyadstats.config.build import BuildConfig
+
 log = logging.getLogger("dyadstats.bench")
 
 BUILD_STAGES = ("universe", "events", "frame")
@@ -69,7 +72,7 @@ def _coverage(config: Mapping[str, Any], table: str, default: tuple[int, int]) -
 
     manifest_path = Path(config.get("manifest", "data/sources.yaml"))
     if not manifest_path.is_absolute():
-        from dyadstats.cli.main import find_root
+        from dyadstats.cli.common import find_root
 
         manifest_path = find_root(Path(__file__).parent) / manifest_path
     try:
@@ -79,34 +82,40 @@ def _coverage(config: Mapping[str, Any], table: str, default: tuple[int, int]) -
     return list(item.source.get("coverage") or default)
 
 
+def _build(config: Mapping[str, Any]) -> BuildConfig:
+    """The ``build`` section with its defaults (dyadstats.config.build)."""
+    return validated(BuildConfig, config.get("build"), "build")
+
+
 def stage_universe(p: Paths, config: Mapping[str, Any]) -> None:
     from dyadstats.universe import build_universe
 
-    build = config.get("build") or {}
+    build = _build(config)
     build_universe(
         p.table("cow_states"), p.frame("state_years"), p.frame("dyad_years"),
         p.frame("directed_dyad_years"), p.audit("universe"),
-        first_year=int(build.get("first_year", 1816)), last_year=int(build.get("last_year", 2014)),
+        first_year=build.first_year, last_year=build.last_year,
     )
 
 
 def stage_events(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.events.mid import build_events
+    from dyadstats.events.build import build_events
 
-    events = (config.get("build") or {}).get("events") or {}
+    events = _build(config).events
     inputs = {t: p.table(t) for t in ("mid5_participants", "mid5_disputes", "dyadic_mid402",
                                       "ties", "cow_states")}
     outputs = {t: p.frame(t) for t in ("mid_dyad_years", "mid_directed_dyad_years",
                                        "ties_directed_dyad_years")}
-    build_events(inputs, outputs, p.audit("events"), source=events.get("source", "mid5"),
-                 whittle_order=events.get("whittle_order"))
+    build_events(inputs, outputs, p.audit("events"), source=events.source,
+                 whittle_order=events.whittle_order)
 
 
 def stage_frame(p: Paths, config: Mapping[str, Any]) -> None:
-    from dyadstats.frame.build import build_frames, frame_options
+    from dyadstats.frame.build import build_frames
+    from dyadstats.frame.options import frame_options
 
     build = config.get("build") or {}
-    source = (build.get("events") or {}).get("source", "mid5")
+    source = _build(config).events.source
     mid_table = "mid5_participants" if source == "mid5" else "dyadic_mid402"
     options = frame_options(build, _coverage(config, mid_table, (1816, 2014)),
                             _coverage(config, "ties", (1945, 2005)))
@@ -132,9 +141,8 @@ def stage_startup(p: Paths, config: Mapping[str, Any]) -> None:
     import duckdb  # noqa: F401
     import pandas  # noqa: F401
     import pyarrow  # noqa: F401
-    import statsmodels.api  # noqa: F401
 
-    import dyadstats.events.mid  # noqa: F401
+    import dyadstats.events.build  # noqa: F401
     import dyadstats.frame.build  # noqa: F401
     import dyadstats.models  # noqa: F401
     import dyadstats.universe  # noqa: F401

@@ -23,8 +23,13 @@ import duckdb
 from dyadstats.errors import DyadstatsError
 
 # the identity columns of a frame row, printed in the heading rather than among the codings
-ROW_KEYS = ("ccode1", "ccode2", "year", "dyad_id")
+ROW_KEYS = ("ccode1", "ccode2", "stateabb1", "stateabb2", "year", "dyad_id", "pair_id")
 LAG_SUFFIX = "_lag1"
+# why a table can be absent, shown after "<table> is not in the database"
+MISSING_WHY = {
+    "mid_whittle_log": " (a run from before the whittle log: rerun the events stage)",
+    "model_sample": " (no models were fitted)",
+}
 
 
 class ExplainError(DyadstatsError):
@@ -51,8 +56,11 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
 
-def _query(con: duckdb.DuckDBPyConnection, title: str, sql: str,
-           params: Sequence[Any] | Mapping[str, Any], note: str) -> Section:
+def _section(con: duckdb.DuckDBPyConnection, tables: set[str], table: str, title: str, sql: str,
+             params: Sequence[Any] | Mapping[str, Any], note: str) -> Section:
+    """Run ``sql`` (bound ``params``) as one section; say so when the run did not build ``table``."""
+    if table not in tables:
+        return Section(title, note=f"{table} is not in the database{MISSING_WHY.get(table, '')}")
     cur = con.execute(sql, dict(params) if isinstance(params, Mapping) else list(params))
     columns = tuple(d[0] for d in cur.description)
     rows = tuple(tuple(r) for r in cur.fetchall())
@@ -69,21 +77,17 @@ def _state_names(con: duckdb.DuckDBPyConnection, ccodes: Sequence[int], tables: 
 
 
 def _membership(con: duckdb.DuckDBPyConnection, ccodes: Sequence[int], tables: set[str]) -> Section:
-    if "cow_states" not in tables:
-        return Section("State-system membership", note="cow_states is not in the database")
-    return _query(
-        con, "State-system membership (COW spells)",
+    return _section(
+        con, tables, "cow_states", "State-system membership (COW spells)",
         "SELECT ccode, stateabb, styear, stmonth, stday, endyear, endmonth, endday FROM cow_states "
         "WHERE ccode IN (?, ?) ORDER BY ccode, styear", ccodes, "neither code is a COW state",
     )
 
 
 def _participants(con: duckdb.DuckDBPyConnection, a: int, b: int, year: int, tables: set[str]) -> Section:
-    title = "MID 5.0 participant rows of the disputes both states were in, active this year"
-    if "mid5_participants" not in tables:
-        return Section(title, note="mid5_participants is not in the database")
-    return _query(
-        con, title,
+    return _section(
+        con, tables, "mid5_participants",
+        "MID 5.0 participant rows of the disputes both states were in, active this year",
         """
         SELECT p.dispnum, p.ccode, p.stabb, p.sidea, p.styear, p.stmon, p.endyear, p.endmon,
                p.hostlev, p.hiact, p.orig, p.fatality
@@ -99,23 +103,19 @@ def _participants(con: duckdb.DuckDBPyConnection, a: int, b: int, year: int, tab
 
 
 def _whittle(con: duckdb.DuckDBPyConnection, a: int, b: int, year: int, tables: set[str]) -> Section:
-    title = "Pairing and whittle: every dispute-dyad-year of the pair, and the rule that removed it"
-    if "mid_whittle_log" not in tables:
-        return Section(title, note="mid_whittle_log is not in the database (an older run: rerun the events stage)")
-    return _query(
-        con, title,
-        "SELECT * EXCLUDE (ccode1, ccode2, year) FROM mid_whittle_log "
-        "WHERE ccode1 = ? AND ccode2 = ? AND year = ? ORDER BY removed_by NULLS FIRST, dispnum",
+    return _section(
+        con, tables, "mid_whittle_log",
+        "Pairing and whittle: every dispute-dyad-year of the pair, and the rule that removed it",
+        "SELECT dispnum, mid_onset, fatality, disp_hostlev, mindur, maxdur, recip, stmon, removed_by, "
+        "removed_at_step FROM mid_whittle_log "
+        "WHERE ccode1 = ? AND ccode2 = ? AND year = ? ORDER BY removed_at_step NULLS FIRST, dispnum",
         [a, b, year], "the pairing made no dispute-dyad-year for this pair and year",
     )
 
 
 def _event_row(con: duckdb.DuckDBPyConnection, a: int, b: int, year: int, tables: set[str]) -> Section:
-    title = "The whittled event row (mid_dyad_years) the frame reads"
-    if "mid_dyad_years" not in tables:
-        return Section(title, note="mid_dyad_years is not in the database")
-    return _query(
-        con, title,
+    return _section(
+        con, tables, "mid_dyad_years", "The whittled event row (mid_dyad_years) the frame reads",
         "SELECT dispnum, mid_onset, mid_ongoing, hostlev, hostlev1, hostlev2, orig1, orig2, sidea1, sidea2, "
         "n_disputes, n_onsets, onset_hostlevs, active_hostlevs FROM mid_dyad_years "
         "WHERE ccode1 = ? AND ccode2 = ? AND year = ?",
@@ -158,11 +158,8 @@ def _codings(con: duckdb.DuckDBPyConnection, a: int, b: int, year: int, tables: 
 
 
 def _models(con: duckdb.DuckDBPyConnection, a: int, b: int, year: int, tables: set[str]) -> Section:
-    title = "Models: whether each fit used this dyad-year, and why not"
-    if "model_sample" not in tables:
-        return Section(title, note="model_sample is not in the database (no models were fitted)")
-    return _query(
-        con, title,
+    return _section(
+        con, tables, "model_sample", "Models: whether each fit used this dyad-year, and why not",
         "SELECT s.model, f.estimator, f.outcome, s.ccode1, s.ccode2, s.in_sample, s.reason_dropped "
         "FROM model_sample s LEFT JOIN model_fit f USING (model) "
         "WHERE s.year = $year AND ((s.ccode1 = $a AND s.ccode2 = $b) OR (s.ccode1 = $b AND s.ccode2 = $a)) "

@@ -7,7 +7,7 @@ once in that year (the "same-day rule"; peacesciencer calls the violators "false
 Suriname entered 1975-11-25 after the Republic of Vietnam ended 1975-04-30). Exact spell dates
 are used and a state may have several spells (exit and re-entry).
 
-All set work is DuckDB SQL (``dyadstats/sql/state_year_spans.sql``, ``dyad_years.sql``).
+All set work is DuckDB SQL (``dyadstats/sql/universe/state_year_spans.sql``, ``dyad_years.sql``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import duckdb
 from dyadstats.audit import profile_relation, table_record, write_stage_audit
 from dyadstats.errors import ConfigError
 from dyadstats.io.db import connect, quote_path
-from dyadstats.io.files import atomic_path
+from dyadstats.io.files import write_parquet
 from dyadstats.sql import read_sql
 
 log = logging.getLogger(__name__)
@@ -35,10 +35,19 @@ FROM state_year_spans
 GROUP BY ccode, year
 """
 
+# COW's state abbreviations (UKG, FRN) beside the codes, so a reader of any frame sees who
+# the pair is without a lookup; the year's abbreviation (min over its spans) from state_years.
+ABBREVIATED_SQL = """
+SELECT d.ccode1, d.ccode2, d.year, s1.stateabb AS stateabb1, s2.stateabb AS stateabb2
+FROM ({dyads}) d
+JOIN state_years s1 ON s1.ccode = d.ccode1 AND s1.year = d.year
+JOIN state_years s2 ON s2.ccode = d.ccode2 AND s2.year = d.year
+"""
+
 DIRECTED_SQL = """
-SELECT ccode1, ccode2, year FROM dyad_years
+SELECT ccode1, ccode2, year, stateabb1, stateabb2 FROM dyad_years
 UNION ALL
-SELECT ccode2 AS ccode1, ccode1 AS ccode2, year FROM dyad_years
+SELECT ccode2 AS ccode1, ccode1 AS ccode2, year, stateabb2 AS stateabb1, stateabb1 AS stateabb2 FROM dyad_years
 """
 
 
@@ -71,19 +80,21 @@ def create_universe_tables(
 ) -> None:
     """Create tables ``state_year_spans``, ``state_years``, ``dyad_years``, ``directed_dyad_years``.
 
+    The dyad tables carry ``stateabb1`` / ``stateabb2`` beside the codes.
+
     Needs a relation named ``cow_states`` on ``con`` with the ingested spell columns
     (ccode, stateabb, styear, stmonth, stday, endyear, endmonth, endday).
     """
     check_year_range(first_year, last_year, membership_coverage(con))
     params = {"first_year": first_year, "last_year": last_year}
     con.execute(
-        f"CREATE OR REPLACE TABLE state_year_spans AS {read_sql('state_year_spans')}", params
+        f"CREATE OR REPLACE TABLE state_year_spans AS {read_sql('universe/state_year_spans')}", params
     )
     con.execute(
         f"CREATE OR REPLACE TABLE state_years AS {STATE_YEARS_SQL} ORDER BY ccode, year"
     )
     con.execute(
-        f"CREATE OR REPLACE TABLE dyad_years AS {read_sql('dyad_years')} "
+        f"CREATE OR REPLACE TABLE dyad_years AS {ABBREVIATED_SQL.format(dyads=read_sql('universe/dyad_years'))} "
         "ORDER BY ccode1, ccode2, year"
     )
     con.execute(
@@ -105,19 +116,6 @@ def same_day_exclusions(con: duckdb.DuckDBPyConnection) -> int:
         """
     ).fetchone()
     return int(n)
-
-
-def write_table(con: duckdb.DuckDBPyConnection, table: str, path: str | Path) -> None:
-    """Write table ``table`` of ``con`` to Parquet in its stored (sorted) row order, atomically.
-
-    DuckDB streams the rows to the file (``COPY``): no Arrow copy of the whole table in memory,
-    so the peak stays bounded by DuckDB's memory limit at any number of dyad-years.
-    """
-    with atomic_path(path) as tmp:
-        # A fresh cursor: DuckDB 2.0 refuses new statements while a fetchone() result is open.
-        con.cursor().execute(
-            f"COPY (SELECT * FROM {table}) TO {quote_path(tmp)} (FORMAT parquet, COMPRESSION zstd)"
-        )
 
 
 def build_universe(
@@ -167,9 +165,11 @@ def build_universe(
                 notes=["both directions of every dyad_years row"],
             ),
         ]
-        write_table(con, "state_years", state_years_path)
-        write_table(con, "dyad_years", dyad_years_path)
-        write_table(con, "directed_dyad_years", directed_dyad_years_path)
+        # each table in its stored (sorted) order, streamed by DuckDB; a fresh cursor because
+        # DuckDB 2.0 refuses new statements while a fetchone() result is open
+        for table, path in (("state_years", state_years_path), ("dyad_years", dyad_years_path),
+                            ("directed_dyad_years", directed_dyad_years_path)):
+            write_parquet(f"SELECT * FROM {table}", path, con=con.cursor())
         write_stage_audit("universe", records, audit_path)
         log.info(
             "universe: %d state-years, %d dyad-years (%d same-year pairs never on the same day "

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dyadstats.events.mid import build_events
+from dyadstats.events.build import build_events
 from dyadstats.testing.repo import base_config, run_workflow
 
 BUILD_TARGETS = [

@@ -21,8 +21,9 @@ TABLES = [
     " (391, 200, 'UKG', 1, 1898, 9, 1898, 10, 4, 16, 1, 0), (391, 220, 'FRN', 1, 1898, 10, 1898, 10, 2, 1, 0, 0),"
     " (500, 200, 'UKG', 1, 1898, 1, 1898, 2, 2, 1, 1, 0), (77, 220, 'FRN', 0, 1890, 1, 1890, 2, 2, 1, 1, 0))"
     " t(dispnum, ccode, stabb, sidea, styear, stmon, endyear, endmon, hostlev, hiact, orig, fatality)",
-    "CREATE TABLE mid_whittle_log AS SELECT * FROM (VALUES (200, 220, 1898, 77, 1, 3, NULL),"
-    " (200, 220, 1898, 152, 0, 4, 'onset')) t(ccode1, ccode2, year, dispnum, mid_onset, hostlev, removed_by)",
+    "CREATE TABLE mid_whittle_log AS SELECT * FROM (VALUES (200, 220, 1898, 77, 1, 0, 3, 48, 48, 1, 9, 2, NULL, NULL),"
+    " (200, 220, 1898, 152, 0, 0, 4, 500, 520, 1, 12, 2, 'onset', 1)) t(ccode1, ccode2, year, dispnum, mid_onset,"
+    " fatality, disp_hostlev, mindur, maxdur, recip, stmon, n_candidates, removed_by, removed_at_step)",
     "CREATE TABLE mid_dyad_years AS SELECT 77 AS dispnum, 200 AS ccode1, 220 AS ccode2, 1898 AS year,"
     " 1 AS mid_onset, 1 AS mid_ongoing, 3 AS hostlev, 3 AS hostlev1, 3 AS hostlev2, 1 AS orig1, 1 AS orig2,"
     " 1 AS sidea1, 0 AS sidea2, 2 AS n_disputes, 1 AS n_onsets, [3] AS onset_hostlevs, [3, 4] AS active_hostlevs",
@@ -55,7 +56,9 @@ def test_lineage_of_one_dyad_year(database: Path) -> None:
     assert "1890" not in participants and "500" not in participants
     whittle = text.split("Pairing and whittle")[1].split("The whittled event row")[0]
     rows = [line.split() for line in whittle.splitlines()[3:] if line.strip()]
-    assert rows == [["77", "1", "3", "NULL"], ["152", "0", "4", "onset"]]  # kept first, then each removal
+    # kept first, then each removal with its rule and step
+    assert rows == [["77", "1", "0", "3", "48", "48", "1", "9", "NULL", "NULL"],
+                    ["152", "0", "0", "4", "500", "520", "1", "12", "onset", "1"]]
     codings = text.split("Codings in analysis_dyad_years")[1].split("Models:")[0]
     assert any(line.split() == ["polity2_1", "7", "6"] for line in codings.splitlines())
     assert any(line.split() == ["cinc_1", "NULL"] for line in codings.splitlines())
@@ -79,7 +82,7 @@ def test_sections_a_run_did_not_build_say_so(tmp_path: Path) -> None:
     con.execute(TABLES[4])  # only the frame
     con.close()
     text = explain(path, 200, 220, 1898)
-    assert "(mid_whittle_log is not in the database" in text
+    assert "(mid_whittle_log is not in the database (a run from before" in text
     assert "(model_sample is not in the database (no models were fitted))" in text
     assert text.startswith("200 - 220, 1898")
 

@@ -235,7 +235,7 @@ def test_participant_source_runs_through_the_mid5_pairing(tmp_path: Path, state_
     out = tmp_path / "ct.parquet"
     build_role_table(role, parquet(tmp_path, "p", pd.DataFrame(rows, columns=cols)), state_years, str(out))
     con = duckdb.connect()
-    create_role_dispute_dyad_years(con, role, str(out), read_sql("mid5_dispute_dyad_years"))
+    create_role_dispute_dyad_years(con, role, str(out), read_sql("events/mid5_dispute_dyad_years"))
     got = con.execute("SELECT dispnum, ccode1, ccode2, year, mid_onset, hostlev, disp_hostlev, recip, "
                       "styear, stmon, source FROM dispute_dyad_years ORDER BY ALL").fetchall()
     assert got == [
@@ -282,7 +282,8 @@ def test_events_stage_whittles_a_role_event_source(tmp_path: Path, state_years: 
 
 def _frame_with_roles(tmp_path: Path, roles_section: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict, str]:
     """The hand-built world of dyadstats.testing.world plus role tables made from small user tables."""
-    from dyadstats.frame.build import build_frames, frame_options
+    from dyadstats.frame.build import build_frames
+    from dyadstats.frame.options import frame_options
     from dyadstats.testing.world import MID_COVERAGE, TIES_COVERAGE, write_world
 
     paths = write_world(tmp_path / "in")

@@ -74,6 +74,17 @@ def test_dyad_years_same_day_rule_by_hand() -> None:
     assert directed == expected | {(b, a, y) for a, b, y in expected}
 
 
+def test_dyads_carry_state_abbreviations() -> None:
+    con = _con(TINY_WORLD)
+    create_universe_tables(con, 1900, 1909)
+    abb = {2: "AAA", 20: "BBB", 31: "CCC", 40: "DDD"}
+    rows = con.execute("SELECT ccode1, ccode2, stateabb1, stateabb2 FROM dyad_years").fetchall()
+    assert rows and all((a1, a2) == (abb[c1], abb[c2]) for c1, c2, a1, a2 in rows)
+    directed = con.execute("SELECT ccode1, ccode2, stateabb1, stateabb2 FROM directed_dyad_years").fetchall()
+    assert len(directed) == 2 * len(rows)
+    assert all((a1, a2) == (abb[c1], abb[c2]) for c1, c2, a1, a2 in directed)  # swapped with the codes
+
+
 def test_year_range_restricts_and_is_checked() -> None:
     con = _con(TINY_WORLD)
     create_universe_tables(con, 1903, 1904)

@@ -65,6 +65,15 @@ def test_finding_and_table_agree_with_model_estimates(run: Path) -> None:
     assert f"{b:.3f}{stars} ({se:.3f})" in main and "peace_years_" not in main.split("\n", 1)[1].split(",term")[0]
 
 
+def test_every_default_model_converged(run: Path) -> None:
+    """Each of the default models reached its optimum (Firth on all dyads with the heavy-tailed
+    1 / capability ratio once stopped at its iteration limit: dyadstats.models.estimate)."""
+    con = duckdb.connect(str(run / "results" / "dyadstats.duckdb"), read_only=True)
+    rows = con.execute("SELECT model, iterations, notes FROM model_fit WHERE NOT converged").fetchall()
+    con.close()
+    assert rows == []
+
+
 def test_second_run_is_byte_identical(main_run: Path, shared_data: Path, tmp_path: Path) -> None:
     # Rerun in a copy so the session's main run stays untouched for the other tests.
     run = tmp_path / "rerun"

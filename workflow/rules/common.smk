@@ -3,11 +3,19 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from dyadstats.config import check_renamed_keys, resolved_config
 from dyadstats.ingest.acquire import mirror_dirs
 from dyadstats.io.keep import failures_of, keep_previous, require_inputs_present
 from dyadstats.ingest.manifest import load_manifest
 
+# Renamed or removed keys first (their message says what to write), then the JSON schema generated
+# from the typed config (dyadstats.config); then every rule reads the typed config's plain dicts,
+# every default filled in from the one place defaults are written.
+check_renamed_keys(config)
 validate(config, "../schemas/config.schema.yaml")
+_resolved = resolved_config(config)
+config.clear()
+config.update(_resolved)
 
 
 def from_root(path):
@@ -23,8 +31,8 @@ def rooted_sources(extra):
     }
 
 
-MANIFEST = load_manifest(from_root(config["manifest"]), rooted_sources(config.get("extra_sources")))
-MIRRORS = mirror_dirs(config.get("mirrors"), base=workflow.basedir)
+MANIFEST = load_manifest(from_root(config["manifest"]), rooted_sources(config["extra_sources"]))
+MIRRORS = mirror_dirs(config["mirrors"], base=workflow.basedir)
 RAW_FILES = {item.raw_path: item for item in MANIFEST.values()}
 
 # Every Parquet table registered in results/dyadstats.duckdb: name -> path. Rule files add theirs.

@@ -1,13 +1,14 @@
 # events stage rules (see README 'What the main job does').
 # MID dispute-dyad-years whittled to dyad-years (+ directed twin), TIES sanction dyad-years and
 # ICB crisis-trigger dyad-years.
-from dyadstats.events.mid import MID_SOURCES
+from dyadstats.events.pairing import MID_SOURCES
 from dyadstats.errors import ConfigError
 
-EVENTS = config.get("build", {}).get("events", {})
-EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years", "icb_directed_dyad_years")
+EVENTS = config["build"]["events"]
+EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years", "icb_directed_dyad_years",
+                "mid_whittle_log")
 # build.events.source may name a roles.events source (roles.smk): its role table replaces MID 5.0.
-EVENT_SOURCE = EVENTS.get("source", "mid5")
+EVENT_SOURCE = EVENTS["source"]
 EVENT_ROLE = {r.name: r for r in ROLES.events}.get(EVENT_SOURCE)
 if EVENT_ROLE is None and EVENT_SOURCE not in MID_SOURCES:
     raise ConfigError(
@@ -35,11 +36,11 @@ rule events:
         audit="results/audit/events.json",
     params:
         source=EVENT_SOURCE,
-        whittle_order=EVENTS.get("whittle_order"),
+        whittle_order=EVENTS["whittle_order"],
     log:
         "logs/events.log",
     run:
-        from dyadstats.events.mid import build_events
+        from dyadstats.events.build import build_events
         from dyadstats.io.logs import job_log
 
         with job_log(log[0]):

@@ -3,14 +3,14 @@
 # the two build in parallel), then a small gather job writes the stage audit and codebook.
 # build.frame selects columns (README 'Performance'); directed: false leaves the directed frame
 # out of `all`, the database and the codebook (a model on it still builds it on demand).
-FRAME_DIRECTED = bool((config.get("build", {}).get("frame") or {}).get("directed", True))
+FRAME_DIRECTED = config["build"]["frame"]["directed"]
 FRAME_TABLES = ("analysis_dyad_years", "analysis_directed_dyad_years") if FRAME_DIRECTED else ("analysis_dyad_years",)
 FRAME_SOURCES = (
     "polity5", "vdem", "bmr", "uds",
     "cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist",
 )
 # build.controls.contiguity_slice: first reads peacesciencer's spell table (dyadstats.frame.controls)
-if ((config.get("build", {}).get("controls") or {}).get("contiguity_slice")) == "first":
+if config["build"]["controls"]["contiguity_slice"] == "first":
     FRAME_SOURCES += ("ps_cow_contdir",)
 
 # roles.democracy / roles.covariates tables join both frames (input key = view name).
@@ -43,7 +43,7 @@ rule frame_table:
     wildcard_constraints:
         frame_table="analysis_dyad_years|analysis_directed_dyad_years",
     params:
-        build=config.get("build", {}),
+        build=config["build"],
         # declared event-source coverage from the manifest: outside it outcomes are NULL
         mid_coverage=MANIFEST[MID_COVERAGE_TABLE].source["coverage"],
         ties_coverage=MANIFEST["ties"].source["coverage"],
@@ -51,7 +51,8 @@ rule frame_table:
     log:
         "logs/frame_{frame_table}.log",
     run:
-        from dyadstats.frame.build import build_frame_part, frame_options
+        from dyadstats.frame.build import build_frame_part
+        from dyadstats.frame.options import frame_options
         from dyadstats.io.logs import job_log
 
         with job_log(log[0]):
@@ -72,14 +73,15 @@ rule frame:
         audit="results/audit/frame.json",
         codebook="results/frames/codebook.md",
     params:
-        build=config.get("build", {}),
+        build=config["build"],
         mid_coverage=MANIFEST[MID_COVERAGE_TABLE].source["coverage"],
         ties_coverage=MANIFEST["ties"].source["coverage"],
         icb_coverage=MANIFEST["icb_actors"].source["coverage"],
     log:
         "logs/frame.log",
     run:
-        from dyadstats.frame.build import finish_frame_parts, frame_options
+        from dyadstats.frame.build import finish_frame_parts
+        from dyadstats.frame.options import frame_options
         from dyadstats.io.logs import job_log
 
         with job_log(log[0]):

@@ -2,7 +2,7 @@
 from dyadstats.models import FRAMES, parse_specs
 
 # roles.democracy names are measures too (their columns are in the frames, see frame.smk)
-MODEL_SPECS = parse_specs(config.get("models") or {}, [r.name for r in ROLES.democracy])
+MODEL_SPECS = parse_specs(config["models"], [r.name for r in ROLES.democracy])
 MODEL_NAMES = list(MODEL_SPECS)
 if not MODEL_NAMES:
     from dyadstats.errors import ConfigError

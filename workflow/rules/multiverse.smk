@@ -10,19 +10,19 @@ from dyadstats.models import FRAMES as MODEL_FRAMES
 from dyadstats.multiverse import chunk_ids, chunk_specifications, choice_space
 from dyadstats.multiverse import expand as expand_choice_space
 
-MULTIVERSE = config.get("multiverse", {})
-MV_DIR = config.get("report", {}).get("multiverse_dir", "results/multiverse")
-MV_SPACE = choice_space(MULTIVERSE, config.get("build", {}))
+MULTIVERSE = config["multiverse"]
+MV_DIR = config["report"]["multiverse_dir"]
+MV_SPACE = choice_space(MULTIVERSE, config["build"])
 MV_EXPANSION = expand_choice_space(MV_SPACE)
-_mv_chunks = chunk_specifications(MV_EXPANSION.specifications, int(MULTIVERSE.get("chunk_size", 24)))
+_mv_chunks = chunk_specifications(MV_EXPANSION.specifications, MULTIVERSE["chunk_size"])
 MV_CHUNKS = dict(zip(chunk_ids(len(_mv_chunks)), _mv_chunks))
-MV_RESOURCES = MULTIVERSE.get("resources", {})
+MV_RESOURCES = MULTIVERSE["resources"]
 MV_TABLE = f"{MV_DIR}/model_multiverse.parquet"
 MV_FIGURE = f"{MV_DIR}/specification_curve.png"
 MV_SUMMARY = f"{MV_DIR}/summary.json"
 MV_AUDIT = "results/audit/multiverse.json"
 
-if MULTIVERSE.get("enabled", False):
+if MULTIVERSE["enabled"]:
     DB_TABLES["model_multiverse"] = MV_TABLE
     DB_TABLES["multiverse_skipped"] = f"{MV_DIR}/skipped.parquet"
     FINAL_TARGETS.extend([MV_TABLE, MV_FIGURE, MV_SUMMARY, MV_AUDIT])
@@ -42,8 +42,8 @@ rule multiverse_chunk:
         specs=lambda w: [s.to_dict() for s in MV_CHUNKS[w.mv_chunk]],
     threads: 1
     resources:
-        mem_mb=MV_RESOURCES.get("mem_mb", 3000),
-        runtime=MV_RESOURCES.get("runtime", 60),
+        mem_mb=MV_RESOURCES["mem_mb"],
+        runtime=MV_RESOURCES["runtime"],
     log:
         "logs/multiverse/chunk_{mv_chunk}.log",
     run:
@@ -67,7 +67,7 @@ rule multiverse_gather:
         audit=MV_AUDIT,
     params:
         skipped=MV_EXPANSION.skipped_frame().to_dict("records"),
-        alpha=MULTIVERSE.get("alpha", 0.05),
+        alpha=MULTIVERSE["alpha"],
     threads: 1
     resources:
         mem_mb=1000,
@@ -102,8 +102,8 @@ rule multiverse_figure:
         svg=f"{MV_DIR}/specification_curve.svg",
     params:
         levels=MV_SPACE.levels(),
-        alpha=MULTIVERSE.get("alpha", 0.05),
-        labels=config.get("report", {}).get("term_labels", {}),
+        alpha=MULTIVERSE["alpha"],
+        labels=config["report"]["term_labels"],
     threads: 1
     resources:
         mem_mb=1000,

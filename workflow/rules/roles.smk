@@ -1,8 +1,8 @@
 # roles stage: user-declared datasets (config `roles`) -> canonical role tables under
 # results/roles/<kind>/<name>.parquet, each checked against the state system (state_years).
-from dyadstats.roles import parse_roles, role_kind, role_output
+from dyadstats.roles.parse import parse_roles, role_kind, role_output
 
-ROLES = parse_roles(config.get("roles"), MANIFEST)
+ROLES = parse_roles(config["roles"], MANIFEST)
 ROLE_BY_OUTPUT = {role_output(r): r for r in ROLES.all()}
 
 for _role in ROLES.all():
@@ -35,7 +35,7 @@ rule role_table:
     run:
         from dyadstats.io.files import write_json
         from dyadstats.io.logs import job_log
-        from dyadstats.roles import build_role_table
+        from dyadstats.roles.tables import build_role_table
 
         with job_log(log[0]), keep_previous("role_table", wildcards):
             record = build_role_table(role_of(wildcards), input.table, input.state_years, output.table)

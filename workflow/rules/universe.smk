@@ -1,6 +1,6 @@
 # universe stage rules (see README 'What the main job does').
 # COW state-years, non-directed and directed dyad-years (same-day rule) from the state spells.
-BUILD = config.get("build", {})
+BUILD = config["build"]
 
 for _table in ("state_years", "dyad_years", "directed_dyad_years"):
     DB_TABLES[_table] = f"results/frames/{_table}.parquet"
@@ -17,8 +17,8 @@ rule universe:
         directed="results/frames/directed_dyad_years.parquet",
         audit="results/audit/universe.json",
     params:
-        first_year=BUILD.get("first_year", 1816),
-        last_year=BUILD.get("last_year", 2014),
+        first_year=BUILD["first_year"],
+        last_year=BUILD["last_year"],
     log:
         "logs/universe.log",
     run:

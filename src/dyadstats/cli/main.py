@@ -8,14 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-
-def find_root(start: Path | None = None) -> Path:
-    """The repository (workflow) root: the nearest directory holding a Snakefile."""
-    here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "Snakefile").is_file() and (candidate / "workflow").is_dir():
-            return candidate
-    raise SystemExit(f"dyadstats: no Snakefile found in {here} or its parents")
+from dyadstats.cli.common import find_root, format_table
 
 
 def snakemake_argv(root: Path, cores: int, extra: Sequence[str], workdir: Path | None = None) -> list[str]:
@@ -105,16 +98,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def format_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    """A plain fixed-width text table."""
-    cells = [[str(r.get(c, "")) if r.get(c) is not None else "-" for c in columns] for r in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
-    rule = "  ".join("-" * w for w in widths)
-    body = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
-    return "\n".join([line, rule, *body])
-
-
 def cmd_audit(args: argparse.Namespace) -> int:
     from dyadstats.audit import LINEAGE_COLUMNS, lineage_rows, read_audits
 
@@ -141,12 +124,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    try:
-        from dyadstats.bench import main as bench_main
-    except ImportError:  # pragma: no cover - bench module arrives with the performance work
-        print("dyadstats bench: benchmark module not available", file=sys.stderr)
-        return 2
-    return bench_main(args.cases, output=args.output)
+    """Run the repository's benchmarks/ (a source checkout's, not part of the installed package)."""
+    from dyadstats.cli.bench import load_bench
+
+    bench = load_bench(find_root())
+    return int(bench.main(args.cases, output=args.output))
 
 
 def _version() -> str:

@@ -52,9 +52,13 @@ def merged_config(files: Sequence[Path]) -> dict[str, Any]:
 def check_config(config: dict[str, Any], root: Path) -> Check:
     from snakemake.utils import validate
 
+    from dyadstats.config import check_renamed_keys, load_config
+
     check = Check("config")
     try:
+        check_renamed_keys(config)
         validate(config, str(root / SCHEMA))  # also fills the schema's defaults into config
+        load_config(config)  # the checks the schema cannot express (dyadstats.config)
     except Exception as exc:  # snakemake wraps jsonschema's ValidationError in WorkflowError
         check.problems.append(str(exc).strip().splitlines()[0])
         return check

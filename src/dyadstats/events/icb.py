@@ -22,7 +22,7 @@ Beardsley, James & Quinn 2021, *ICB Data Codebook, Version 14*). The fields used
   actor's territory. The v14 actor file has no other trigger-entity field (no group list for
   multi-state or non-state triggers).
 
-Coding (``sql/icb_trigger_rows.sql``, ``sql/icb_directed_dyad_years.sql``): every actor row gets
+Coding (``sql/events/icb_trigger_rows.sql``, ``sql/events/icb_directed_dyad_years.sql``): every actor row gets
 one category, first match wins: ``missing_trigger_or_year``, ``non_state_actor`` (996),
 ``multiple_states`` (997), ``code_995``, ``self_triggered`` (trigent = cracid: an internal
 crisis with the actor coded as its own trigger; none in v14), ``trigger_not_cow_code`` /
@@ -85,11 +85,11 @@ def create_icb_table(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """
     con.execute("CREATE OR REPLACE TABLE cow_codes AS SELECT DISTINCT ccode FROM cow_states")
     con.execute(
-        f"CREATE OR REPLACE TABLE icb_trigger_rows AS {read_sql('icb_trigger_rows')} ORDER BY crisno, cracno",
+        f"CREATE OR REPLACE TABLE icb_trigger_rows AS {read_sql('events/icb_trigger_rows')} ORDER BY crisno, cracno",
         {"non_state": NON_STATE_CODE, "multi_state": MULTI_STATE_CODE, "other_code": OTHER_CODE},
     )
     con.execute(
-        f"CREATE OR REPLACE TABLE {ICB_TABLE} AS {read_sql('icb_directed_dyad_years')} "
+        f"CREATE OR REPLACE TABLE {ICB_TABLE} AS {read_sql('events/icb_directed_dyad_years')} "
         "ORDER BY ccode1, ccode2, year"
     )
     rows = con.execute(

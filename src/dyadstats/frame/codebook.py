@@ -2,7 +2,7 @@
 
 The registry below declares, for every column of ``analysis_dyad_years`` and
 ``analysis_directed_dyad_years``: its name, definition, source table(s) and which coverage
-applies. ``dyadstats.frame.build`` refuses to write a frame whose columns differ from the registry,
+applies. ``dyadstats.frame.write`` refuses to write a frame whose columns differ from the registry,
 so the codebook cannot drift from the data; missing counts come from the written frame.
 """
 
@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dyadstats.frame.democracy import MEASURES
-from dyadstats.roles import Roles
+from dyadstats.roles.parse import Roles
 
-if TYPE_CHECKING:  # only for type hints: frame imports this module
-    from dyadstats.frame.build import FrameOptions
+if TYPE_CHECKING:
+    from dyadstats.frame.options import FrameOptions
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,16 @@ ICB_SOURCE = "icb_directed_dyad_years (ICB v14 actor level via the events stage)
 KEYS = [
     ColumnDoc("ccode1", "COW code of state 1 (the lower code in the non-directed frame)", "dyad_years", "universe"),
     ColumnDoc("ccode2", "COW code of state 2", "dyad_years", "universe"),
+    ColumnDoc("stateabb1", "COW state abbreviation of state 1 in that year (e.g. UKG)", "dyad_years", "universe"),
+    ColumnDoc("stateabb2", "COW state abbreviation of state 2 in that year (e.g. FRN)", "dyad_years", "universe"),
     ColumnDoc("year", "calendar year", "dyad_years", "universe"),
     ColumnDoc("dyad_id", "ccode1 * 1000 + ccode2 (cluster id)", "dyad_years", "universe"),
 ]
 DIRECTED_KEYS = [
     ColumnDoc("ccode1", "COW code of state A (challenger / sender)", "directed_dyad_years", "universe"),
     ColumnDoc("ccode2", "COW code of state B (target)", "directed_dyad_years", "universe"),
+    ColumnDoc("stateabb1", "COW state abbreviation of state A in that year", "directed_dyad_years", "universe"),
+    ColumnDoc("stateabb2", "COW state abbreviation of state B in that year", "directed_dyad_years", "universe"),
     ColumnDoc("year", "calendar year", "directed_dyad_years", "universe"),
     ColumnDoc("dyad_id", "ccode1 * 1000 + ccode2 (directed pair id)", "directed_dyad_years", "universe"),
     ColumnDoc("pair_id", "min(ccode) * 1000 + max(ccode): the non-directed dyad, for clustering", "directed_dyad_years", "universe"),
@@ -132,7 +136,7 @@ def democracy_docs(options: FrameOptions | None = None) -> list[ColumnDoc]:
 
 
 def role_docs(roles: Roles) -> list[ColumnDoc]:
-    """The columns the config's roles add (``dyadstats.roles.role_columns`` order), defined from
+    """The columns the config's roles add (``dyadstats.roles.attach.role_columns`` order), defined from
     the role config; coverage ``role_<name>`` is the span of non-missing values in the role table."""
     docs: list[ColumnDoc] = []
     for d in roles.democracy:

@@ -39,6 +39,8 @@ from typing import Any
 
 import duckdb
 
+from dyadstats.config import vocab
+from dyadstats.config.build import ControlOptions
 from dyadstats.errors import SchemaError
 
 
@@ -56,8 +58,8 @@ class Coverage:
         return [self.first, self.last]
 
 
-CONTIGUITY_SLICES = ("lowest", "first")
-DEFAULT_CONTIGUITY_SLICE = "lowest"  # COW's contdird rule; the schema's default too
+CONTIGUITY_SLICES = vocab.CONTIGUITY_SLICES
+DEFAULT_CONTIGUITY_SLICE = ControlOptions().contiguity_slice  # COW's contdird rule
 # the spell table build.controls.contiguity_slice: first reads (peacesciencer's cow_contdir)
 CONTIGUITY_SPELLS = "ps_cow_contdir"
 

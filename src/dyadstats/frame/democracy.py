@@ -43,9 +43,11 @@ from typing import Any
 
 import duckdb
 
-from dyadstats.errors import ConfigError
+from dyadstats.config import validated
+from dyadstats.config.build import DemocracyCuts
 
-RULES = {"ge": ">=", "gt": ">"}
+#: threshold rule -> SQL operator (the rules themselves: dyadstats.config.vocab.ThresholdRule)
+RULES = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "==": "="}
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,14 @@ class Measure:
     score: str  # the score's name in the frame (<score>_1, <score>_2)
     label: str
     weak_link: bool  # continuous score: frame carries min_<score>/max_<score>
-    default_threshold: float
-    default_rule: str
+
+    @property
+    def default_threshold(self) -> float:
+        return float(getattr(DemocracyCuts(), self.name).threshold)
+
+    @property
+    def default_rule(self) -> str:
+        return str(getattr(DemocracyCuts(), self.name).rule)
 
 
 _POLITY_STYLE: tuple[Recode, ...] = (
@@ -110,8 +118,6 @@ MEASURES: dict[str, Measure] = {
         score="polity2",
         label="Polity5 polity2 (-10..10)",
         weak_link=True,
-        default_threshold=6,
-        default_rule="ge",
     ),
     "vdem": Measure(
         name="vdem",
@@ -122,8 +128,6 @@ MEASURES: dict[str, Measure] = {
         score="v2x_polyarchy",
         label="V-Dem electoral democracy index v2x_polyarchy (0..1)",
         weak_link=True,
-        default_threshold=0.5,
-        default_rule="ge",
     ),
     "bmr": Measure(
         name="bmr",
@@ -134,8 +138,6 @@ MEASURES: dict[str, Measure] = {
         score="bmr_democracy",
         label="Boix-Miller-Rosato dichotomous democracy (0/1)",
         weak_link=False,
-        default_threshold=1,
-        default_rule="ge",
     ),
     "uds": Measure(
         name="uds",
@@ -146,8 +148,6 @@ MEASURES: dict[str, Measure] = {
         score="uds_mean",
         label="Unified Democracy Scores posterior mean",
         weak_link=True,
-        default_threshold=0,
-        default_rule="gt",
     ),
 }
 
@@ -169,22 +169,11 @@ class DemocracyRule:
 
 
 def democracy_rules(config: Mapping[str, Any] | None) -> dict[str, DemocracyRule]:
-    """The per-measure rules from ``build.democracy`` (defaults for measures not configured)."""
-    config = dict(config or {})
-    unknown = sorted(set(config) - set(MEASURES))
-    if unknown:
-        raise ConfigError(f"build.democracy: unknown measure(s) {unknown}; known: {sorted(MEASURES)}")
-    rules = {}
-    for name, m in MEASURES.items():
-        opts = dict(config.get(name) or {})
-        rule = str(opts.get("rule", m.default_rule))
-        if rule not in RULES:
-            raise ConfigError(f"build.democracy.{name}.rule: '{rule}' is not one of {sorted(RULES)}")
-        threshold = opts.get("threshold", m.default_threshold)
-        if not isinstance(threshold, int | float) or isinstance(threshold, bool):
-            raise ConfigError(f"build.democracy.{name}.threshold: '{threshold}' is not a number")
-        rules[name] = DemocracyRule(name, float(threshold), rule)
-    return rules
+    """The per-measure rules from ``build.democracy`` (defaults, ranges and rule spellings:
+    ``dyadstats.config.build.DemocracyCuts``)."""
+    cuts = validated(DemocracyCuts, config, "build.democracy")
+    return {name: DemocracyRule(name, float(getattr(cuts, name).threshold), str(getattr(cuts, name).rule))
+            for name in MEASURES}
 
 
 def _crosswalk_sql(measure: Measure) -> str:

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-PEACE_RULES = ("onset", "ongoing")
-
 
 def peace_years_name(outcome: str) -> str:
     return f"peace_years_{outcome}"

@@ -2,7 +2,8 @@
 
 The manifest (``data/sources.yaml``) lists sources; each source is one dataset release with
 one or more files, and each file becomes one canonical table at ingest. Users may declare
-additional sources in the run config under ``extra_sources`` with exactly the same shape.
+additional sources in the run config under ``extra_sources`` with exactly the same shape: one
+model checks both (``dyadstats.config.sources.SourceDeclaration``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 
 import yaml
 
+from dyadstats.config import validated, vocab
+from dyadstats.config.sources import Manifest, SourceDeclaration
 from dyadstats.errors import ConfigError
 
-FORMATS = ("csv", "tsv", "dta", "xls", "xlsx", "rda", "rds", "parquet")
+FORMATS = vocab.FILE_FORMATS
 
 
 @dataclass(frozen=True)
@@ -73,15 +76,7 @@ def check_name(kind: str, name: str, where: str) -> None:
 
 
 def _as_file(source_id: str, source: dict[str, Any], entry: dict[str, Any]) -> SourceFile:
-    where = f"source '{source_id}', file '{entry.get('file', '?')}'"
-    for key in ("file", "sha256", "format", "table"):
-        if key not in entry:
-            raise ConfigError(f"{where}: missing required key '{key}'")
     check_name("file name", str(entry["file"]), f"source '{source_id}'")
-    if entry["format"] not in FORMATS:
-        raise ConfigError(f"{where}: format '{entry['format']}' is not one of {', '.join(FORMATS)}")
-    if "name" not in entry["table"]:
-        raise ConfigError(f"{where}: table declaration has no 'name'")
     return SourceFile(
         source_id=source_id,
         file=str(entry["file"]),
@@ -106,7 +101,9 @@ def load_manifest(
     """Load the manifest and any config-declared sources, keyed by canonical table name."""
     with open(path, encoding="utf-8") as handle:
         doc = yaml.safe_load(handle) or {}
+    validated(Manifest, {**doc, "sources": {}}, str(path))
     sources: dict[str, Any] = dict(doc.get("sources") or {})
+    where = {source_id: f"{path}: sources.{source_id}" for source_id in sources}
     for source_id, source in (extra_sources or {}).items():
         check_name("source id", str(source_id), f"extra_sources.{source_id}")
         if source_id in sources:
@@ -114,9 +111,11 @@ def load_manifest(
                 f"extra_sources.{source_id}: a source with this id is already in the manifest {path}"
             )
         sources[source_id] = source
+        where[source_id] = f"extra_sources.{source_id}"
     files: dict[str, SourceFile] = {}
     for source_id, source in sources.items():
         check_name("source id", str(source_id), f"source '{source_id}'")
+        validated(SourceDeclaration, source, where[source_id])
         for entry in source.get("files") or []:
             item = _as_file(source_id, source, entry)
             if item.table_name in files:

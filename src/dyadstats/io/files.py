@@ -1,4 +1,5 @@
-"""Atomic file output: a file appears whole at its final path or not at all."""
+"""Atomic file output: a file appears whole at its final path or not at all; the one Parquet
+writer (:func:`write_parquet`) every stage writes its tables with."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
 
 
 @contextlib.contextmanager
@@ -33,10 +39,93 @@ def atomic_path(final: str | os.PathLike[str]) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def write_parquet(table: pa.Table, path: str | os.PathLike[str]) -> None:
-    """Write an Arrow table to Parquet atomically, deterministically (no timestamps, zstd)."""
+#: Every Parquet file the package writes: zstd-compressed; DuckDB's row groups at its default
+#: size, said once so that a DuckDB upgrade changing the default cannot change the files.
+PARQUET_COMPRESSION = "zstd"
+DUCKDB_ROW_GROUP_SIZE = 122880
+
+#: What :func:`write_parquet` writes: an Arrow table, a pandas DataFrame, a DuckDB query (run
+#: on ``con``), or Arrow tables of one schema streamed one after another.
+ParquetSource = Union["pa.Table", "pd.DataFrame", str, Iterable["pa.Table"]]
+
+
+def write_parquet(
+    source: ParquetSource,
+    path: str | os.PathLike[str],
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    params: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, str] | None = None,
+    schema: pa.Schema | None = None,
+    check: Callable[[Path], Any] | None = None,
+) -> Any:
+    """The one Parquet writer: atomic (the file appears whole or not at all), deterministic
+    (no timestamps; the same rows give the same bytes), zstd-compressed.
+
+    * an Arrow table or a pandas DataFrame (no index) is written by pyarrow;
+    * a ``str`` is a DuckDB query run on ``con`` with ``params`` bound, streamed to the file by
+      ``COPY`` (the rows never pass through Python);
+    * any other iterable yields Arrow tables of ``schema``, written one after another (a table
+      too large to hold at once).
+
+    ``metadata`` is stored as the file's key-value metadata (sorted by key). ``check``, if
+    given, is called with the finished temporary file before it is moved into place: raising
+    refuses the file (nothing is left behind); its return value is returned.
+    """
+    meta = dict(sorted((metadata or {}).items()))
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd", write_statistics=True)
+        if isinstance(source, str):
+            _copy_query(source, tmp, con, params, meta)
+        elif isinstance(source, pa.Table) or _is_dataframe(source):
+            table = source if isinstance(source, pa.Table) else pa.Table.from_pandas(source, preserve_index=False)
+            pq.write_table(_with_metadata(table, meta), tmp, compression=PARQUET_COMPRESSION,
+                           write_statistics=True)
+        else:
+            if schema is None:
+                raise TypeError("write_parquet: streaming Arrow tables needs their schema")
+            with pq.ParquetWriter(tmp, _with_metadata(schema, meta), compression=PARQUET_COMPRESSION,
+                                  write_statistics=True) as writer:
+                for part in source:
+                    writer.write_table(part)
+        return check(tmp) if check is not None else None
+
+
+def _copy_query(
+    sql: str, tmp: Path, con: duckdb.DuckDBPyConnection | None, params: Mapping[str, Any] | None,
+    metadata: Mapping[str, str],
+) -> None:
+    """``COPY (sql) TO tmp``; the path and the metadata are bound parameters too."""
+    if con is None:
+        raise TypeError("write_parquet: a query needs the DuckDB connection it runs on")
+    bound = dict(params or {})
+    clash = sorted({"_parquet_path", "_parquet_metadata"} & set(bound))
+    if clash:
+        raise ValueError(f"write_parquet: parameter name(s) {clash} are reserved")
+    bound["_parquet_path"] = str(tmp)
+    kv = ""
+    if metadata:
+        bound["_parquet_metadata"] = dict(metadata)
+        kv = ", KV_METADATA $_parquet_metadata"
+    con.execute(
+        f"COPY ({sql}) TO $_parquet_path (FORMAT parquet, COMPRESSION {PARQUET_COMPRESSION}, "
+        f"ROW_GROUP_SIZE {DUCKDB_ROW_GROUP_SIZE}{kv})",
+        bound,
+    )
+
+
+def _with_metadata(target: Any, metadata: Mapping[str, str]) -> Any:
+    """An Arrow table or schema with ``metadata`` added to its own (pandas') metadata."""
+    if not metadata:
+        return target
+    schema = target if isinstance(target, pa.Schema) else target.schema
+    merged = {**(schema.metadata or {}), **{k.encode(): v.encode() for k, v in metadata.items()}}
+    return target.with_metadata(merged) if isinstance(target, pa.Schema) else target.replace_schema_metadata(merged)
+
+
+def _is_dataframe(obj: Any) -> bool:
+    """A pandas DataFrame, without importing pandas for callers that never pass one."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(obj, pandas.DataFrame)
 
 
 def write_json(obj: Any, path: str | os.PathLike[str]) -> None:

@@ -30,6 +30,7 @@ from dyadstats.models.design import Design, frame_columns, prepare
 from dyadstats.models.estimate import (
     ModelResult,
     fit_design,
+    fit_estimator,
     fit_spec,
     model_covariance,
     separation_checks,
@@ -91,6 +92,7 @@ __all__ = [
     "Resolved",
     "SampleSpec",
     "fit_design",
+    "fit_estimator",
     "fit_frame",
     "fit_spec",
     "frame_columns",

@@ -46,7 +46,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
+
+from dyadstats.models.newton import expit
 
 FloatArray = np.ndarray
 
@@ -90,9 +91,27 @@ def _sandwich(bread: FloatArray, meat: FloatArray) -> FloatArray:
     return bread @ meat @ bread.T
 
 
+#: Non-negative integer ids up to this multiple of the row count (plus a constant) are coded by
+#: a presence table instead of a sort.
+_TABLE_FACTOR, _TABLE_EXTRA = 8, 1 << 20
+
+
 def _codes(ids: np.ndarray) -> tuple[np.ndarray, int]:
-    """Dense integer codes 0..G-1 of a 1-d id array, and G."""
-    uniq, inverse = np.unique(np.asarray(ids).ravel(), return_inverse=True)
+    """Dense integer codes 0..G-1 of a 1-d id array (in sorted id order, as ``np.unique``), and G.
+
+    Cluster ids (dyad numbers, years, state codes and their pair codes) are small non-negative
+    integers: a presence table codes them in O(N + max id) with the very codes ``np.unique``'s
+    sort would give; anything else is sorted.
+    """
+    flat = np.asarray(ids).ravel()
+    if flat.size and flat.dtype.kind in "iu":
+        low, high = int(flat.min()), int(flat.max())
+        if low >= 0 and high < _TABLE_FACTOR * flat.size + _TABLE_EXTRA:
+            present = np.zeros(high + 1, dtype=bool)
+            present[flat] = True
+            rank = np.cumsum(present) - 1
+            return rank[flat], int(rank[-1]) + 1
+    uniq, inverse = np.unique(flat, return_inverse=True)
     return inverse.ravel(), len(uniq)
 
 

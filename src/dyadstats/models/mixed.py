@@ -43,18 +43,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from dyadstats.io.job_warnings import captured_warnings, warning_texts
+from dyadstats.models.spec import DEFAULT_RANDOM_EFFECTS, RANDOM_EFFECTS
 
 if TYPE_CHECKING:
-    from dyadstats.models import Design, ModelSpec
+    import scipy.sparse as sp
 
-#: Random intercepts a spec may name (``random_effects``), each keyed to frame columns.
-RANDOM_EFFECTS = ("state_1", "state_2", "dyad", "year")
-#: The seed study's three-way design: state A, state B and the dyad.
-DEFAULT_RANDOM_EFFECTS = ("state_1", "state_2", "dyad")
+    from dyadstats.models.design import Design
+    from dyadstats.models.spec import ModelSpec
+
 #: gpboost's convergence status codes (GPModel.summary): 0 converged, 1 iteration limit,
 #: 2 the L-BFGS line search failed without a verified optimum.
 #: Relative change in the approximate log-likelihood at which L-BFGS stops. gpboost's default
@@ -99,6 +97,8 @@ def group_codes(data: pd.DataFrame, effects: Sequence[str]) -> np.ndarray:
 
 def indicator_matrix(groups: np.ndarray) -> tuple[sp.csc_matrix, list[int]]:
     """Sparse 0/1 design Z (n x total groups) of the random intercepts, one block per column."""
+    import scipy.sparse as sp  # only a mixed fit needs it: kept off the plain logit's imports
+
     blocks, sizes = [], []
     n = groups.shape[0]
     for j in range(groups.shape[1]):
@@ -122,6 +122,9 @@ def conditional_covariance(X: np.ndarray, eta: np.ndarray, groups: np.ndarray,
     this covariance with ``use.hessian = FALSE``). Effects whose variance is estimated at zero
     have no random intercepts at the mode and are left out of Z.
     """
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+
     keep = variances > 0
     p = 1.0 / (1.0 + np.exp(-eta))
     w = p * (1.0 - p)

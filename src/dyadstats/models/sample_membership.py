@@ -22,7 +22,7 @@ import pandas as pd
 
 from dyadstats.errors import DyadstatsError
 from dyadstats.io.db import quote_path
-from dyadstats.io.files import atomic_path
+from dyadstats.io.files import write_parquet
 from dyadstats.models import ModelSpec, frame_columns, resolve
 
 log = logging.getLogger(__name__)
@@ -72,18 +72,17 @@ def write_sample_membership(
             params.update(own)
         order = "CASE model " + " ".join(f"WHEN $model_{i} THEN {i}" for i in range(len(parts))) + " END"
         query = " UNION ALL ".join(parts)
-        with atomic_path(Path(out_path)) as tmp:
-            con.execute(
-                f"COPY (SELECT * FROM ({query}) ORDER BY {order}, ccode1, ccode2, year) "
-                f"TO {quote_path(tmp)} (FORMAT parquet, COMPRESSION zstd)",
-                params,
-            )
+
+        def counted(tmp: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             counts = con.execute(
                 f"SELECT model, count(*) AS n_sample, count(*) FILTER (WHERE in_sample) AS n_obs "
                 f"FROM read_parquet({quote_path(tmp)}) GROUP BY model"
             ).df()
             fit = con.execute(f"SELECT model, n_sample, n_obs FROM read_parquet({quote_path(fit_path)})").df()
-            check = _compare(fit, counts)  # raises inside the block: no file is left behind
+            return counts, _compare(fit, counts)  # raises before the file is moved into place
+
+        counts, check = write_parquet(f"SELECT * FROM ({query}) ORDER BY {order}, ccode1, ccode2, year",
+                                      out_path, con=con, params=params, check=counted)
     finally:
         con.close()
     log.info("sample membership: %d models, %d rows", len(counts), int(counts["n_sample"].sum()))

@@ -12,13 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from scipy import stats
-
+from dyadstats.config import vocab
+from dyadstats.config.models import MODEL_DEFAULTS as _D
 from dyadstats.errors import ConfigError, DyadstatsError
-from dyadstats.models.mixed import RANDOM_EFFECTS
 from dyadstats.safe_expr import check_formula_syntax, check_where
 
-MEASURES = ("polity", "vdem", "bmr", "uds")
+MEASURES = vocab.MEASURES
 #: Continuous score behind each measure's dichotomy (BMR is published as a dichotomy).
 MEASURE_SCORE: dict[str, str | None] = {
     "polity": "polity2", "vdem": "v2x_polyarchy", "uds": "uds_mean", "bmr": None,
@@ -28,24 +27,31 @@ PLACEHOLDERS = (
     "strong_link", "regime_pair", "polyprod", "regime_contrasts",
 )
 #: ``{regime_contrasts}`` enters the dummies of the two regime pairs other than the reference.
-REGIME_REFERENCES = ("joint_autocracy", "mixed", "joint_democracy")
+REGIME_REFERENCES = vocab.REGIME_REFERENCES
 #: Regime-pair category -> its placeholder (the dummy coding it).
 REGIME_DUMMIES = {
     "joint democracy": "joint_democracy", "mixed": "mixed_dyad", "joint autocracy": "joint_autocracy",
 }
 #: Score range behind ``{polyprod}`` (Poznansky & Scroggs: ((polity2_A+10)/2)*((polity2_B+10)/2)).
 POLYPROD_OFFSET = {"polity": 10.0}
-ESTIMATORS = ("logit", "firth", "mixed", "relogit")
-COVARIANCES = ("cluster", "dyadic", "twoway", "robust", "nonrobust")
+ESTIMATORS = vocab.ESTIMATORS
+COVARIANCES = vocab.COVARIANCES
 #: Cluster dimensions (``cluster_by``); ``twoway`` uses two of them, by default both.
-CLUSTER_DIMENSIONS = ("dyad", "year")
-TIME_DEPENDENCE = ("cubic", "splines", "none")
+CLUSTER_DIMENSIONS = vocab.CLUSTER_DIMENSIONS
+TIME_DEPENDENCE = vocab.TIME_DEPENDENCE
 FRAMES = {
     "dyad": "results/frames/analysis_dyad_years.parquet",
     "directed": "results/frames/analysis_directed_dyad_years.parquet",
 }
 REGIME_GROUPS = ("joint democracy", "mixed", "joint autocracy")
-Z975 = float(stats.norm.ppf(0.975))
+#: Random intercepts a spec may name (``random_effects``, estimator mixed), each keyed to frame
+#: columns (``dyadstats.models.mixed``).
+RANDOM_EFFECTS = vocab.RANDOM_EFFECTS
+#: The seed study's three-way design: state A, state B and the dyad.
+DEFAULT_RANDOM_EFFECTS = ("state_1", "state_2", "dyad")
+#: The standard normal's 97.5% quantile, scipy.stats.norm.ppf(0.975) to the last bit (written out
+#: so that reading a spec does not import scipy.stats, ~0.8 s).
+Z975 = 1.959963984540054
 #: A coefficient this large (log odds) or a standard error this large signals (quasi-)separation.
 HUGE_COEF, HUGE_SE = 15.0, 100.0
 
@@ -77,7 +83,7 @@ class FrameColumnError(DyadstatsError):
 class SampleSpec:
     """Which rows of the frame a model uses (before listwise deletion)."""
 
-    politically_relevant: bool = False
+    politically_relevant: bool = _D["sample"]["politically_relevant"]
     years: tuple[int, int] | None = None
     era: str | None = None
     where: str | None = None
@@ -95,31 +101,31 @@ class SampleSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One fully merged model specification."""
+    """One fully merged model specification (defaults: ``dyadstats.config.models``)."""
 
     name: str
     outcome: str
     regressors: str
-    description: str = ""
-    frame: str = "dyad"
+    description: str = _D["description"]
+    frame: str = _D["frame"]
     sample: SampleSpec = field(default_factory=SampleSpec)
-    democracy: str = "polity"
-    democracy_threshold: float | None = None
-    time_dependence: str = "cubic"
-    spline_df: int = 3
-    peace_years: str | None = None
-    estimator: str = "logit"
-    covariance: str = "cluster"
-    cluster_by: str | tuple[str, ...] = "dyad"
-    lag: bool = False
-    focal: str = "{joint_democracy}"
-    regime_reference: str = "joint_autocracy"
-    predictions: bool = True
-    max_iter: int = 100
-    #: estimator mixed: random intercepts (None = dyadstats.models.mixed.DEFAULT_RANDOM_EFFECTS)
-    random_effects: tuple[str, ...] | None = None
+    democracy: str = _D["democracy"]
+    democracy_threshold: float | None = _D["democracy_threshold"]
+    time_dependence: str = _D["time_dependence"]
+    spline_df: int = _D["spline_df"]
+    peace_years: str | None = _D["peace_years"]
+    estimator: str = _D["estimator"]
+    covariance: str = _D["covariance"]
+    cluster_by: str | tuple[str, ...] = _D["cluster_by"]
+    lag: bool = _D["lag"]
+    focal: str = _D["focal"]
+    regime_reference: str = _D["regime_reference"]
+    predictions: bool = _D["predictions"]
+    max_iter: int = _D["max_iter"]
+    #: estimator mixed: random intercepts (None = DEFAULT_RANDOM_EFFECTS)
+    random_effects: tuple[str, ...] | None = _D["random_effects"]
     #: estimator relogit: population event rate tau for King-Zeng prior correction
-    population_event_rate: float | None = None
+    population_event_rate: float | None = _D["population_event_rate"]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-safe dict (Snakemake params; stored in the fit row)."""

@@ -13,8 +13,10 @@ from typing import Any
 
 import pandas as pd
 
+from dyadstats.config import validated
+from dyadstats.config.build import BuildConfig
 from dyadstats.frame.codebook import CONTROLS, ND_OUTCOMES
-from dyadstats.frame.democracy import MEASURES
+from dyadstats.frame.democracy import democracy_rules
 from dyadstats.report.labels import term_label
 
 
@@ -43,12 +45,8 @@ def _definition(name: str) -> str:
 
 
 def _democracy_rules(build: Mapping[str, Any]) -> str:
-    rules = []
-    for name, rule in (build.get("democracy") or {}).items():
-        if name in MEASURES:
-            op = ">=" if rule.get("rule", "ge") == "ge" else ">"
-            rules.append(f"{MEASURES[name].score} {op} {rule.get('threshold')}")
-    return "; ".join(rules)
+    given = build.get("democracy") or {}
+    return "; ".join(r.describe() for name, r in democracy_rules(given).items() if name in given)
 
 
 def _cov(cov_type: str) -> str:
@@ -59,23 +57,24 @@ def _cov(cov_type: str) -> str:
 def methods_paragraph(config: Mapping[str, Any], fit: pd.DataFrame, main_outcome: str) -> list[str]:
     """The methods paragraph as a list of sentences (the template joins them)."""
     build = config.get("build") or {}
-    events = build.get("events") or {}
-    peace = (build.get("peace_years") or {}).get("rule", "onset")
-    prd_max = (build.get("controls") or {}).get("politically_relevant_max_conttype", 5)
+    typed = validated(BuildConfig, build, "build")  # the defaults of keys left out
+    events = typed.events
+    peace = typed.peace_years.rule
+    prd_max = typed.controls.politically_relevant_max_conttype
     prd_doc = next(d for d in CONTROLS if d.name == "politically_relevant")
-    order = ", ".join(events.get("whittle_order") or [])
+    order = ", ".join(events.whittle_order)
     estimators = sorted(set(fit["estimator"].astype(str)))
     covs = sorted({_cov(str(c)) for c in fit["cov_type"]})
     years = (f"{int(fit['year_min'].min())}-{int(fit['year_max'].max())}"
              if {"year_min", "year_max"} <= set(fit.columns) else "the years with data")
     sentences = [
         f"Universe: every pair of states in the Correlates of War state system, "
-        f"{build.get('first_year')}-{build.get('last_year')}, one row per non-directed dyad-year "
+        f"{typed.first_year}-{typed.last_year}, one row per non-directed dyad-year "
         f"(directed dyad-years for directed models); the models use {years}.",
         f"Politically relevant dyads are directly contiguous (COW contiguity types 1-{prd_max}) "
         f"or include a major power ({prd_doc.source}).",
         f"Outcome of the main model, {mid_sentence(term_label(main_outcome))}: {_definition(main_outcome)}; coded from "
-        f"{EVENT_SOURCES.get(events.get('source', 'mid5'), events.get('source'))}, "
+        f"{EVENT_SOURCES.get(events.source, events.source)}, "
         "missing outside the source's coverage.",
         f"Democracy codings (a state is a democracy if): {_democracy_rules(build)}; a missing score "
         "leaves the dyad-year's coding missing.",
@@ -83,10 +82,10 @@ def methods_paragraph(config: Mapping[str, Any], fit: pd.DataFrame, main_outcome
         f"{order} (each rule breaks the previous one's ties).",
         f"Time dependence: a cubic in peace years, the years since the dyad's last "
         f"{'onset' if peace == 'onset' else 'active dispute year'} (Carter and Signorino 2010); "
-        f"dyad-years with only a continuing MID are {'kept' if build.get('ongoing', 'keep') == 'keep' else 'dropped'}.",
+        f"dyad-years with only a continuing MID are {'kept' if typed.ongoing == 'keep' else 'dropped'}.",
         "Estimators: " + "; ".join(ESTIMATOR_WORDS.get(e, e) for e in estimators) + ".",
         "Standard errors: " + "; ".join(covs) + ".",
     ]
-    if (build.get("lag") or {}).get("regressors"):
+    if typed.lag.regressors:
         sentences.append("Regressors enter lagged one year.")
     return sentences

@@ -42,8 +42,8 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from dyadstats.io.files import write_parquet
 from dyadstats.universe import build_universe
 
 YEARS = range(2000, 2010)
@@ -67,7 +67,7 @@ def write_table(df: pd.DataFrame, path: Path, schema: dict[str, pa.DataType] | N
     table = pa.Table.from_pandas(df, preserve_index=False)
     if schema:
         table = table.cast(pa.schema([(c, schema.get(c, table.schema.field(c).type)) for c in table.column_names]))
-    pq.write_table(table, path)
+    write_parquet(table, path)
     return str(path)
 
 
@@ -225,7 +225,8 @@ def build_world_frames(directory: str | Path, build: dict | None = None,
     """Write the world under ``directory/in`` and build both frames under ``directory/out``
     (``nd.parquet``, ``dir.parquet``, ``frame.json``, ``codebook.md``) with the ``build``
     config section; return them read back."""
-    from dyadstats.frame.build import build_frames, frame_options  # a later stage than the world's
+    from dyadstats.frame.build import build_frames  # a later stage than the world's
+    from dyadstats.frame.options import frame_options
 
     root = Path(directory)
     paths = write_world(root / "in", mid_rows)

@@ -10,7 +10,8 @@ import pytest
 
 from dyadstats.errors import ConfigError
 from dyadstats.events.icb import CATEGORIES, create_icb_table, icb_audit_record
-from dyadstats.frame.build import build_frames, frame_options
+from dyadstats.frame.build import build_frames
+from dyadstats.frame.options import frame_options
 from dyadstats.testing.world import MID_COVERAGE, TIES_COVERAGE, write_table, write_world
 
 ACTOR_COLUMNS = ["crisno", "cracno", "cracid", "yrtrig", "yrterm", "trigent", "triggr", "trigloc"]

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dyadstats.frame.build import build_frames, frame_options
+from dyadstats.frame.build import build_frames
+from dyadstats.frame.options import frame_options
 from dyadstats.testing.world import (
     MID_COVERAGE,
     TIES_COVERAGE,

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dyadstats.frame.build import frame_options
 from dyadstats.frame.codebook import frame_registry
+from dyadstats.frame.options import frame_options
 from dyadstats.testing.world import MID_COVERAGE, TIES_COVERAGE, build_world_frames
 
 

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from dyadstats.errors import ConfigError, SchemaError
-from dyadstats.frame.build import frame_options
 from dyadstats.frame.controls import (
     CONTROL_JOINS,
     Coverage,
@@ -18,6 +17,7 @@ from dyadstats.frame.controls import (
     create_control_tables,
     first_month_contiguity,
 )
+from dyadstats.frame.options import frame_options
 from dyadstats.testing.peacesciencer import reference_first_month
 
 # Hand-built spells, listed as peacesciencer lists them (by pair, then start date); dates are

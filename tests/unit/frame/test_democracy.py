@@ -114,7 +114,7 @@ def test_indicator_thresholds(measure: str, threshold: float, rule: str, score: 
 
 
 def test_bad_config_is_refused() -> None:
-    with pytest.raises(ConfigError, match="unknown measure"):
+    with pytest.raises(ConfigError, match="build.democracy: unknown key 'freedom_house'"):
         democracy_rules({"freedom_house": {"threshold": 1}})
     with pytest.raises(ConfigError, match="rule"):
         democracy_rules({"polity": {"threshold": 6, "rule": "eq"}})

@@ -7,10 +7,9 @@ import pyarrow.compute as pc
 import pytest
 from scipy import stats
 
+from dyadstats.testing.sim_outcomes import logistic_errors, peace_years
 from dyadstats.testing.simulate import (
     SimulationSpec,
-    _logistic_errors,
-    _peace_years,
     simulate_analysis_frame,
     simulate_directed_frame,
     solve_intercept,
@@ -74,7 +73,7 @@ def test_lags_are_previous_year_within_dyad(frame):
 def test_peace_years_hand_coded():
     y = np.array([[0, 1, 0, 0, 1, 0], [0, 0, 0, 0, 0, 0], [1, 1, 0, 0, 0, 1]], dtype=np.int8)
     expected = [[0, 1, 0, 1, 2, 0], [0, 1, 2, 3, 4, 5], [0, 0, 0, 1, 2, 3]]
-    np.testing.assert_array_equal(_peace_years(y), expected)
+    np.testing.assert_array_equal(peace_years(y), expected)
 
 
 def test_peace_year_columns_match_outcome(frame):
@@ -82,7 +81,7 @@ def test_peace_year_columns_match_outcome(frame):
                        "peace_years_mid_onset_2", "peace_years_mid_onset_3"]).to_pandas()
     for _, g in df.sort_values("year").groupby("dyad_id"):
         y = g.mid_onset.to_numpy()[None, :].astype(np.int8)
-        np.testing.assert_array_equal(g.peace_years_mid_onset.to_numpy(), _peace_years(y)[0])
+        np.testing.assert_array_equal(g.peace_years_mid_onset.to_numpy(), peace_years(y)[0])
     assert (df.peace_years_mid_onset_2 == df.peace_years_mid_onset**2).all()
     assert (df.peace_years_mid_onset_3 == df.peace_years_mid_onset**3).all()
 
@@ -109,12 +108,12 @@ def test_intercept_solver_hits_rate():
 
 def test_copula_errors_are_logistic_and_correlated_within_dyad():
     rng = np.random.default_rng(1)
-    err = _logistic_errors(rng, (2000, 50), 0.5)
+    err = logistic_errors(rng, (2000, 50), 0.5)
     # Marginally standard logistic (Kolmogorov-Smirnov), yet correlated within a row.
     assert stats.kstest(err.ravel()[::7], "logistic").pvalue > 0.01
     within = np.corrcoef(err[:, 0], err[:, 1])[0, 1]
     assert 0.35 < within < 0.6
-    indep = _logistic_errors(rng, (2000, 50), 0.0)
+    indep = logistic_errors(rng, (2000, 50), 0.0)
     assert abs(np.corrcoef(indep[:, 0], indep[:, 1])[0, 1]) < 0.07
 
 

@@ -1,5 +1,5 @@
 -- Classified ICB trigger rows -> directed dyad-years: triggering state (ccode1) -> crisis actor
--- (ccode2). Input: table `icb_trigger_rows` (sql/icb_trigger_rows.sql); only its
+-- (ccode2). Input: table `icb_trigger_rows` (sql/events/icb_trigger_rows.sql); only its
 -- 'state_trigger' rows are used (every other category is counted in the events audit).
 --
 -- One row per directed dyad-year in which a crisis the triggering state triggered for the actor

@@ -1,0 +1,158 @@
+"""Events stage: MID dispute-dyad-years whittled to dyad-years, and TIES sanction dyad-years.
+
+MID (``build.events.source``):
+
+- ``mid5`` (default): every side-A participant of a MID 5.0 dispute (MIDB) paired with every
+  side-B participant whose participation shares at least one day ("naive" EUGene/peacesciencer
+  pairing), one row per calendar year of the overlap, with the dispute fields from MIDA
+  (``sql/events/mid5_dispute_dyad_years.sql``).
+- ``dyadic_mid402``: the published Dyadic MID 4.02 dispute-dyad-years in the same shape
+  (``sql/events/dyadic_mid402_dispute_dyad_years.sql``).
+- the name of a ``roles.events`` source (docs/own-data.md): its canonical role table
+  (``results/roles/events/<name>.parquet``), through the MID 5.0 pairing if participant-level
+  (``dyadstats.roles.attach.create_role_dispute_dyad_years``); the whittling is the same.
+
+A dyad-year can hold several disputes; ``whittle`` keeps one by ordered rules (peacesciencer's
+defaults) and counts how many rows each rule removed. The kept dispute supplies the dispute
+fields (dispnum, hostlev, orig1, ...). A flag that asks "does *any* dispute of this dyad-year
+satisfy X" is never read from them: it is computed over all dispute-dyad-years before the
+whittle, here, and the frame reads it. Outputs:
+
+- ``mid_dyad_years``: one row per non-directed dyad-year (ccode1 < ccode2) with a MID, plus
+  summaries of all its disputes: ``n_disputes``, ``n_onsets``, ``min/max_onset_hostlev`` and
+  the hostility-level lists ``onset_hostlevs`` (new disputes), ``active_hostlevs`` (every
+  dispute), ``onset_hostlevs_originators`` / ``active_hostlevs_originators`` (those in which
+  both states are originators), see ``HOSTLEV_LISTS``.
+- ``mid_directed_dyad_years``: both directions of each row (ccode1 = A, ccode2 = B) plus
+  ``mid_initiated`` / ``coercion_initiated`` and their active twins ``mid_initiator_active`` /
+  ``coercion_initiator_active`` computed over *all* disputes of the directed dyad-year before
+  whittling (``sql/events/mid_directed_flags.sql``).
+- ``ties_directed_dyad_years``: sender -> target sanction threat / imposition onsets (TIES 4.1,
+  ``sql/events/ties_events.sql`` then ``sql/events/ties_directed_dyad_years.sql``). Codes are read by year
+  under ``TIES_CODE_RECODES`` (TIES's 255 for West Germany -> COW 260 during the Cold War, 260
+  -> 255 after unification); a pair is kept only in onset years in which both are COW members
+  on a common day. The audit counts recoded cases and dropped cases by reason.
+- ``icb_directed_dyad_years`` (when asked for in ``outputs``): triggering state -> crisis actor
+  ICB crisis triggers (``dyadstats.events.icb``).
+
+Hostility codes: 1 no militarized action, 2 threat, 3 display, 4 use of force, 5 war. MID 5
+action codes (hiact) 1-6 are threats, 7-12 displays, 13-19 uses of force, 20-21 war.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dyadstats.audit import profile_relation, table_record, write_stage_audit
+from dyadstats.events.icb import ICB_TABLE, create_icb_table, icb_audit_record
+from dyadstats.events.mid import DIRECTED_FLAGS, HOSTLEV_LISTS, create_mid_tables
+from dyadstats.events.pairing import DYAD_YEAR
+from dyadstats.events.ties import TIES_CODE_RECODES, create_ties_table
+from dyadstats.events.whittle import WHITTLE_RULES, resolve_whittle_order
+from dyadstats.io.db import connect, quote_path
+from dyadstats.io.files import write_parquet
+from dyadstats.roles.parse import EventRole
+
+log = logging.getLogger(__name__)
+
+
+def _register_inputs(con: duckdb.DuckDBPyConnection, inputs: dict[str, str | Path]) -> None:
+    for name, path in inputs.items():
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({quote_path(path)})")
+
+
+WHITTLE_LOG = "mid_whittle_log"
+
+
+def build_events(
+    inputs: dict[str, str | Path],
+    outputs: dict[str, str | Path],
+    audit_path: str | Path,
+    source: str = "mid5",
+    whittle_order: Sequence[str] | None = None,
+    event_role: EventRole | None = None,
+) -> dict[str, Any]:
+    """Build and write the MID and TIES event tables and ``results/audit/events.json``.
+
+    ``inputs`` maps view names (mid5_participants, mid5_disputes, dyadic_mid402, ties,
+    cow_states, icb_actors) to Parquet paths; ``outputs`` maps mid_dyad_years,
+    mid_directed_dyad_years, ties_directed_dyad_years and (optionally) icb_directed_dyad_years
+    to Parquet paths. With ``event_role`` (the ``roles.events`` source
+    named by ``source``) ``inputs["role_events"]`` is its canonical role table.
+    """
+    order = resolve_whittle_order(whittle_order)
+    con = connect()
+    try:
+        _register_inputs(con, inputs)
+        log.info("MID dispute-dyad-years from %s; whittle order %s", source, order)
+        removed = create_mid_tables(con, source, order, event_role, inputs.get("role_events"))
+        (rows_in,) = con.execute("SELECT count(*) FROM dispute_dyad_years").fetchall()[0]
+        skipped, recoded = create_ties_table(con)
+        (ties_cases,) = con.execute("SELECT count(*) FROM ties").fetchall()[0]
+        key = list(DYAD_YEAR)
+        source_inputs = (
+            ["role_events"] if event_role is not None
+            else ["mid5_participants", "mid5_disputes"] if source == "mid5" else ["dyadic_mid402"]
+        )
+        records = [
+            table_record(
+                "mid_dyad_years",
+                profile_relation(con, "SELECT * FROM mid_dyad_years", key),
+                rows_in=int(rows_in),
+                dropped={f"whittle_{k}": v for k, v in removed.items()},
+                inputs=source_inputs,
+                notes=[
+                    f"source {source}; rows_in = unwhittled non-directed dispute-dyad-years",
+                    "whittle order: " + " > ".join(f"{n} ({WHITTLE_RULES[n].description})" for n in order),
+                    "n_disputes, n_onsets, min/max_onset_hostlev and the hostility-level lists "
+                    f"({', '.join(HOSTLEV_LISTS)}) summarise all disputes of the dyad-year "
+                    "before whittling",
+                ],
+            ),
+            table_record(
+                "mid_directed_dyad_years",
+                profile_relation(con, "SELECT * FROM mid_directed_dyad_years", key),
+                inputs=["mid_dyad_years", "dispute_dyad_years"],
+                notes=[
+                    f"both directions of mid_dyad_years; {', '.join(DIRECTED_FLAGS)} "
+                    "over all disputes of the directed dyad-year before whittling",
+                ],
+            ),
+            table_record(
+                "ties_directed_dyad_years",
+                profile_relation(con, "SELECT * EXCLUDE (caseids) FROM ties_directed_dyad_years", key),
+                rows_in=int(ties_cases),
+                dropped=skipped,
+                inputs=["ties", "cow_states"],
+                notes=[
+                    "rows_in = TIES cases; rows only where a threat or imposition starts; "
+                    "coverage 1945-2005 (zero outside it is unknown, not peace)",
+                    "dropped: cases by reason (overlapping); a sender-target pair is kept in an "
+                    "onset year only if both are COW members on a common day of it",
+                    *(f"recoded {f} -> {t} in years {f} is no COW member but {t} is: {why}"
+                      for f, t, why in TIES_CODE_RECODES),
+                ],
+            ),
+        ]
+        records[2]["recoded"] = recoded
+        tables = ["mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years"]
+        if WHITTLE_LOG in outputs:  # every dispute-dyad-year with the rule that removed it
+            tables.append(WHITTLE_LOG)
+        if ICB_TABLE in outputs:  # needs inputs icb_actors and cow_states
+            records.append(icb_audit_record(con, create_icb_table(con)))
+            tables.append(ICB_TABLE)
+        for table in tables:  # a fresh cursor: see dyadstats.universe.build_universe
+            write_parquet(f"SELECT * FROM {table}", outputs[table], con=con.cursor())
+        write_stage_audit("events", records, audit_path)
+        log.info(
+            "events: %d MID dyad-years (%d dispute-dyad-years in), %d TIES directed dyad-years",
+            records[0]["rows_out"], rows_in, records[2]["rows_out"],
+        )
+        return {r["table"]: r for r in records}
+    finally:
+        con.close()

@@ -1,0 +1,82 @@
+"""Multiverse: every defensible coding and modelling choice, estimated as a specification curve.
+
+A *choice space* (config ``multiverse.choices``) lists the levels of each decision a reviewer
+could reasonably make differently: the coercion coding, the democracy measure, its threshold,
+joint democracy vs the weakest link or the three-category regime contrast, the sample, the era, the time-dependence control, the
+estimator and the lag. :func:`expand` takes their Cartesian product in a fixed order and drops
+the combinations that make no sense, each with its reason (:class:`Skipped`), e.g. a threshold
+for BMR (a published dichotomy) or an era outside a measure's coverage. What remains are
+:class:`Specification` objects, each carrying a :class:`~dyadstats.models.ModelSpec`.
+
+Specifications are estimated with the models stage (:func:`dyadstats.models.prepare` and
+:func:`dyadstats.models.fit_design`; no second estimator here), in chunks that Snakemake runs
+as separate jobs (:func:`chunk_specifications`, :func:`run_chunk`). A chunk reads the analysis
+frame once, projected to the columns its specifications need, and builds each design matrix
+once: specifications that differ only in the estimator share it. :func:`gather` concatenates
+the chunks into ``model_multiverse`` (one row per specification: choices, joint-democracy
+estimate, SE, CI, p, N, events) and writes the summary counts and which choices move the
+estimate most (:func:`summary_counts`, :func:`choice_effects`).
+
+Reference: Simonsohn, Simmons & Nelson (2020), "Specification curve analysis", Nature Human
+Behaviour 4.
+
+Modules: :mod:`~dyadstats.multiverse.space` (dimensions and the choice space),
+:mod:`~dyadstats.multiverse.expansion` (specifications, skip rules, chunks),
+:mod:`~dyadstats.multiverse.estimate` (fitting a chunk) and
+:mod:`~dyadstats.multiverse.summary` (gather, counts, choice effects). Every public name is
+re-exported here: ``from dyadstats import multiverse as mv`` works as before.
+"""
+
+from __future__ import annotations
+
+from dyadstats.multiverse.estimate import (
+    TABLE_COLUMNS,
+    column_sd,
+    estimate_specifications,
+    needed_columns,
+    rescale_weak_link,
+    run_chunk,
+    spec_table,
+)
+from dyadstats.multiverse.expansion import (
+    Expansion,
+    Skipped,
+    Specification,
+    chunk_ids,
+    chunk_specifications,
+    expand,
+    model_spec,
+    skip_reason,
+    skip_summary,
+)
+from dyadstats.multiverse.space import (
+    DEFAULT_THRESHOLD,
+    DIMENSIONS,
+    ESTIMATORS,
+    LINKS,
+    MEASURE_YEARS,
+    MV_COVARIANCES,
+    REGIME_LINK_REFERENCE,
+    SAMPLES,
+    TIME_CONTROLS,
+    ChoiceSpace,
+    Era,
+    MultiverseConfigError,
+    Threshold,
+    choice_space,
+)
+from dyadstats.multiverse.summary import (
+    choice_effects,
+    gather,
+    report_summary,
+    summary_counts,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLD", "DIMENSIONS", "ESTIMATORS", "LINKS", "MEASURE_YEARS", "MV_COVARIANCES",
+    "REGIME_LINK_REFERENCE", "SAMPLES", "TABLE_COLUMNS", "TIME_CONTROLS", "ChoiceSpace", "Era",
+    "Expansion", "MultiverseConfigError", "Skipped", "Specification", "Threshold", "choice_effects",
+    "choice_space", "chunk_ids", "chunk_specifications", "column_sd", "estimate_specifications",
+    "expand", "gather", "model_spec", "needed_columns", "report_summary", "rescale_weak_link",
+    "run_chunk", "skip_reason", "skip_summary", "spec_table", "summary_counts",
+]

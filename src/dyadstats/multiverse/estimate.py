@@ -1,0 +1,225 @@
+"""Estimation of a chunk of specifications on one analysis frame, one row per specification."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dyadstats.errors import DyadstatsError
+from dyadstats.models import (
+    ModelSpec,
+    fit_design,
+    fit_estimator,
+    frame_columns,
+    prepare,
+    resolve,
+    spec_from_dict,
+)
+from dyadstats.multiverse.expansion import Specification
+from dyadstats.multiverse.space import DIMENSIONS
+
+log = logging.getLogger("dyadstats.multiverse")
+
+
+TABLE_COLUMNS = [
+    "spec_id", "model", "slug", "chunk", *DIMENSIONS, "focal_term", "focal_scale", "estimate",
+    "std_error", "conf_low", "conf_high", "p_value", "odds_ratio", "n_obs", "n_events",
+    "n_clusters", "year_min", "year_max", "converged", "separation", "status", "notes", "formula",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Estimation of one chunk
+# --------------------------------------------------------------------------------------------
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ALWAYS = ("ccode1", "ccode2", "year", "dyad_id", "era", "politically_relevant")
+
+
+def needed_columns(specs: Sequence[ModelSpec], available: Sequence[str]) -> list[str]:
+    """Frame columns a set of specs reads (model columns, derived-coding inputs, keys)."""
+    have = set(available)
+    cols: set[str] = {c for c in _ALWAYS if c in have}
+    for spec in specs:
+        res = resolve(spec, available)
+        cols.update(c for c in res.columns if c in have)
+        for sql in (*res.derived.values(), res.where, res.cluster_expr):
+            cols.update(t for t in _IDENT.findall(sql) if t in have)
+    return sorted(cols)
+
+
+def column_sd(frame: Any, column: str) -> float:
+    """Sample standard deviation of a frame column over its non-missing values."""
+    if isinstance(frame, pd.DataFrame):
+        values = frame[column].to_numpy(dtype=float, na_value=np.nan)
+    else:
+        table = frame if isinstance(frame, pa.Table) else pq.read_table(frame, columns=[column])
+        values = table.column(column).to_numpy(zero_copy_only=False).astype(float)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return math.nan
+    return float(np.std(values, ddof=1))
+
+
+def rescale_weak_link(focal: Mapping[str, float], sd: float) -> dict[str, float]:
+    """The weak-link coefficient per SD of the lower score: beta * sd (SE and CI alike).
+
+    Fitting on x / sd gives exactly these numbers (a linear reparametrisation); the z statistic
+    and p value do not change.
+    """
+    out = dict(focal)
+    for key in ("estimate", "std_error", "conf_low", "conf_high"):
+        out[key] = focal[key] * sd
+    out["odds_ratio"] = math.exp(out["estimate"]) if np.isfinite(out["estimate"]) else math.nan
+    return out
+
+
+def _focal_row(result: Any, focal: str | None) -> dict[str, Any]:
+    est = result.estimates
+    row = est[est["term"] == (focal or "")]
+    if row.empty:
+        return {k: math.nan for k in ("estimate", "std_error", "conf_low", "conf_high", "p_value", "odds_ratio")}
+    r = row.iloc[0]
+    return {k: float(r[k]) for k in ("estimate", "std_error", "conf_low", "conf_high", "p_value", "odds_ratio")}
+
+
+def _status(fit: Mapping[str, Any], focal: Mapping[str, float]) -> str:
+    if not fit["converged"]:
+        return "not converged"
+    if not np.isfinite(focal["estimate"]) or not np.isfinite(focal["std_error"]):
+        return "no estimate"
+    return "ok"
+
+
+def _failed_row(spec: Specification, chunk: str, exc: Exception) -> dict[str, Any]:
+    return {
+        "spec_id": spec.spec_id, "model": spec.model.name, "slug": spec.slug, "chunk": chunk,
+        **spec.choices, "status": "failed", "notes": f"{type(exc).__name__}: {exc}",
+        "converged": False, "separation": "", "focal_term": None, "formula": None,
+    }
+
+
+def estimate_specifications(frame: Any, specs: Sequence[Specification], chunk: str = "") -> pd.DataFrame:
+    """Fit each specification on ``frame`` (path, Arrow table or pandas); one row per spec.
+
+    A design is prepared once per group of specifications that differ only in the estimator and
+    the covariance, and each estimator is fitted once per design: its point estimate serves
+    every covariance choice (:func:`dyadstats.models.fit_estimator`). Logits are warm-started
+    from the previous design's logit estimate (by term name; neighbours differ in one choice),
+    which changes the number of Newton steps, not the root. Weak-link estimates are reported per SD of the lower score over all dyad-years of the frame
+    (:func:`rescale_weak_link`), so they sit on a comparable scale across measures.
+    A specification that cannot be estimated (no complete rows, singular design) becomes a row
+    with ``status = 'failed'`` and the error in ``notes``, so one bad cell never stops the grid.
+    """
+    rows: list[dict[str, Any]] = []
+    sds: dict[str, float] = {}
+    warm: pd.Series | None = None
+    for key, group in itertools.groupby(specs, key=lambda s: s.design_key):
+        group_list = list(group)
+        try:
+            design = prepare(frame, group_list[0].model)
+        except (DyadstatsError, ValueError, np.linalg.LinAlgError) as exc:
+            log.warning("multiverse %s: design failed: %s", key, exc)
+            rows.extend(_failed_row(s, chunk, exc) for s in group_list)
+            continue
+        fits: dict[str, Any] = {}
+        for spec in group_list:
+            try:
+                estimator = spec.model.estimator
+                if estimator not in fits:
+                    try:
+                        fits[estimator] = fit_estimator(design, spec.model,
+                                                        start=warm if estimator == "logit" else None)
+                    except (DyadstatsError, ValueError, np.linalg.LinAlgError) as exc:
+                        fits[estimator] = exc
+                    if estimator == "logit" and not isinstance(fits[estimator], Exception):
+                        warm = fits[estimator][0] if fits[estimator][1]["converged"] else warm
+                if isinstance(fits[estimator], Exception):
+                    raise fits[estimator]
+                result = fit_design(design, spec.model, fitted=fits[estimator])
+            except (DyadstatsError, ValueError, np.linalg.LinAlgError) as exc:
+                log.warning("multiverse %s: fit failed: %s", spec.slug, exc)
+                rows.append(_failed_row(spec, chunk, exc))
+                continue
+            fit = result.fit
+            focal = _focal_row(result, fit["focal_term"])
+            scale = {
+                "regime_vs_autocracy": "joint democracy vs joint autocracy (0/1; mixed dyads entered)",
+                "regime_vs_mixed": "joint democracy vs mixed dyads (0/1; joint autocracies entered)",
+            }.get(spec.choices["link"], "joint democracy (0/1)")
+            if spec.choices["link"] == "weak_link":
+                column = fit["focal_term"]
+                if column not in sds:
+                    sds[column] = column_sd(frame, column)
+                focal = rescale_weak_link(focal, sds[column])
+                scale = f"weak link: per SD ({sds[column]:.4g}) of {column} over all dyad-years"
+            rows.append({
+                "spec_id": spec.spec_id, "model": spec.model.name, "slug": spec.slug, "chunk": chunk,
+                **spec.choices,
+                "focal_term": fit["focal_term"],
+                "focal_scale": scale,
+                **focal,
+                "n_obs": fit["n_obs"], "n_events": fit["n_events"], "n_clusters": fit["n_clusters"],
+                "year_min": fit["year_min"], "year_max": fit["year_max"],
+                "converged": fit["converged"], "separation": fit["separation"],
+                "status": _status(fit, focal), "notes": fit["notes"], "formula": fit["formula"],
+            })
+    return spec_table(rows)
+
+
+_INT_COLUMNS = ("spec_id", "n_obs", "n_events", "n_clusters", "year_min", "year_max")
+_FLOAT_COLUMNS = ("estimate", "std_error", "conf_low", "conf_high", "p_value", "odds_ratio")
+
+
+def spec_table(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Rows as a typed frame in :data:`TABLE_COLUMNS` order, sorted by ``spec_id``."""
+    df = pd.DataFrame(list(rows), columns=TABLE_COLUMNS)
+    for c in _INT_COLUMNS:
+        df[c] = df[c].astype("Int64")
+    for c in _FLOAT_COLUMNS:
+        df[c] = df[c].astype("float64")
+    df["converged"] = df["converged"].astype("bool")
+    for c in (c for c in TABLE_COLUMNS if c not in _INT_COLUMNS + _FLOAT_COLUMNS + ("converged",)):
+        df[c] = df[c].astype("string")
+    return df.sort_values("spec_id", kind="stable").reset_index(drop=True)
+
+
+def run_chunk(
+    frame_path: str, spec_dicts: Sequence[Mapping[str, Any]], chunk: str, out_path: str, threads: int = 1
+) -> pd.DataFrame:
+    """Snakemake entry point: read the frame once (needed columns only), fit, write Parquet.
+
+    BLAS is held to the job's declared ``threads``: two chunk jobs on two cores must not each
+    start a thread per core (oversubscription makes the grid slower, not faster).
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=max(1, int(threads))):
+        return _run_chunk(frame_path, spec_dicts, chunk, out_path)
+
+
+def _run_chunk(frame_path: str, spec_dicts: Sequence[Mapping[str, Any]], chunk: str, out_path: str) -> pd.DataFrame:
+    from dyadstats.io.files import write_parquet
+
+    specs = [
+        Specification(int(d["spec_id"]), dict(d["choices"]), spec_from_dict(d["model"])) for d in spec_dicts
+    ]
+    available = frame_columns(frame_path)
+    columns = needed_columns([s.model for s in specs], available)
+    table = pq.read_table(frame_path, columns=columns)
+    log.info("multiverse chunk %s: %d specifications, %d rows x %d columns read once",
+             chunk, len(specs), table.num_rows, len(columns))
+    df = estimate_specifications(table, specs, chunk)
+    write_parquet(pa.Table.from_pandas(df, preserve_index=False), out_path)
+    bad = df[df["status"] != "ok"]
+    log.info("multiverse chunk %s: %d ok, %d not ok", chunk, len(df) - len(bad), len(bad))
+    return df
