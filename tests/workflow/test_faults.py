@@ -183,7 +183,8 @@ INGESTED = [f"results/ingest/{t}.parquet" for t in ("ps_cow_mindist", "vdem", "u
 # stage -> (what to delete from the clean run so that the stage reruns, targets, line printed mid-stage)
 STAGES = {
     "ingest": (INGESTED, INGESTED, r"rule ingest:"),
-    "frame": ([FRAME_FILE], [FRAME_FILE], r"dyadstats\.frame: frame: "),
+    # the frame stage logs from its modules (dyadstats.frame.prepare, ...): any of them will do
+    "frame": ([FRAME_FILE], [FRAME_FILE], r"dyadstats\.frame(\.\w+)*: frame: "),
     "model": ([MODEL], [MODEL], r"rule model:"),  # the fit's first lines come too late to hit
 }
 
