@@ -29,8 +29,6 @@ import pytest
 from dyadstats.frame.build import build_frames
 from dyadstats.frame.options import frame_options
 
-pytestmark = pytest.mark.integration
-
 MID_COVERAGE, TIES_COVERAGE = [1816, 2014], [1945, 2005]
 BANDS = {"coercion_onset": (2, 3), "coercion_onset_limited": (2, 4), "mid_onset": (2, 5)}
 

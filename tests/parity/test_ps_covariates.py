@@ -12,9 +12,10 @@ import pytest
 import yaml
 
 from dyadstats.ingest.rda import read_rda
-from tests.conftest import REPO, base_config, run_workflow
+from dyadstats.testing.repo import base_config, repo_root, run_workflow
 
-pytestmark = pytest.mark.integration
+REPO = repo_root()
+
 KEY = ["ccode1", "ccode2", "year"]
 
 

@@ -281,12 +281,12 @@ def test_events_stage_whittles_a_role_event_source(tmp_path: Path, state_years: 
 
 
 def _frame_with_roles(tmp_path: Path, roles_section: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict, str]:
-    """The hand-built world of tests/test_frame.py plus role tables made from small user tables."""
+    """The hand-built world of dyadstats.testing.world plus role tables made from small user tables."""
     from dyadstats.frame.build import build_frames
     from dyadstats.frame.options import frame_options
-    from tests.parity.test_frame import MID_COVERAGE, TIES_COVERAGE, build_world
+    from dyadstats.testing.world import MID_COVERAGE, TIES_COVERAGE, write_world
 
-    paths = build_world(tmp_path / "in")
+    paths = write_world(tmp_path / "in")
     sy = str(tmp_path / "in" / "state_years.parquet")
     # 'mydem': 2 and 200 democracies, 20 not; 220 scored only in 2004; scores 2001-2008 only
     dem = [(c, y, s) for c, s in {2: 0.9, 20: 0.3, 200: 0.7}.items() for y in range(2001, 2009)] + [(220, 2004, 0.8)]
@@ -318,7 +318,7 @@ ROLE_SECTION = {
 
 def test_frames_carry_role_columns_lags_and_codebook(tmp_path: Path) -> None:
     from dyadstats.frame.codebook import frame_registry
-    from tests.parity.test_frame import col
+    from dyadstats.testing.world import dyad_column as col
 
     nd, dr, audit, codebook = _frame_with_roles(tmp_path, ROLE_SECTION)
     # (2, 220): 220 is scored in 2004 only -> the pair is coded in 2004 only (missing stays missing)

@@ -2,7 +2,8 @@
 results untouched (a failing job keeps its previous good output) and no partial output.
 
 Each case is a user democracy measure declared in config (its own source, table and role) over a
-four-year universe. One good run builds them all; then every file is broken the way a
+four-year universe of the tiny provider-shaped COW states of :mod:`dyadstats.testing.raw_world`
+(offline: no ../shared). One good run builds them all; then every file is broken the way a
 researcher might break it, and one rerun (``--keep-going``, so that each case fails on its own)
 must stop non-zero, print each case's message, leave each failing job without output and leave
 every other earlier result byte-identical. Config errors stop before any job and are run one
@@ -23,9 +24,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO, base_config
+from dyadstats.testing.raw_world import write_raw_world
+from dyadstats.testing.repo import base_config, repo_root
 
-pytestmark = pytest.mark.integration
+REPO = repo_root()
+
 
 GOOD_CSV = b"ccode,year,score\n2,1990,8\n2,1991,9\n200,1990,10\n200,1991,10\n365,1990,-7\n365,1991,0\n"
 
@@ -120,9 +123,10 @@ def source(case_id: str, path: Path, data: bytes, fmt: str) -> dict:
     }
 
 
-def write_good(user: Path, mirror: Path) -> dict:
+def write_good(user: Path, mirror: Path, manifest: Path) -> dict:
     """The good files and a config declaring one source and one role per case."""
     config = base_config(mirror)
+    config["manifest"] = str(manifest)
     config["build"] = {**config.get("build", {}), "first_year": 1989, "last_year": 1992}
     config["extra_sources"], config["roles"] = {}, {"democracy": {}}
     for case_id in [*CASES, *GOOD_CHANGES]:
@@ -186,9 +190,11 @@ class Rerun:
 
 
 @pytest.fixture(scope="module")
-def good_run(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> tuple[Path, dict]:
+def good_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     root = tmp_path_factory.mktemp("bad_input")
-    config = write_good(root / "user", shared_data)
+    # the tiny provider-shaped COW states (dyadstats.testing.raw_world): no ../shared needed
+    mirror, manifest = write_raw_world(root / "world", REPO / "data" / "sources.yaml")
+    config = write_good(root / "user", mirror, manifest)
     (root / "run").mkdir()
     result = run(root / "run", config, *targets(config))
     assert result.returncode == 0, result.stderr[-4000:]

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from dyadstats.testing.repo import repo_root
 
-pytestmark = pytest.mark.integration
+REPO = repo_root()
+
 
 EXAMPLES = {
     "bmr_democracy": ("my_bmr", "results/roles/democracy/bmr_user.parquet"),

@@ -20,10 +20,11 @@ import pytest
 import yaml
 
 from dyadstats import multiverse as mv
+from dyadstats.testing.repo import base_config, repo_root
 from dyadstats.testing.simulate import simulate_analysis_frame
-from tests.conftest import REPO, base_config
 
-pytestmark = pytest.mark.integration
+REPO = repo_root()
+
 
 SUBMIT = REPO / "tests" / "fixtures" / "multiverse_submit.sh"
 SECTION = {

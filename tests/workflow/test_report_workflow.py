@@ -13,10 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REPO, base_config, run_workflow
-from tests.unit.report.test_chromium import MAIN_TABLE_WIDTH, render_checks
+from dyadstats.testing.browser import MAIN_TABLE_WIDTH, render_checks
+from dyadstats.testing.repo import base_config, repo_root, run_workflow
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+REPO = repo_root()
+
+pytestmark = pytest.mark.slow
 
 DETERMINISTIC = ("reports/tables", "reports/figures", "results/models")
 
@@ -153,13 +155,13 @@ def test_snakemake_report_with_captions(run: Path) -> None:
     assert "Forest plot" in text and "odds_ratios.svg" in text
 
 
-def test_real_report_renders_in_chromium(run: Path) -> None:
-    wide = render_checks(run / "reports" / "report.html", 1400, REPO / "test-artifacts" / "report-1400.png")
+def test_real_report_renders_in_chromium(run: Path, chromium: str) -> None:
+    wide = render_checks(chromium, run / "reports" / "report.html", 1400, REPO / "test-artifacts" / "report-1400.png")
     assert wide["images"] >= 3 and wide["decoded"] == wide["images"]
     assert wide["tables"] >= 7
     assert wide["main_width"] <= MAIN_TABLE_WIDTH and wide["main_scroll"] == 0
     assert wide["overflowing"] == 0 and wide["page_scroll"] == 0
-    narrow = render_checks(run / "reports" / "report.html", 820, REPO / "test-artifacts" / "report-820.png")
+    narrow = render_checks(chromium, run / "reports" / "report.html", 820, REPO / "test-artifacts" / "report-820.png")
     assert narrow["overflowing"] == 0 and narrow["page_scroll"] == 0
 
 

@@ -10,7 +10,9 @@ import yaml
 
 from dyadstats.cli.console import filter_stream
 from dyadstats.cli.validate import validate_run
-from tests.conftest import REPO
+from dyadstats.testing.repo import repo_root
+
+REPO = repo_root()
 
 SNAKEMAKE_OUTPUT = """\
 Building DAG of jobs...
@@ -87,20 +89,21 @@ def test_nothing_to_do_is_one_line() -> None:
 
 
 def test_validate_passes_on_the_repository_and_names_what_is_wrong(tmp_path: Path) -> None:
-    checks = validate_run(REPO, workdir=tmp_path)
+    # offline: the mirror is an empty directory, never the default ../shared/data
+    mirrorless = tmp_path / "nomirror.yaml"
+    mirrorless.write_text(yaml.safe_dump({"mirrors": [str(tmp_path / "empty")]}))
+    checks = validate_run(REPO, [mirrorless], workdir=tmp_path)
     names = [c.name for c in checks]
     assert names == ["config", "manifest", "raw files", "report models"]
     assert checks[0].ok and checks[1].ok and checks[3].ok
     overlay = tmp_path / "bad.yaml"
     overlay.write_text(yaml.safe_dump({"report": {"main_table_models": ["M1_prd", "nosuch"]}}))
-    bad = validate_run(REPO, [overlay], workdir=tmp_path)
+    bad = validate_run(REPO, [mirrorless, overlay], workdir=tmp_path)
     assert bad[-1].problems == ["report.main_table_models: nosuch not in models.specs"]
     invalid = tmp_path / "invalid.yaml"
     invalid.write_text(yaml.safe_dump({"build": {"first_year": "soon"}}))
-    assert [c.name for c in validate_run(REPO, [invalid])] == ["config"]
-    assert not validate_run(REPO, [invalid])[0].ok
-    mirrorless = tmp_path / "nomirror.yaml"
-    mirrorless.write_text(yaml.safe_dump({"mirrors": [str(tmp_path / "empty")]}))
-    files = validate_run(REPO, [mirrorless], workdir=tmp_path)[2]
+    assert [c.name for c in validate_run(REPO, [mirrorless, invalid])] == ["config"]
+    assert not validate_run(REPO, [mirrorless, invalid])[0].ok
+    files = checks[2]
     # with no mirror and an empty data/raw every file must come by URL or is missing
     assert "0 in data/raw, 0 in a mirror" in files.summary

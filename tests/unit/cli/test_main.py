@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from dyadstats.cli.main import build_parser, run_argv
-from tests.conftest import REPO
+from dyadstats.testing.repo import repo_root
+
+REPO = repo_root()
 
 
 def _after(argv: list[str], flag: str) -> list[str]:

@@ -10,13 +10,13 @@ import pytest
 
 from dyadstats.frame.codebook import frame_registry
 from dyadstats.frame.options import frame_options
-from tests.parity.test_frame import MID_COVERAGE, TIES_COVERAGE, run_world
+from dyadstats.testing.world import MID_COVERAGE, TIES_COVERAGE, build_world_frames
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("codebook")
-    run_world(tmp)
+    build_world_frames(tmp)
     return tmp / "out"
 
 

@@ -25,7 +25,9 @@ from dyadstats.errors import DyadstatsError, ReadError
 from dyadstats.ingest.canonical import canonicalize, validate
 from dyadstats.ingest.manifest import SourceFile
 from dyadstats.ingest.readers import read_raw
-from tests.conftest import REPO
+from dyadstats.testing.repo import repo_root
+
+REPO = repo_root()
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

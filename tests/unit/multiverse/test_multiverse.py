@@ -15,9 +15,10 @@ from snakemake.utils import validate
 from dyadstats import multiverse as mv
 from dyadstats.models import ModelSpec, fit_spec
 from dyadstats.report.spec_curve import curve_colors, curve_order, write_specification_curve
+from dyadstats.testing.repo import repo_root
 from dyadstats.testing.simulate import DEFAULT_COEFFICIENTS, simulate_analysis_frame
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = repo_root()
 CONTROLS = "contiguity_land + capability_ratio + major_power_dyad + defense_pact"
 
 
