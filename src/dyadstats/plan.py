@@ -74,7 +74,10 @@ class RunPlan:
 
     def __init__(self, config: Mapping[str, Any], manifest: Mapping[str, SourceFile],
                  mirrors: list[Path], layout: Layout = WORKFLOW) -> None:
-        self.config = config
+        from dyadstats.config import resolved_config
+
+        # every default from the typed config (resolving a resolved config changes nothing)
+        self.config = resolved_config(config)
         self.manifest = dict(manifest)
         self.mirrors = mirrors
         self.layout = layout
@@ -90,7 +93,7 @@ class RunPlan:
         from dyadstats.ingest.acquire import mirror_dirs
         from dyadstats.ingest.manifest import load_manifest
 
-        config = resolved_config(config)
+        config = resolved_config(config)  # for the manifest and mirror keys' defaults
         manifest = load_manifest(from_root(config["manifest"], root),
                                  rooted_sources(config["extra_sources"], root))
         return cls(config, manifest, mirror_dirs(config["mirrors"], base=root), layout)

@@ -67,14 +67,14 @@ def test_materialising_runs_the_stages_in_order(no_stages: list[str], tmp_path: 
 def test_recipe_becomes_the_workflows_build_options(tmp_path: Path) -> None:
     frame = (ds.dyad_years(1950, 2000, directed=True).filter_prd(max_conttype=3)
              .add_mids(source="dyadic_mid402", whittle_order=["fatality", "onset"], ongoing="drop")
-             .add_democracy("uds", threshold=0.2, rule="ge").add_capabilities().add_peace_years("ongoing"))
+             .add_democracy("uds", threshold=0.2, rule=">=").add_capabilities().add_peace_years("ongoing"))
     plan = recipe_plan(frame.recipe, Home(tmp_path, REPO))
     options = plan.frame_options()
     assert plan.years == (1950, 2000)
     assert plan.event_source == "dyadic_mid402"
     assert plan.whittle_order == ["fatality", "onset", "dispnum"]
     assert options.measures == ("uds",)
-    assert options.democracy["uds"].threshold == 0.2 and options.democracy["uds"].rule == "ge"
+    assert options.democracy["uds"].threshold == 0.2 and options.democracy["uds"].rule == ">="
     # filter_prd needs contiguity and majors, in the frame's canonical group order
     assert options.controls == ("contiguity", "nmc", "majors")
     assert options.outcomes == ("coercion_initiated", "mid_initiated")

@@ -161,10 +161,10 @@ class Frame:
         (and the weak/strong link ``min_``/``max_`` of continuous scores).
 
         ``measure``: ``polity`` (polity2 >= 6), ``vdem`` (polyarchy >= 0.5), ``bmr`` (0/1),
-        ``uds`` (posterior mean > 0); ``threshold`` and ``rule`` (``ge`` or ``gt``) change the cut.
+        ``uds`` (posterior mean > 0); ``threshold`` and ``rule`` (``>=``, ``>``, ...) change the cut.
 
         >>> ds.dyad_years().add_democracy("vdem", threshold=0.6).recipe.democracy_rules
-        (('vdem', 0.6, 'ge'),)
+        (('vdem', 0.6, '>='),)
         """
         from dyadstats.frame.democracy import MEASURES, RULES
 
