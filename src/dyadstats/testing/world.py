@@ -62,7 +62,7 @@ class Frames(NamedTuple):
     codebook: str
 
 
-def write_table(df: pd.DataFrame, path: Path, schema: dict[str, pa.DataType] | None = None) -> str:
+def save_frame(df: pd.DataFrame, path: Path, schema: dict[str, pa.DataType] | None = None) -> str:
     """Write ``df`` as Parquet (columns named in ``schema`` cast to its types); return the path."""
     table = pa.Table.from_pandas(df, preserve_index=False)
     if schema:
@@ -119,7 +119,7 @@ def _write_universe(out: Path, paths: dict[str, str]) -> None:
         ],
         columns=["stateabb", "ccode", "statenme", "styear", "stmonth", "stday", "endyear", "endmonth", "endday"],
     ).assign(version=2016)
-    states_path = write_table(states, out / "cow_states.parquet")
+    states_path = save_frame(states, out / "cow_states.parquet")
     for name in ("state_years", "dyad_years", "directed_dyad_years"):
         paths[name] = str(out / f"{name}.parquet")
     build_universe(states_path, paths["state_years"], paths["dyad_years"], paths["directed_dyad_years"],
@@ -130,7 +130,7 @@ def _write_universe(out: Path, paths: dict[str, str]) -> None:
 def _write_events(out: Path, paths: dict[str, str], mid_rows: list[dict]) -> None:
     mid = pd.DataFrame(mid_rows)
     list_type = {c: pa.list_(pa.int64()) for c in LEVEL_LISTS}
-    paths["mid_dyad_years"] = write_table(_ints(mid), out / "mid_dyad_years.parquet", list_type)
+    paths["mid_dyad_years"] = save_frame(_ints(mid), out / "mid_dyad_years.parquet", list_type)
     per_dyad = ["n_onsets", "min_onset_hostlev", "max_onset_hostlev"]
     directed = pd.concat([
         mid.drop(columns=per_dyad),
@@ -151,12 +151,12 @@ def _write_events(out: Path, paths: dict[str, str], mid_rows: list[dict]) -> Non
         directed[name] = [initiated.get(k, (0, 0))[i] for k in keys]
     for i, name in enumerate(("mid_initiator_active", "coercion_initiator_active")):
         directed[name] = [active.get(k, (0, 0))[i] for k in keys]
-    paths["mid_directed_dyad_years"] = write_table(_ints(directed), out / "mid_directed_dyad_years.parquet", list_type)
+    paths["mid_directed_dyad_years"] = save_frame(_ints(directed), out / "mid_directed_dyad_years.parquet", list_type)
     ties = pd.DataFrame(
         [(20, 2, 2002, 1, 0), (20, 2, 2003, 0, 1), (2, 220, 2008, 1, 0)],
         columns=["ccode1", "ccode2", "year", "sanction_threat_onset", "sanction_imposition_onset"],
     )
-    paths["ties_directed_dyad_years"] = write_table(ties, out / "ties_directed_dyad_years.parquet")
+    paths["ties_directed_dyad_years"] = save_frame(ties, out / "ties_directed_dyad_years.parquet")
 
 
 def _write_democracy(out: Path, paths: dict[str, str]) -> None:
@@ -165,18 +165,18 @@ def _write_democracy(out: Path, paths: dict[str, str]) -> None:
         [(c, y, (None if c == 220 and y >= 2006 else s)) for c, s in score.items() for y in YEARS],
         columns=["ccode", "year", "polity2"],
     ).astype({"polity2": "Int64"})
-    paths["polity5"] = write_table(polity, out / "polity5.parquet")
+    paths["polity5"] = save_frame(polity, out / "polity5.parquet")
     vdem = pd.DataFrame(
         [(c, c, c, y, v) for c, v in {2: 0.8, 20: 0.5}.items() for y in YEARS],
         columns=["vdem_cowcode", "cown", "country_id", "year", "v2x_polyarchy"],
     )
-    paths["vdem"] = write_table(vdem, out / "vdem.parquet")
+    paths["vdem"] = save_frame(vdem, out / "vdem.parquet")
     bmr = pd.DataFrame([(c, y, d) for c, d in {2: 1, 20: 1, 200: 0, 220: 1}.items() for y in YEARS],
                        columns=["ccode", "year", "democracy"])
-    paths["bmr"] = write_table(bmr, out / "bmr.parquet")
+    paths["bmr"] = save_frame(bmr, out / "bmr.parquet")
     uds = pd.DataFrame([(c, c, y, m) for c, m in {2: 1.0, 20: 0.0, 200: -0.5, 220: 0.3}.items() for y in YEARS],
                        columns=["cown", "uds_cowcode", "year", "mean"])
-    paths["uds"] = write_table(uds, out / "uds.parquet")
+    paths["uds"] = save_frame(uds, out / "uds.parquet")
 
 
 def _write_controls(out: Path, paths: dict[str, str]) -> None:
@@ -184,23 +184,23 @@ def _write_controls(out: Path, paths: dict[str, str]) -> None:
     cont += [(2, 200, y, 4) for y in range(2000, 2006)] + [(2, 200, 2001, 5)]
     cont += [(20, 220, y, 2) for y in range(2003, 2009)]
     cont += [(b, a, y, t) for a, b, y, t in cont]
-    paths["cow_contdird"] = write_table(pd.DataFrame(cont, columns=["state1no", "state2no", "year", "conttype"]),
+    paths["cow_contdird"] = save_frame(pd.DataFrame(cont, columns=["state1no", "state2no", "year", "conttype"]),
                                         out / "cow_contdird.parquet")
     cinc = {2: 0.2, 20: 0.05, 200: 0.1, 220: 0.02}
     nmc = pd.DataFrame([(c, y, v, 10 * c, c, 100.0 * c, None) for c, v in cinc.items() for y in range(2000, 2008)],
                        columns=["ccode", "year", "cinc", "milex", "milper", "tpop", "upop"])
-    paths["nmc"] = write_table(nmc, out / "nmc.parquet")
+    paths["nmc"] = save_frame(nmc, out / "nmc.parquet")
     majors = pd.DataFrame([(2, 2000, 2009), (200, 2000, 2002)], columns=["ccode", "styear", "endyear"])
-    paths["cow_majors"] = write_table(majors, out / "cow_majors.parquet")
+    paths["cow_majors"] = save_frame(majors, out / "cow_majors.parquet")
     cow_all = [(2, 20, y, 1) for y in range(2000, 2007)] + [(20, 2, y, 1) for y in range(2000, 2007)] + [(20, 220, 2006, 0)]
     cow_all = pd.DataFrame([(*r, r[3], 0, 0) for r in cow_all],
                            columns=["ccode1", "ccode2", "year", "cow_defense", "cow_neutral", "cow_nonagg", "cow_entente"])
-    paths["ps_cow_alliance"] = write_table(cow_all, out / "ps_cow_alliance.parquet")
+    paths["ps_cow_alliance"] = save_frame(cow_all, out / "ps_cow_alliance.parquet")
     atop = [(2, 20, y, 1) for y in YEARS] + [(20, 2, y, 1) for y in YEARS] + [(220, 20, 2005, 1)]
-    paths["ps_atop_alliance"] = write_table(pd.DataFrame(atop, columns=["ccode1", "ccode2", "year", "atop_defense"]),
+    paths["ps_atop_alliance"] = save_frame(pd.DataFrame(atop, columns=["ccode1", "ccode2", "year", "atop_defense"]),
                                             out / "ps_atop_alliance.parquet")
     dist = [(2, 20, y, 0.0) for y in YEARS] + [(2, 200, y, 100.5) for y in range(2001, 2006)]
-    paths["ps_cow_mindist"] = write_table(pd.DataFrame(dist, columns=["ccode1", "ccode2", "year", "mindist"]),
+    paths["ps_cow_mindist"] = save_frame(pd.DataFrame(dist, columns=["ccode1", "ccode2", "year", "mindist"]),
                                           out / "ps_cow_mindist.parquet")
 
 

@@ -12,7 +12,7 @@ from dyadstats.errors import ConfigError
 from dyadstats.events.icb import CATEGORIES, create_icb_table, icb_audit_record
 from dyadstats.frame.build import build_frames
 from dyadstats.frame.options import frame_options
-from dyadstats.testing.world import MID_COVERAGE, TIES_COVERAGE, write_table, write_world
+from dyadstats.testing.world import MID_COVERAGE, TIES_COVERAGE, save_frame, write_world
 
 ACTOR_COLUMNS = ["crisno", "cracno", "cracid", "yrtrig", "yrterm", "trigent", "triggr", "trigloc"]
 # One row per case the coding distinguishes; the category each must get is in the comment.
@@ -97,7 +97,7 @@ ICB_ROWS = [(20, 2, 2002, 1, 1), (20, 2, 2003, 0, 1), (2, 20, 2002, 1, 1), (220,
 def _frames(tmp: Path, rule: str = "onset") -> tuple[pd.DataFrame, pd.DataFrame, str]:
     paths = write_world(tmp / "in")
     icb = pd.DataFrame(ICB_ROWS, columns=["ccode1", "ccode2", "year", "icb_crisis_trigger", "icb_crisis_active"])
-    paths["icb_directed_dyad_years"] = write_table(icb, tmp / "in" / "icb_directed_dyad_years.parquet")
+    paths["icb_directed_dyad_years"] = save_frame(icb, tmp / "in" / "icb_directed_dyad_years.parquet")
     out = tmp / "out"
     options = frame_options({"peace_years": {"rule": rule}}, MID_COVERAGE, TIES_COVERAGE, icb_coverage=ICB_COVERAGE)
     build_frames(paths, out / "nd.parquet", out / "dir.parquet", out / "frame.json", out / "codebook.md", options)
