@@ -15,9 +15,9 @@ import yaml
 
 import dyadstats as ds
 from dyadstats.models import parse_specs
-from tests.conftest import REPO
+from dyadstats.testing.repo import repo_root
 
-pytestmark = pytest.mark.integration
+REPO = repo_root()
 
 
 @pytest.fixture(scope="module")

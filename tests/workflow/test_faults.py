@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from dyadstats.ingest.manifest import load_manifest
-from dyadstats.testing.repo import repo_root
+from dyadstats.testing.repo import base_config, repo_root
 
 REPO = repo_root()
 
@@ -183,14 +183,18 @@ INGESTED = [f"results/ingest/{t}.parquet" for t in ("ps_cow_mindist", "vdem", "u
 # stage -> (what to delete from the clean run so that the stage reruns, targets, line printed mid-stage)
 STAGES = {
     "ingest": (INGESTED, INGESTED, r"rule ingest:"),
+    # a missing universe or event table: the stage reruns, and the frame and model after it
+    "universe": (["results/frames/dyad_years.parquet"], [FRAME_FILE], r"rule universe:"),
+    "events": (["results/frames/mid_dyad_years.parquet"], [FRAME_FILE], r"rule events:"),
     # the frame stage logs from its modules (dyadstats.frame.prepare, ...): any of them will do
     "frame": ([FRAME_FILE], [FRAME_FILE], r"dyadstats\.frame(\.\w+)*: frame: "),
     "model": ([MODEL], [MODEL], r"rule model:"),  # the fit's first lines come too late to hit
 }
 
 
-@pytest.mark.parametrize(("stage", "how"), [("ingest", "kill"), ("frame", "kill"), ("model", "kill"),
-                                            ("ingest", "sigint"), ("model", "sigint")])
+@pytest.mark.parametrize(("stage", "how"), [("ingest", "kill"), ("universe", "kill"), ("events", "kill"),
+                                            ("frame", "kill"), ("model", "kill"),
+                                            ("ingest", "sigint"), ("events", "sigint"), ("model", "sigint")])
 def test_interrupted_run_heals_to_the_clean_run(
     stage: str, how: str, clean: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
@@ -293,6 +297,31 @@ def test_hand_edited_raw_file_is_refused_and_the_table_kept(
     assert healed.returncode == 0, healed.stderr[-3000:]
     assert sha(raw) == STATES.sha256
     assert sha(workdir / STATES_PARQUET) == clean[1][STATES_PARQUET]
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): sha(p) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_killed_report_leaves_the_previous_reports_whole(
+    main_run: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    """kill -9 while the report stage writes: reports/ is the previous run's, byte for byte
+    (the new tree was being written aside, dyadstats.io.swap); the next run swaps in a whole one."""
+    workdir = copy_run(main_run, tmp_path / "run")
+    (workdir / "overlay.yaml").write_text(yaml.safe_dump(base_config(shared_data), sort_keys=False))
+    before = _tree(workdir / "reports")
+    codebook = workdir / "results" / "frames" / "codebook.md"
+    codebook.write_text(codebook.read_text() + "\n")  # a changed input: the report reruns
+    hit = interrupt(workdir, ["reports/report.html"], r"rule write_report:", "kill", delay=3.0)
+    assert "(100%) done" not in hit.output, "the report finished before the kill"
+    assert _tree(workdir / "reports") == before
+    rerun = run_cli(workdir, ["reports/report.html"])
+    assert rerun.returncode == 0, rerun.stderr[-4000:]
+    after = _tree(workdir / "reports")
+    assert set(after) == set(before)
+    assert (workdir / "reports" / "codebook.md").read_text() == codebook.read_text()
+    assert not [p.name for p in workdir.iterdir() if p.name.startswith(".reports.")]
 
 
 def test_failed_model_keeps_its_previous_files(clean: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
