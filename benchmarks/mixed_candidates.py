@@ -23,10 +23,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 from dyadstats.models.mixed import DEFAULT_RANDOM_EFFECTS, fit_crossed_logit, group_codes
+from dyadstats.testing.crossed import crossed_frame
 
 BETA = {"Intercept": -4.5, "x": 0.5, "dem": -0.7}
 SD = {"state_1": 0.7, "state_2": 0.5, "dyad": 0.9}
@@ -34,22 +34,7 @@ SD = {"state_1": 0.7, "state_2": 0.5, "dyad": 0.9}
 
 def simulate(n_states: int, n_dyads: int, n_years: int, seed: int) -> pd.DataFrame:
     """Dyad-years with crossed state-1, state-2 and dyad intercepts (truth: BETA, SD)."""
-    rng = np.random.default_rng(seed)
-    pairs: set[tuple[int, int]] = set()
-    while len(pairs) < n_dyads:
-        a, b = sorted(rng.choice(n_states, 2, replace=False).tolist())
-        pairs.add((a, b))
-    pair = np.array(sorted(pairs))
-    dyad = np.repeat(np.arange(n_dyads), n_years)
-    c1, c2 = pair[dyad, 0] + 2, pair[dyad, 1] + 2
-    n = len(dyad)
-    x = rng.normal(size=n)
-    dem = (rng.random(n) < 0.25).astype(float)
-    u1, u2 = rng.normal(0, SD["state_1"], n_states + 2), rng.normal(0, SD["state_2"], n_states + 2)
-    ud = rng.normal(0, SD["dyad"], n_dyads)
-    eta = BETA["Intercept"] + BETA["x"] * x + BETA["dem"] * dem + u1[c1] + u2[c2] + ud[dyad]
-    return pd.DataFrame({"ccode1": c1, "ccode2": c2, "year": np.tile(np.arange(n_years), n_dyads),
-                         "x": x, "dem": dem, "y": (rng.random(n) < expit(eta)).astype(float)})
+    return crossed_frame(n_states, n_dyads, n_years, seed, beta=BETA, sd=SD, dem_share=0.25)
 
 
 def run_gpboost(X: pd.DataFrame, y: np.ndarray, groups: np.ndarray) -> dict[str, float]:

@@ -11,6 +11,7 @@ from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 from dyadstats.models.mixed import DEFAULT_RANDOM_EFFECTS, fit_crossed_logit, group_codes
+from dyadstats.testing.crossed import crossed_frame as simulate_crossed
 
 TRUE_BETA = {"Intercept": -2.5, "x": 0.5, "dem": -0.7}
 TRUE_SD = {"state_1": 0.8, "state_2": 0.5, "dyad": 0.7}
@@ -25,25 +26,8 @@ def one_blas_thread():
 
 def crossed_frame(n_states: int, n_dyads: int, n_years: int, seed: int) -> pd.DataFrame:
     """Dyad-years with state-1, state-2 and dyad intercepts drawn from the true SDs."""
-    rng = np.random.default_rng(seed)
-    pairs: set[tuple[int, int]] = set()
-    while len(pairs) < n_dyads:
-        a, b = sorted(rng.choice(n_states, 2, replace=False).tolist())
-        pairs.add((a, b))
-    pair = np.array(sorted(pairs))
-    dyad = np.repeat(np.arange(n_dyads), n_years)
-    c1, c2 = 2 + pair[dyad, 0], 2 + pair[dyad, 1]   # country codes >= 2, never 0
-    n = len(dyad)
-    x = rng.normal(size=n)
-    dem = (rng.random(n) < 0.3).astype(float)
-    u1 = rng.normal(0, TRUE_SD["state_1"], n_states + 2)
-    u2 = rng.normal(0, TRUE_SD["state_2"], n_states + 2)
-    ud = rng.normal(0, TRUE_SD["dyad"], n_dyads)
-    eta = TRUE_BETA["Intercept"] + TRUE_BETA["x"] * x + TRUE_BETA["dem"] * dem + u1[c1] + u2[c2] + ud[dyad]
-    return pd.DataFrame({
-        "ccode1": c1, "ccode2": c2, "year": 1950 + np.tile(np.arange(n_years), n_dyads),
-        "x": x, "dem": dem, "y": (rng.random(n) < expit(eta)).astype(float),
-    })
+    return simulate_crossed(n_states, n_dyads, n_years, seed, beta=TRUE_BETA, sd=TRUE_SD,
+                            dem_share=0.3, first_year=1950)
 
 
 def design_of(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
