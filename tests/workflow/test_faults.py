@@ -37,6 +37,8 @@ FRAME = {"directed": False, "democracy": ["polity"], "controls": ["contiguity", 
          "outcomes": ["coercion_onset"], "lags": False}
 MODEL = "results/models/fits/M1_prd/estimates.parquet"
 FRAME_FILE = "results/frames/analysis_dyad_years.parquet"
+UNIVERSE = "results/frames/dyad_years.parquet"
+EVENTS = "results/frames/mid_dyad_years.parquet"
 TARGETS = ["results/audit/ingest.json", FRAME_FILE, MODEL]
 STATES = load_manifest(REPO / "data" / "sources.yaml")["cow_states"]
 STATES_PARQUET = "results/ingest/cow_states.parquet"
@@ -183,9 +185,10 @@ INGESTED = [f"results/ingest/{t}.parquet" for t in ("ps_cow_mindist", "vdem", "u
 # stage -> (what to delete from the clean run so that the stage reruns, targets, line printed mid-stage)
 STAGES = {
     "ingest": (INGESTED, INGESTED, r"rule ingest:"),
-    # a missing universe or event table: the stage reruns, and the frame and model after it
-    "universe": (["results/frames/dyad_years.parquet"], [FRAME_FILE], r"rule universe:"),
-    "events": (["results/frames/mid_dyad_years.parquet"], [FRAME_FILE], r"rule events:"),
+    # a missing universe or event table, asked for (Snakemake does not rebuild a missing
+    # intermediate of an up-to-date target), then the frame that reads it
+    "universe": ([UNIVERSE], [UNIVERSE, FRAME_FILE], r"rule universe:"),
+    "events": ([EVENTS], [EVENTS, FRAME_FILE], r"rule events:"),
     # the frame stage logs from its modules (dyadstats.frame.prepare, ...): any of them will do
     "frame": ([FRAME_FILE], [FRAME_FILE], r"dyadstats\.frame(\.\w+)*: frame: "),
     "model": ([MODEL], [MODEL], r"rule model:"),  # the fit's first lines come too late to hit
@@ -313,7 +316,7 @@ def test_killed_report_leaves_the_previous_reports_whole(
     before = _tree(workdir / "reports")
     codebook = workdir / "results" / "frames" / "codebook.md"
     codebook.write_text(codebook.read_text() + "\n")  # a changed input: the report reruns
-    hit = interrupt(workdir, ["reports/report.html"], r"rule write_report:", "kill", delay=3.0)
+    hit = interrupt(workdir, ["reports/report.html"], r"rule write_report:", "kill", delay=1.5)
     assert "(100%) done" not in hit.output, "the report finished before the kill"
     assert _tree(workdir / "reports") == before
     rerun = run_cli(workdir, ["reports/report.html"])
