@@ -158,6 +158,8 @@ def role_docs(roles: Roles) -> list[ColumnDoc]:
     for c in roles.covariates:
         n, cov = c.name, f"role_{c.name}"
         src = f"{c.table} (roles.covariates.{n})"
+        if c.absent is not None:
+            src += f"; keys without a row inside the table's years: {c.absent:g}"
         if c.level == "state_year":
             docs += [
                 ColumnDoc(f"{n}_1", f"{c.column} of state 1", src, cov),
