@@ -67,7 +67,8 @@ def write_sample_membership(
     try:
         specs = _with_sample(specs, con.execute(
             f"SELECT model, n_sample FROM read_parquet({quote_path(fit_path)})").df())
-        columns = {kind: frame_columns(str(path)) for kind, path in frames.items()}
+        # only the frames the models use exist (a run of dyad models builds no directed frame)
+        columns = {kind: frame_columns(str(frames[kind])) for kind in {s.frame for s in specs.values()}}
         parts: list[str] = []
         params: dict[str, object] = {}
         for i, spec in enumerate(specs.values()):

@@ -32,7 +32,9 @@ def split_fit(fit: pd.DataFrame) -> tuple[pd.DataFrame, list[FailedModel]]:
     if "status" not in fit.columns:
         return fit, []
     failed = fit["status"] == FIT_FAILED
-    rows = [FailedModel(str(r.model), str(r.description or ""), str(r.failure_reason or "no reason recorded"))
+    rows = [FailedModel(str(r.model), str(r.description or ""),
+                        # the list names the model already
+                        str(r.failure_reason or "no reason recorded").removeprefix(f"model {str(r.model)!r}: "))
             for r in fit[failed].itertuples()]
     return fit[~failed].reset_index(drop=True), rows
 
