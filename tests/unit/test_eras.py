@@ -33,6 +33,14 @@ def test_the_frame_codes_every_year_with_its_era_label(years):
     assert sorted({label for _, label in rows}) == sorted(era_labels(first, last))
 
 
+def test_the_frame_labels_at_the_breaks_for_a_run_ending_in_2010():
+    con = duckdb.connect()
+    rows = dict(con.execute(f"SELECT y, {era_sql(1816, 2010, 'y')} FROM (VALUES (1816), (1945), (1946), "
+                            "(1989), (1990), (2010)) t(y)").fetchall())
+    assert rows == {1816: "1816-1945", 1945: "1816-1945", 1946: "1946-1989", 1989: "1946-1989",
+                    1990: "1990-2010", 2010: "1990-2010"}
+
+
 def test_report_eras_default_to_the_build_years_unless_set():
     assert [e.label for e in report_options({}, (1816, 2010)).eras] == ["1816-1945", "1946-1989", "1990-2010"]
     assert report_options({}, (1816, 2010)).eras[-1].end == 2010
