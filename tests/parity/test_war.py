@@ -93,8 +93,10 @@ def test_kept_war_per_dyad_year_is_add_cow_wars_choice(main_run: Path, shared_da
     counts = record["war_counts"]
     assert record["rows_in"] == counts["war_rows"] == len(raw) == 1932
     assert counts["wars"] == raw.warnum.nunique() and counts["resumed_spell_rows"] == int((raw.resume == 1).sum())
-    assert counts["directed_dyad_years_with_several_wars"] == int(
-        (raw.groupby(["ccode1", "ccode2", "year"]).size() > 1).sum())
+    by_key = raw.groupby(["ccode1", "ccode2", "year"])
+    assert counts["directed_dyad_years_with_several_wars"] == int((by_key.warnum.nunique() > 1).sum()) == 36
+    # 16 more directed dyad-years hold two rows of one war: a base and a resumed spell
+    assert int((by_key.size() > 1).sum()) == 52
 
 
 def test_war_onset_example_model_fits_on_the_war_years(main_run: Path) -> None:

@@ -92,8 +92,8 @@ def war_audit_record(con: duckdb.DuckDBPyConnection, counts: dict[str, Any]) -> 
         notes=[
             "rows_in = cow_war_inter rows (directed dyad, war, year, participation spell); one row out "
             "per directed dyad-year at war, flags over all its wars",
-            f"{counts['directed_dyad_years_with_several_wars']} directed dyad-years fight several wars (or "
-            "a resumed spell of one); warnum/batdeath1/batdeath2 come from the one add_cow_wars keeps",
+            f"{counts['directed_dyad_years_with_several_wars']} directed dyad-years fight several wars; "
+            "warnum/batdeath1/batdeath2 come from the one add_cow_wars keeps",
             f"{counts['onset_directed_dyad_years_resumed_only']} onset directed dyad-years are onsets only "
             "because a participation spell resumed (resume = 1), as peacesciencer codes them",
             "coverage 1816-2007 (COW Inter-State War v4.0): outside it the outcomes are NULL",
