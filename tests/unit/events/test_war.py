@@ -173,3 +173,11 @@ def test_war_outcomes_need_the_war_coverage() -> None:
     assert {"war_onset", "war_initiated"} <= set(with_war.outcomes) and with_war.selection() == {}
     with pytest.raises(ConfigError, match="war coverage"):
         frame_options({"frame": {"outcomes": ["war_onset"]}}, MID_COVERAGE, TIES_COVERAGE)
+
+
+def test_add_events_war_asks_for_the_war_outcomes() -> None:
+    import dyadstats as ds
+
+    assert ds.dyad_years().add_events("war").recipe.outcomes == ("war_onset",)
+    directed = ds.dyad_years(directed=True).add_events("war").recipe
+    assert directed.build_section()["frame"]["outcomes"] == ["war_initiated"]
