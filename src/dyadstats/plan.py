@@ -129,8 +129,13 @@ class RunPlan:
     def years(self) -> tuple[int, int]:
         return int(self.build["first_year"]), int(self.build["last_year"])
 
+    @property
+    def universe_tables(self) -> tuple[str, ...]:
+        """The universe tables the run needs: the directed dyad-years only for a directed frame."""
+        return tuple(t for t in UNIVERSE_TABLES if t != "directed_dyad_years" or self.frame_directed)
+
     def universe_outputs(self) -> dict[str, str]:
-        return {t: self.layout.frame(t) for t in UNIVERSE_TABLES}
+        return {t: self.layout.frame(t) for t in self.universe_tables}
 
     # -- events --------------------------------------------------------------------------------
     @cached_property
@@ -187,7 +192,7 @@ class RunPlan:
 
     def frame_inputs(self) -> dict[str, str]:
         """Every input of one frame job, keyed by its view name."""
-        upstream = ("dyad_years", "directed_dyad_years", *FRAME_EVENT_TABLES)
+        upstream = (*(t for t in self.universe_tables if t != "state_years"), *FRAME_EVENT_TABLES)
         return {
             **{t: self.layout.frame(t) for t in upstream},
             **{t: self.layout.ingest(t) for t in frame_sources(self.build)},
@@ -239,7 +244,7 @@ class RunPlan:
         from dyadstats.roles.parse import role_kind, role_output
 
         tables = {name: self.layout.ingest(name) for name in self.manifest}
-        tables |= {t: self.layout.frame(t) for t in UNIVERSE_TABLES}
+        tables |= {t: self.layout.frame(t) for t in self.universe_tables}
         tables |= {f"role_{role_kind(r)}_{r.name}": self._rooted(role_output(r)) for r in self.roles.all()}
         tables |= {t: self.layout.frame(t) for t in EVENT_TABLES}
         tables |= {t: self.layout.frame(t) for t in self.frame_tables}

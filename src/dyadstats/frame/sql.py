@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import duckdb
 
+from dyadstats.eras import era_periods
 from dyadstats.events.icb import icb_join
 from dyadstats.events.war import war_join
 from dyadstats.frame.columns import (
@@ -38,11 +39,11 @@ def control_joins(options: FrameOptions) -> str:
 
 
 def era_sql(first: int, last: int, year: str = "u.year") -> str:
-    """The three eras of the contract; the outer labels follow the frame's actual years."""
-    return (
-        f"CASE WHEN {year} <= 1945 THEN '{first}-1945' WHEN {year} <= 1989 THEN '1946-1989' "
-        f"ELSE '1990-{last}' END"
-    )
+    """The frame's ``era`` label (:mod:`dyadstats.eras`: fixed breaks, outer bounds the frame's
+    years); labels are built from integers, so they are safe as literals."""
+    periods = era_periods(first, last)
+    whens = " ".join(f"WHEN {year} <= {end} THEN '{label}'" for label, _, end in periods[:-1])
+    return f"CASE {whens} ELSE '{periods[-1][0]}' END" if whens else f"'{periods[-1][0]}'"
 
 
 def base_select_sql(
