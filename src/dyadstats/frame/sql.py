@@ -9,6 +9,7 @@ import duckdb
 
 from dyadstats.eras import era_periods
 from dyadstats.events.icb import icb_join
+from dyadstats.events.war import war_join
 from dyadstats.frame.columns import (
     helper_columns,
     icb_columns,
@@ -16,6 +17,7 @@ from dyadstats.frame.columns import (
     raw_keys,
     regressor_columns,
     spell_outcomes,
+    war_columns,
 )
 from dyadstats.frame.controls import CONTROL_JOINS, CONTROL_RAW, Coverage
 from dyadstats.frame.democracy import democracy_score_refs
@@ -82,6 +84,8 @@ LEFT JOIN ev_mid e ON e.ccode1 = u.ccode1 AND e.ccode2 = u.ccode2 AND e.year = u
 LEFT JOIN ev_ties t ON t.ccode1 = u.ccode1 AND t.ccode2 = u.ccode2 AND t.year = u.year"""
     if icb_columns(options, directed):
         event_joins += icb_join(directed)
+    if war_columns(options, directed):
+        event_joins += war_join(directed)
     keep = "true"
     if options.ongoing == "drop":
         keep = f"NOT coalesce({options.mid_coverage.sql('u.year')} AND e.mid_ongoing = 1 AND e.mid_onset = 0, false)"
