@@ -50,8 +50,10 @@ class UnsafeExpressionError(ConfigError):
 
 def eval_namespace() -> patsy.EvalEnvironment:
     """The only names a checked formula is evaluated with (no module globals, no builtins)."""
+    from dyadstats.models.splines import cr  # patsy's cr, evaluated per distinct value
+
     np_subset = SimpleNamespace(**{name: getattr(np, name) for name in sorted(NUMPY_FUNCTIONS)})
-    return patsy.EvalEnvironment([{"np": np_subset, **MATH_FUNCTIONS}])
+    return patsy.EvalEnvironment([{"np": np_subset, **MATH_FUNCTIONS, "cr": cr}])
 
 
 def formula_factors(formula: str) -> list[str]:
