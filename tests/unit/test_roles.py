@@ -209,6 +209,36 @@ def test_nondirected_dyad_covariate_is_stored_low_high(tmp_path: Path, state_yea
         build_role_table(CovariateRole(**{**cov.__dict__, "table": "t2"}), dup, state_years, str(out))
 
 
+def test_absent_keys_take_the_fill_value_inside_the_tables_years(tmp_path: Path, state_years: str) -> None:
+    """An alliance-style table lists only allied dyad-years: with absent: 0 the other dyad-years
+    of its years (1990-1991) are 0, a listed row with a missing value stays missing, and years
+    outside the table stay missing."""
+    pact = CovariateRole(name="pact", table="a", level="dyad_year", column="defense", directed=True, absent=0.0)
+    table = parquet(tmp_path, "a", pd.DataFrame({"ccode1": [2, 2], "ccode2": [200, 365], "year": [1990, 1991],
+                                                 "defense": [1.0, None]}))
+    gdp = CovariateRole(name="gdp", table="g", level="state_year", column="gdppc", absent=-1.0)
+    gtable = parquet(tmp_path, "g", pd.DataFrame({"ccode": [2, 200], "year": [1990, 1991], "gdppc": [30.0, 20.0]}))
+    out, gout = tmp_path / "w" / role_output(pact), tmp_path / "w" / role_output(gdp)
+    build_role_table(pact, table, state_years, str(out))
+    build_role_table(gdp, gtable, state_years, str(gout))
+    frame = pd.DataFrame({"ccode1": [2, 2, 2, 2, 2], "ccode2": [200, 200, 365, 365, 200],
+                          "year": [1990, 1991, 1990, 1991, 1992]})
+    con = duckdb.connect()
+    con.register("frame", frame)
+    roles = Roles(covariates=(pact, gdp))
+    got = con.execute(attach_roles_sql("frame", roles, {role_output(pact): str(out), role_output(gdp): str(gout)})
+                      + " ORDER BY year, ccode2").df()
+    by_key = {(r.ccode2, r.year): r for r in got.itertuples()}
+    assert by_key[(200, 1990)].pact == 1.0 and by_key[(200, 1991)].pact == 0.0 and by_key[(365, 1990)].pact == 0.0
+    assert pd.isna(by_key[(365, 1991)].pact)      # listed, value missing: stays missing
+    assert pd.isna(by_key[(200, 1992)].pact)      # after the table's last year
+    # state-year: 2 in 1991 and 200 in 1990 are absent -> -1; the pair's min and max follow
+    assert (by_key[(200, 1990)].gdp_1, by_key[(200, 1990)].gdp_2) == (30.0, -1.0)
+    assert (by_key[(200, 1991)].gdp_1, by_key[(200, 1991)].min_gdp, by_key[(200, 1991)].max_gdp) == (-1.0, -1.0, 20.0)
+    assert pd.isna(by_key[(200, 1992)].gdp_1)
+    assert pd.read_parquet(out)["absent"].tolist() == [0.0, 0.0]
+
+
 def test_parse_roles_names_the_offending_key() -> None:
     with pytest.raises(ConfigError, match=r"roles\.democracy\.mine\.table: 'nope' is not a declared table"):
         parse_roles({"democracy": {"mine": {"table": "nope", "score": "s", "threshold": 1}}}, {"bmr"})

@@ -21,6 +21,7 @@ EXAMPLES = {
     "bmr_democracy": ("my_bmr", "results/roles/democracy/bmr_user.parquet"),
     "dyadic_mid402_events": ("my_dydmid", "results/roles/events/dydmid_user.parquet"),
     "covariate_example": ("my_nmc7", "results/roles/covariates/tpop.parquet"),
+    "peacesciencer_dangerous_dyads": ("my_ccode_democracy", "results/roles/democracy/quds.parquet"),
 }
 
 

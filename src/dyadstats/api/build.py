@@ -87,7 +87,7 @@ def visible_columns(recipe: Recipe, options: FrameOptions) -> tuple[str, ...]:
             continue
         if name in ongoing and recipe.mid_source is None:
             continue
-        if name.startswith("peace_years_") and not recipe.peace_years:
+        if name.startswith(("peace_years_", "ongoing_")) and not recipe.peace_years:
             continue
         out.append(name)
     return tuple(out)

@@ -22,6 +22,8 @@ from dyadstats.config.vocab import (
     Covariance,
     Estimator,
     FrameKind,
+    PeaceRule,
+    PeaceYearsScope,
     RandomEffect,
     RegimeReference,
     TimeDependence,
@@ -59,6 +61,14 @@ def _spec_fields() -> dict[str, Any]:
         "spline_df": (int, Field(3, ge=1, description="degrees of freedom of the peace-years spline")),
         "peace_years": (str | None, Field(None, description=(
             "outcome whose peace_years_<outcome> columns measure time (default: the model's outcome)"))),
+        "peace_years_over": (PeaceYearsScope, Field("universe", description=(
+            "where the peace-years counter runs: universe = the frame's columns (every dyad-year of "
+            "the universe); sample = recounted over the model's own sample rows after its filters "
+            "(politically relevant, years, era, where) and before listwise deletion, calendar gaps "
+            "ignored, as peacesciencer's add_spells() after filter_prd()"))),
+        "peace_years_rule": (PeaceRule | None, Field(None, description=(
+            "which years end a spell for this model: onset (years with a new event) or ongoing "
+            "(every year an event of the kind is active); null = build.peace_years.rule (the frame's)"))),
         "estimator": (Estimator, Field("logit", description=(
             "maximum likelihood (statsmodels Logit), Firth penalized logit (firthmodels), logit with "
             "crossed random intercepts (mixed, gpboost Laplace) or King-Zeng rare-events logit (relogit: "
@@ -123,7 +133,8 @@ class SpecSampleEntry(ConfigModel):
 def _entry_fields() -> dict[str, Any]:
     fields = {name: _as_optional(ann, f) for name, (ann, f) in _spec_fields().items() if name != "sample"}
     # keys whose null is a value (it overrides the base's), not an absent key
-    for name in ("democracy_threshold", "peace_years", "random_effects", "population_event_rate"):
+    for name in ("democracy_threshold", "peace_years", "peace_years_rule", "random_effects",
+                 "population_event_rate"):
         ann, f = _spec_fields()[name]
         fields[name] = (_constrained(ann, f), Field(None, description=f.description,
                                    json_schema_extra=lambda s: s.pop("default", None)))

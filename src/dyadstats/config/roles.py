@@ -71,6 +71,11 @@ class CovariateRoleConfig(ConfigModel):
     year: str = Field("year", description="year column")
     directed: bool = Field(False, description="dyad-year rows list each pair in both directions")
     unknown_states: UnknownStates = Field("error", description=UNKNOWN_STATES_DESCRIPTION)
+    absent: Number | None = Field(None, description=(
+        "value of a state-year / dyad-year the table has no row for, inside the years the table "
+        "covers (its first to last year), e.g. 0 for an alliance table that lists only allied "
+        "dyad-years (peacesciencer's add_atop_alliance); null: such keys stay missing. A row whose "
+        "value is missing stays missing either way"))
 
 
 class RolesConfig(ConfigModel):

@@ -55,6 +55,7 @@ Estimator = Literal["logit", "firth", "mixed", "relogit"]
 Covariance = Literal["cluster", "dyadic", "twoway", "robust", "nonrobust"]
 ClusterDimension = Literal["dyad", "year"]
 TimeDependence = Literal["cubic", "splines", "none"]
+PeaceYearsScope = Literal["universe", "sample"]
 RegimeReference = Literal["joint_autocracy", "mixed", "joint_democracy"]
 RandomEffect = Literal["state_1", "state_2", "dyad", "year"]
 
@@ -84,6 +85,7 @@ ESTIMATORS: tuple[str, ...] = get_args(Estimator)
 COVARIANCES: tuple[str, ...] = get_args(Covariance)
 CLUSTER_DIMENSIONS: tuple[str, ...] = get_args(ClusterDimension)
 TIME_DEPENDENCE: tuple[str, ...] = get_args(TimeDependence)
+PEACE_YEARS_SCOPES: tuple[str, ...] = get_args(PeaceYearsScope)
 REGIME_REFERENCES: tuple[str, ...] = get_args(RegimeReference)
 RANDOM_EFFECTS: tuple[str, ...] = get_args(RandomEffect)
 LINKS: tuple[str, ...] = get_args(Link)

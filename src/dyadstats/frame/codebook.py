@@ -177,6 +177,8 @@ def role_docs(roles: Roles) -> list[ColumnDoc]:
     for c in roles.covariates:
         n, cov = c.name, f"role_{c.name}"
         src = f"{c.table} (roles.covariates.{n})"
+        if c.absent is not None:
+            src += f"; keys without a row inside the table's years: {c.absent:g}"
         if c.level == "state_year":
             docs += [
                 ColumnDoc(f"{n}_1", f"{c.column} of state 1", src, cov),
@@ -200,6 +202,12 @@ def peace_docs(outcomes: list[ColumnDoc], options: FrameOptions | None) -> list[
             ColumnDoc(f"{base}_2", f"{base} squared", o.source, o.coverage),
             ColumnDoc(f"{base}_3", f"{base} cubed", o.source, o.coverage),
         ]
+    for o in outcomes:
+        docs.append(ColumnDoc(
+            f"ongoing_{o.name}",
+            f"1 if an event of {o.name}'s kind is active in the year, its onset year included (the "
+            "years that end a spell under the ongoing peace-years rule; a model may recount its "
+            "peace years by either rule: peace_years_rule)", o.source, o.coverage))
     return docs
 
 

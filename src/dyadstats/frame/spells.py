@@ -27,6 +27,11 @@ def peace_years_name(outcome: str) -> str:
     return f"peace_years_{outcome}"
 
 
+def ongoing_name(outcome: str) -> str:
+    """The column flagging the years an event of ``outcome``'s kind is active (onset included)."""
+    return f"ongoing_{outcome}"
+
+
 def peace_year_column_names(outcome: str) -> list[str]:
     """The three spell columns of one outcome: count, square, cube."""
     base = peace_years_name(outcome)

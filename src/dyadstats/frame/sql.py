@@ -21,7 +21,12 @@ from dyadstats.frame.covariates import COVARIATE_JOINS
 from dyadstats.frame.democracy import democracy_score_refs
 from dyadstats.frame.options import CONTROL_ALIAS_GROUP, FrameOptions
 from dyadstats.frame.outcomes import TIES_OUTCOMES
-from dyadstats.frame.spells import peace_year_column_names, spell_stage_one, spell_stage_two
+from dyadstats.frame.spells import (
+    ongoing_name,
+    peace_year_column_names,
+    spell_stage_one,
+    spell_stage_two,
+)
 
 
 def control_joins(options: FrameOptions) -> str:
@@ -146,10 +151,15 @@ def final_sql(
 ) -> tuple[str, list[str]]:
     """Kept rows with their peace years and lags. Both tables are stored in key order, so a
     POSITIONAL JOIN pairs them without hashing or re-sorting the wide rows."""
-    peace = [c for o in spell_outcomes(directed, options) for c in peace_year_column_names(o)]
-    columns = [*visible, *peace, *(name for name, _ in lags)]
+    outcomes = spell_outcomes(directed, options)
+    peace = [c for o in outcomes for c in peace_year_column_names(o)]
+    # The years that end a spell under the ongoing rule, kept so a model can recount its own
+    # peace years under either rule (models' peace_years_rule / peace_years_over).
+    ongoing = [(ongoing_name(o), f"greatest(b.{o}, b._act_{o})") for o in outcomes]
+    columns = [*visible, *peace, *(name for name, _ in ongoing), *(name for name, _ in lags)]
     select = ",\n    ".join(
-        [*(f"b.{c}" for c in visible), *(f"n.{c}" for c in peace), *(f"{sql} AS {name}" for name, sql in lags)]
+        [*(f"b.{c}" for c in visible), *(f"n.{c}" for c in peace),
+         *(f"{sql} AS {name}" for name, sql in [*ongoing, *lags])]
     )
     sql = f"""
 SELECT {select}

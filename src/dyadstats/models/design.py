@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from dyadstats.errors import DyadstatsError
 from dyadstats.models.resolve import _IDENT, Resolved, resolve
+from dyadstats.models.sample_sql import sample_select
 from dyadstats.models.spec import ModelSpec
 from dyadstats.safe_expr import eval_namespace
 
@@ -59,6 +60,17 @@ def frame_columns(source: Any) -> list[str]:
     return list(pq.read_schema(source).names)
 
 
+def frame_peace_rule(source: Any) -> str | None:
+    """The peace-years rule a frame file was built with (its metadata); None if not recorded."""
+    if not isinstance(source, str | Path):
+        return None
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(source).metadata or {}
+    rule = meta.get(b"dyadstats.peace_years_rule")
+    return rule.decode() if rule else None
+
+
 def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
     """Read the sample (needed columns only, filter pushed down), drop incomplete rows, build X.
 
@@ -67,20 +79,20 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
     up with the estimation sample exactly.
     """
     available = frame_columns(source)
-    resolved = spec if isinstance(spec, Resolved) else resolve(spec, available)
+    resolved = spec if isinstance(spec, Resolved) else resolve(spec, available, frame_peace_rule(source))
     if isinstance(source, pa.Table | pd.DataFrame):
         # Project in-memory frames to the referenced columns first (cheap, avoids wide scans).
         referenced = set(_IDENT.findall(" ".join([
             *resolved.columns, *resolved.derived.values(), resolved.where, resolved.cluster_expr,
             "ccode1 ccode2 year", resolved.regime_pair or "",
+            *(resolved.spells.inputs if resolved.spells else ()),
         ])))
         keep_cols = [c for c in available if c in referenced]
         source = source.select(keep_cols) if isinstance(source, pa.Table) else source[keep_cols]
     con = duckdb.connect()
     try:
         rel = _relation_name(con, source)
-        derived_sql = "".join(f", {expr} AS \"{name}\"" for name, expr in resolved.derived.items())
-        base = f"SELECT *{derived_sql} FROM {rel} WHERE {resolved.where}"
+        base = sample_select(resolved, rel)
         model_cols = [c for c in resolved.columns if c != resolved.outcome]
         counts = ", ".join(f'count(*) FILTER (WHERE "{c}" IS NULL)' for c in model_cols)
         row = con.execute(f"SELECT count(*){', ' + counts if counts else ''} FROM ({base})", resolved.params).fetchone()

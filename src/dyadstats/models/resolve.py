@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dyadstats.config.build import BuildConfig
+from dyadstats.frame.spells import ongoing_name, peace_year_column_names
 from dyadstats.models.spec import (
     POLYPROD_OFFSET,
     REGIME_DUMMIES,
@@ -15,6 +17,9 @@ from dyadstats.models.spec import (
     _measure_score,
 )
 from dyadstats.safe_expr import allowed_functions, check_where, formula_names
+
+#: The build's default peace-years rule (a frame without metadata was counted by it).
+DEFAULT_PEACE_RULE: str = BuildConfig().peace_years.rule
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,19 @@ class Resolved:
     regime_terms: dict[str, str] = field(default_factory=dict)
     #: bound parameters of ``where`` ($first_year, $last_year, $era)
     params: dict[str, Any] = field(default_factory=dict)
+    #: peace years recounted for this model (None: the frame's columns are used as they are)
+    spells: SpellRecount | None = None
+
+
+@dataclass(frozen=True)
+class SpellRecount:
+    """A model's own peace-years count: over which rows, by which rule, from which columns."""
+
+    outcome: str                      # the outcome whose spells are counted
+    event: str                        # SQL flag of the years that end a spell
+    over: str                         # universe (every frame row) | sample (the model's rows)
+    inputs: tuple[str, ...]           # frame columns the count reads
+    replaces: tuple[str, ...]         # frame columns the recount supersedes
 
 
 def _lag(col: str, lag: bool) -> str:
@@ -146,6 +164,28 @@ def regime_terms(spec: ModelSpec, cols: Mapping[str, str]) -> dict[str, str]:
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def _spell_recount(spec: ModelSpec, available: set[str], frame_rule: str | None
+                   ) -> tuple[SpellRecount | None, list[str]]:
+    """The spec's own peace-years count (if it asks for one) and the frame columns it lacks.
+
+    ``frame_rule``: the rule the frame's peace years were counted by (its Parquet metadata;
+    None: the build default). A model that keeps the frame's rows and rule uses its columns.
+    """
+    frame_rule = frame_rule or DEFAULT_PEACE_RULE
+    rule = spec.peace_years_rule or frame_rule
+    if spec.time_dependence == "none" or (spec.peace_years_over == "universe" and rule == frame_rule):
+        return None, []
+    outcome = spec.peace_years or spec.outcome
+    if rule == "ongoing":
+        event, inputs = f'greatest("{outcome}", "{ongoing_name(outcome)}")', (outcome, ongoing_name(outcome))
+    else:
+        event, inputs = f'"{outcome}"', (outcome,)
+    replaces = tuple(c for c in peace_year_column_names(outcome) if c in available)
+    recount = SpellRecount(outcome=outcome, event=event, over=spec.peace_years_over, inputs=inputs,
+                           replaces=replaces)
+    return recount, [c for c in inputs if c not in available]
+
+
 def _time_terms(spec: ModelSpec) -> tuple[str, list[str]]:
     """Formula terms and columns for the time-dependence control."""
     base = f"peace_years_{spec.peace_years or spec.outcome}"
@@ -159,8 +199,11 @@ def _time_terms(spec: ModelSpec) -> tuple[str, list[str]]:
     return "", []
 
 
-def resolve(spec: ModelSpec, frame_columns: Sequence[str]) -> Resolved:
-    """Concrete columns, formula and sample SQL of ``spec`` for a frame with these columns."""
+def resolve(spec: ModelSpec, frame_columns: Sequence[str], frame_rule: str | None = None) -> Resolved:
+    """Concrete columns, formula and sample SQL of ``spec`` for a frame with these columns.
+
+    ``frame_rule``: the peace-years rule the frame was built with (None: the build default).
+    """
     available = set(frame_columns)
     cols, derived = placeholder_columns(spec)
     notes: list[str] = []
@@ -201,7 +244,13 @@ def resolve(spec: ModelSpec, frame_columns: Sequence[str]) -> Resolved:
     used_derived = {k: v for k, v in derived.items() if k in used}
     needed = [spec.outcome, *sorted(t for t in used if t in available), *time_cols]
     needed += sorted(used_derived)
-    missing = [c for c in [spec.outcome, *time_cols] if c not in available]
+    spells, spell_missing = _spell_recount(spec, available, frame_rule)
+    if spells:
+        rule = spec.peace_years_rule or frame_rule or DEFAULT_PEACE_RULE
+        rows = "the model's own sample rows" if spells.over == "sample" else "every frame row"
+        notes.append(f"peace years of {spells.outcome} recounted over {rows} ({rule} years end a spell)")
+    frame_time_cols = [] if spells else time_cols
+    missing = [c for c in [spec.outcome, *frame_time_cols] if c not in available] + spell_missing
     if spec.frame == "dyad" and spec.sample.politically_relevant:
         missing += [] if "politically_relevant" in available else ["politically_relevant"]
     unknown = sorted(unknown_names)
@@ -249,5 +298,5 @@ def resolve(spec: ModelSpec, frame_columns: Sequence[str]) -> Resolved:
         spec=spec, outcome=spec.outcome, formula=formula, rhs=full_rhs, focal_term=focal,
         focal_is_dummy=focal_is_dummy, regime_pair=regime,
         columns=tuple(dict.fromkeys(needed)), derived=used_derived, where=" AND ".join(where), params=params,
-        cluster_expr=cluster_expr, notes=tuple(notes), regime_terms=terms,
+        cluster_expr=cluster_expr, notes=tuple(notes), regime_terms=terms, spells=spells,
     )

@@ -24,6 +24,8 @@ from dyadstats.errors import DyadstatsError
 from dyadstats.io.db import quote_path
 from dyadstats.io.files import write_parquet
 from dyadstats.models import ModelSpec, frame_columns, resolve
+from dyadstats.models.design import frame_peace_rule
+from dyadstats.models.sample_sql import sample_select
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +39,18 @@ def membership_sql(spec: ModelSpec, frame_path: str | Path, columns: list[str],
     Parameters carry the suffix ``_<index>`` (the model name is ``$model_<index>``), so the
     SELECTs of several models can be joined into one statement.
     """
-    resolved = resolve(spec, columns)
-    derived = "".join(f', {expr} AS "{name}"' for name, expr in resolved.derived.items())
+    resolved = resolve(spec, columns, frame_peace_rule(str(frame_path)))
     needed = sorted(set(resolved.columns))  # reasons list missing columns alphabetically
     missing = ", ".join(f"CASE WHEN \"{c}\" IS NULL THEN '{c}' END" for c in needed)
     complete = " AND ".join(f'"{c}" IS NOT NULL' for c in needed) or "TRUE"
-    where = re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)", lambda m: f"${m.group(1)}_{index}", resolved.where)
+    rows = re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)", lambda m: f"${m.group(1)}_{index}",
+                  sample_select(resolved, f"read_parquet({quote_path(frame_path)})"))
     params: dict[str, object] = {f"{k}_{index}": v for k, v in resolved.params.items()}
     params[f"model_{index}"] = spec.name
     sql = (
         f"SELECT $model_{index}::VARCHAR AS model, ccode1, ccode2, year, ({complete}) AS in_sample, "
         f"CASE WHEN {complete} THEN NULL ELSE 'missing: ' || concat_ws(', ', {missing}) END AS reason_dropped "
-        f"FROM (SELECT *{derived} FROM read_parquet({quote_path(frame_path)}) WHERE {where})"
+        f"FROM ({rows})"
     )
     return sql, params
 

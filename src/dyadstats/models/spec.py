@@ -39,6 +39,8 @@ COVARIANCES = vocab.COVARIANCES
 #: Cluster dimensions (``cluster_by``); ``twoway`` uses two of them, by default both.
 CLUSTER_DIMENSIONS = vocab.CLUSTER_DIMENSIONS
 TIME_DEPENDENCE = vocab.TIME_DEPENDENCE
+PEACE_YEARS_SCOPES = vocab.PEACE_YEARS_SCOPES
+PEACE_RULES = vocab.PEACE_RULES
 FRAMES = {
     "dyad": "results/frames/analysis_dyad_years.parquet",
     "directed": "results/frames/analysis_directed_dyad_years.parquet",
@@ -114,6 +116,10 @@ class ModelSpec:
     time_dependence: str = _D["time_dependence"]
     spline_df: int = _D["spline_df"]
     peace_years: str | None = _D["peace_years"]
+    #: where the peace-years counter runs: the frame's columns (universe) or the model's sample
+    peace_years_over: str = _D["peace_years_over"]
+    #: which years end a spell (None: the frame's build.peace_years.rule)
+    peace_years_rule: str | None = _D["peace_years_rule"]
     estimator: str = _D["estimator"]
     covariance: str = _D["covariance"]
     cluster_by: str | tuple[str, ...] = _D["cluster_by"]
@@ -133,9 +139,11 @@ class ModelSpec:
         out["sample"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in out["sample"].items()}
         # Estimator-specific keys appear only when set, so adding them left the params (and
         # Snakemake's rerun trigger) of every other spec unchanged.
-        for key in ("random_effects", "population_event_rate"):
+        for key in ("random_effects", "population_event_rate", "peace_years_rule"):
             if out[key] is None:
                 del out[key]
+        if out["peace_years_over"] == _D["peace_years_over"]:
+            del out["peace_years_over"]
         if self.random_effects is not None:
             out["random_effects"] = list(self.random_effects)
         return out
@@ -220,6 +228,10 @@ def _check_spec(spec: ModelSpec, measures: Sequence[str] | None = MEASURES) -> N
     need(isinstance(spec.cluster_by, str) or (len(dims) == 2 and dims[0] != dims[1]),
          f"covariance: twoway needs two different cluster_by dimensions, got {list(dims)}")
     need(spec.spline_df >= 1, "spline_df must be >= 1")
+    need(spec.peace_years_over in PEACE_YEARS_SCOPES,
+         f"peace_years_over must be one of {PEACE_YEARS_SCOPES}, got {spec.peace_years_over!r}")
+    need(spec.peace_years_rule is None or spec.peace_years_rule in PEACE_RULES,
+         f"peace_years_rule must be one of {PEACE_RULES} or null, got {spec.peace_years_rule!r}")
     need(not (spec.estimator == "mixed" and spec.covariance != "nonrobust"),
          "mixed models report the model-based covariance only (the joint precision at the "
          "Laplace mode); set covariance: nonrobust")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import duckdb
 
-from dyadstats.roles.parse import EventRole, Roles, role_output
+from dyadstats.roles.parse import CovariateRole, EventRole, Roles, role_output
 from dyadstats.sql import read_sql
 
 # --------------------------------------------------------------------------------------------
@@ -56,14 +56,27 @@ def attach_roles_sql(frame: str, roles: Roles, paths: Mapping[str, str] | None =
         ]
     for i, c in enumerate(roles.covariates):
         n, p = c.name, paths.get(role_output(c), role_output(c))
+        fill = f"fill{i}"
+        if c.absent is not None:
+            # keys without a row inside the table's first..last year take the table's fill value
+            joins.append(f"CROSS JOIN (SELECT min(year) AS lo, max(year) AS hi, any_value(absent) AS absent "
+                         f"FROM read_parquet('{p}')) {fill}")
+
+        def filled(alias: str, key: str, c: CovariateRole = c, fill: str = fill) -> str:
+            if c.absent is None:
+                return f"{alias}.value"
+            return (f"CASE WHEN {alias}.{key} IS NULL AND d.year BETWEEN {fill}.lo AND {fill}.hi "
+                    f"THEN {fill}.absent ELSE {alias}.value END")
+
         if c.level == "state_year":
             a, b = f"cov{i}a", f"cov{i}b"
             joins += [f"LEFT JOIN read_parquet('{p}') {a} ON {a}.ccode = d.ccode1 AND {a}.year = d.year",
                       f"LEFT JOIN read_parquet('{p}') {b} ON {b}.ccode = d.ccode2 AND {b}.year = d.year"]
+            v1, v2 = filled(a, "ccode"), filled(b, "ccode")
             # least/greatest skip NULLs in DuckDB; min/max of a pair must be NULL if either is.
-            selects += [f"{a}.value AS {n}_1", f"{b}.value AS {n}_2",
-                        f"CASE WHEN {a}.value IS NOT NULL AND {b}.value IS NOT NULL THEN least({a}.value, {b}.value) END AS min_{n}",
-                        f"CASE WHEN {a}.value IS NOT NULL AND {b}.value IS NOT NULL THEN greatest({a}.value, {b}.value) END AS max_{n}"]
+            selects += [f"{v1} AS {n}_1", f"{v2} AS {n}_2",
+                        f"CASE WHEN ({v1}) IS NOT NULL AND ({v2}) IS NOT NULL THEN least({v1}, {v2}) END AS min_{n}",
+                        f"CASE WHEN ({v1}) IS NOT NULL AND ({v2}) IS NOT NULL THEN greatest({v1}, {v2}) END AS max_{n}"]
         else:
             a = f"cov{i}"
             # A non-directed covariate is stored low code first: in a directed frame both
@@ -72,7 +85,7 @@ def attach_roles_sql(frame: str, roles: Roles, paths: Mapping[str, str] | None =
                 "least(d.ccode1, d.ccode2)", "greatest(d.ccode1, d.ccode2)")
             joins.append(f"LEFT JOIN read_parquet('{p}') {a} ON {a}.ccode1 = {c1} "
                          f"AND {a}.ccode2 = {c2} AND {a}.year = d.year")
-            selects.append(f"{a}.value AS {n}")
+            selects.append(f"{filled(a, 'ccode1')} AS {n}")
     return f"SELECT {', '.join(selects)} FROM {frame} d {' '.join(joins)}"
 
 

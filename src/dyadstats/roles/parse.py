@@ -91,6 +91,8 @@ class CovariateRole:
     year: str = _COVARIATE["year"].default
     directed: bool = _COVARIATE["directed"].default
     unknown_states: str = _COVARIATE["unknown_states"].default
+    #: the value of a key without a row inside the table's years (None: missing)
+    absent: float | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,7 @@ def parse_roles(section: Mapping[str, Any] | None, tables: Collection[str]) -> R
                 name=name, table=_require_table(key, spec.table, tables), level=spec.level,
                 column=spec.column or name, ccode=spec.ccode, ccode1=spec.ccode1, ccode2=spec.ccode2,
                 year=spec.year, directed=spec.directed, unknown_states=spec.unknown_states,
+                absent=None if spec.absent is None else float(spec.absent),
             )
         )
     names = [r.name for r in democracy] + [r.name for r in covariates]

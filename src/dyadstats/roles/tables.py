@@ -119,11 +119,17 @@ def build_covariate_table(
         con, "role_in", f"read_parquet('{state_years_path}')", ccodes, "year",
         role.unknown_states, f"{table_path} ({key})", f"{key}.unknown_states",
     )
-    _write(con, checked.kept_sql, ", ".join(keys), out_path)
-    return _record(
-        con, f"role_covariate_{role.name}", out_path, keys, checked.rows_in, checked.dropped,
-        [table_path, state_years_path], [f"table {role.table}: column {role.column} ({role.level})"],
-    )
+    notes = [f"table {role.table}: column {role.column} ({role.level})"]
+    if role.absent is None:
+        _write(con, checked.kept_sql, ", ".join(keys), out_path)
+    else:
+        # The fill value travels with the table (a constant column), so the frame reads it as
+        # data rather than as SQL text.
+        _write(con, f"SELECT *, CAST($absent AS DOUBLE) AS absent FROM ({checked.kept_sql})", ", ".join(keys),
+               out_path, {"absent": role.absent})
+        notes.append(f"keys without a row inside the table's years: {role.absent:g}")
+    return _record(con, f"role_covariate_{role.name}", out_path, keys, checked.rows_in, checked.dropped,
+                   [table_path, state_years_path], notes)
 
 
 def build_event_table(

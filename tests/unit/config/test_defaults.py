@@ -43,8 +43,10 @@ def test_model_spec_defaults_are_the_config_defaults() -> None:
     for key, value in MODEL_DEFAULTS.items():
         if key == "sample":
             assert as_dict["sample"] == {**value, "politically_relevant": False}
-        elif key in ("random_effects", "population_event_rate"):
+        elif key in ("random_effects", "population_event_rate", "peace_years_rule"):
             assert value is None and key not in as_dict  # written only when set
+        elif key == "peace_years_over":
+            assert value == "universe" and key not in as_dict  # written only when not the default
         else:
             assert as_dict[key] == value, key
     spec_keys = {f.name for f in dataclasses.fields(ModelSpec)} - {"name"}

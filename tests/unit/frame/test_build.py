@@ -227,6 +227,7 @@ def test_narrow_frame_columns_equal_the_full_frames(tmp_path: Path, world) -> No
         "conttype", "contiguity_land", "contiguity_any", "contiguity_150", "cinc_1", "cinc_2",
         "capability_ratio", "log_capability_ratio", "major_power_1", "major_power_2", "major_power_dyad",
         "politically_relevant", "peace_years_mid_onset", "peace_years_mid_onset_2", "peace_years_mid_onset_3",
+        "ongoing_mid_onset",
     ]
     pd.testing.assert_frame_equal(nd, full_nd[nd.columns])
     assert not (out / "dir.parquet").exists()
