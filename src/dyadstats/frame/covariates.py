@@ -34,6 +34,8 @@ from typing import Any
 
 import duckdb
 
+from dyadstats.errors import SchemaError
+
 # group -> coverage key -> (table, SQL of the first year, SQL of the last year)
 COVARIATE_COVERAGE: dict[str, dict[str, tuple[str, str, str]]] = {
     "rivalries": {"td_rivalries": ("ps_td_rivalries", "min(styear)", "max(endyear)"),
@@ -63,7 +65,7 @@ def covariate_coverage(con: duckdb.DuckDBPyConnection, groups: Collection[str]) 
         for key, (table, lo_sql, hi_sql) in COVARIATE_COVERAGE[group].items():
             lo, hi = con.execute(f"SELECT {lo_sql}, {hi_sql} FROM {table}").fetchone()
             if lo is None:
-                raise ValueError(f"table '{table}' has no rows: cannot measure its year coverage")
+                raise SchemaError(f"table '{table}' has no rows: cannot measure its year coverage")
             out[key] = (int(lo), int(hi))
     return out
 
@@ -97,8 +99,8 @@ def create_covariate_tables(con: duckdb.DuckDBPyConnection, groups: Collection[s
         con.execute(f"CREATE OR REPLACE TEMP TABLE ctl_td_rivalry AS {_rivalry_years('ps_td_rivalries', 'styear', 'endyear')}")
         tss = _rivalry_years("ps_tss_rivalries", "start", '"end"', TSS_TYPES)
         con.execute(f"CREATE OR REPLACE TEMP TABLE ctl_tss_rivalry AS {tss}")
-        for name in ("ctl_td_rivalry", "ctl_tss_rivalry"):
-            facts[f"{name}_years_outside_universe"] = _unmatched_dyads(con, name)
+        for source, name in (("ps_td_rivalries", "ctl_td_rivalry"), ("ps_tss_rivalries", "ctl_tss_rivalry")):
+            facts[f"{source}_years_outside_universe"] = _unmatched_dyads(con, name)
     if "capital_distance" in groups:
         con.execute(
             """CREATE OR REPLACE TEMP TABLE ctl_capital AS
@@ -125,6 +127,11 @@ def create_covariate_tables(con: duckdb.DuckDBPyConnection, groups: Collection[s
                SELECT least(ccode1, ccode2) AS ccode1, greatest(ccode1, ccode2) AS ccode2, year, dyadigos
                FROM ps_cow_igo_ndy"""
         )
+        # a pair listed in both orders would join twice: refuse rather than pick one
+        dup = con.execute("SELECT count(*) FROM (SELECT ccode1, ccode2, year FROM ctl_igo GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
+        if dup:
+            raise SchemaError(f"ps_cow_igo_ndy: {dup} dyad-years listed in both orders (ccode1, ccode2 and ccode2, ccode1); "
+                              "a non-directed table lists each pair once")
         facts["ps_cow_igo_ndy_rows_outside_universe"] = _unmatched_dyads(con, "ctl_igo")
     return facts
 

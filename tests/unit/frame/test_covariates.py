@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from dyadstats.errors import SchemaError
 from dyadstats.frame.controls import Coverage, create_control_tables
 from dyadstats.frame.covariates import (
     COVARIATE_GROUPS,
@@ -105,7 +106,7 @@ def test_austria_hungary_rivalries_pass_to_austria_from_1919() -> None:
     assert dyad_column(df, (220, 305), "tss_rivalry_interventionary") == [1, 1, 1, 1, 1, None, None]
     # the rivalry years before 1915 find no dyad-year: counted, not errors
     facts = _frame(_world()).attrs["facts"]
-    assert facts["ctl_td_rivalry_years_outside_universe"] == {"year_outside_universe": 5 + 15, "not_in_universe_that_year": 0}
+    assert facts["ps_td_rivalries_years_outside_universe"] == {"year_outside_universe": 5 + 15, "not_in_universe_that_year": 0}
 
 
 def test_capital_distance_formula_on_known_pairs() -> None:
@@ -158,6 +159,13 @@ def test_trade_threat_and_igos_per_state_and_dyad() -> None:
     # 255 (not a state of this universe) in 1920; 1926 after the universe's last year
     assert facts["ps_cow_trade_sy_rows_outside_universe"] == {"year_outside_universe": 1, "not_in_universe_that_year": 1}
     assert facts["ps_cow_igo_ndy_rows_outside_universe"] == {"year_outside_universe": 0, "not_in_universe_that_year": 1}
+
+
+def test_a_pair_listed_in_both_orders_is_refused() -> None:
+    con = _world()
+    con.execute("INSERT INTO ps_cow_igo_ndy VALUES (20, 2, 1916, 3)")
+    with pytest.raises(SchemaError, match="1 dyad-years listed in both orders"):
+        create_control_tables(con, ["igos"])
 
 
 def test_directed_rows_read_the_same_pair_both_ways() -> None:
