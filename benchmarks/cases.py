@@ -165,14 +165,22 @@ def changed_model_config(cfg: Mapping[str, Any], model: str | None) -> tuple[dic
     specs = (new.get("models") or {}).get("specs") or {}
     if not specs:
         raise BenchError("rerun case: the config declares no models.specs to change")
-    name = model or next(iter(specs))
+    from dyadstats.models import selected_models
+
+    running = selected_models(new.get("models") or {})
+    name = model or running[0]
     if name not in specs:
         raise BenchError(f"rerun case: bench.rerun_model {name!r} is not in models.specs")
+    note = ""
+    if name not in running:  # a disabled model's change would rerun nothing
+        note = f" (bench.rerun_model {name!r} is not run: models.only / models.disable; changed {running[0]!r})"
+        log.warning("bench rerun:%s", note)
+        name = running[0]
     spec = specs[name]
     defaults = (new.get("models") or {}).get("defaults") or {}
     current = spec.get("covariance", defaults.get("covariance", "cluster"))
     spec["covariance"] = "robust" if current != "robust" else "cluster"
-    return new, name, f"covariance {current} -> {spec['covariance']}"
+    return new, name, f"covariance {current} -> {spec['covariance']}{note}"
 
 
 def rerun_steps(ctx: Context) -> list[Step]:

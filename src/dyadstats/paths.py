@@ -40,7 +40,7 @@ CODEBOOK = f"{FRAMES_DIR}/codebook.md"
 UNIVERSE_TABLES = ("state_years", "dyad_years", "directed_dyad_years")
 #: The events stage's tables (every dispute-dyad-year the whittle removed in mid_whittle_log).
 EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years",
-                "icb_directed_dyad_years", "mid_whittle_log")
+                "icb_directed_dyad_years", "war_directed_dyad_years", "mid_whittle_log")
 #: The analysis frames: name -> directed.
 FRAME_TABLES = {"analysis_dyad_years": False, "analysis_directed_dyad_years": True}
 #: Per-model outputs of the model job, gathered by the models stage.

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from dyadstats.roles.parse import EventRole, Roles
 
 #: The events stage's ingest inputs (all sources: the stage reads the one ``source`` names).
-EVENT_SOURCES = ("mid5_participants", "mid5_disputes", "dyadic_mid402", "ties", "icb_actors", "cow_states")
+EVENT_SOURCES = ("mid5_participants", "mid5_disputes", "dyadic_mid402", "ties", "icb_actors", "cow_states",
+                 "ps_cow_war_inter")
 #: The frame stage's ingest inputs: democracy measures, then the control sources.
 FRAME_SOURCES = ("polity5", "vdem", "bmr", "uds", "cow_contdird", "nmc", "cow_majors",
                  "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist")
@@ -39,7 +40,7 @@ FRAME_SOURCES = ("polity5", "vdem", "bmr", "uds", "cow_contdird", "nmc", "cow_ma
 FIRST_SLICE_SOURCE = "ps_cow_contdir"
 #: The events stage's tables the frames join (not the whittle log, a reviewer's table).
 FRAME_EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years",
-                      "icb_directed_dyad_years")
+                      "icb_directed_dyad_years", "war_directed_dyad_years")
 
 
 def rooted_sources(extra: Mapping[str, Any] | None, root: str | Path) -> dict[str, Any]:
@@ -133,8 +134,13 @@ class RunPlan:
     def years(self) -> tuple[int, int]:
         return int(self.build["first_year"]), int(self.build["last_year"])
 
+    @property
+    def universe_tables(self) -> tuple[str, ...]:
+        """The universe tables the run needs: the directed dyad-years only for a directed frame."""
+        return tuple(t for t in UNIVERSE_TABLES if t != "directed_dyad_years" or self.frame_directed)
+
     def universe_outputs(self) -> dict[str, str]:
-        return {t: self.layout.frame(t) for t in UNIVERSE_TABLES}
+        return {t: self.layout.frame(t) for t in self.universe_tables}
 
     # -- events --------------------------------------------------------------------------------
     @cached_property
@@ -191,7 +197,7 @@ class RunPlan:
 
     def frame_inputs(self) -> dict[str, str]:
         """Every input of one frame job, keyed by its view name."""
-        upstream = ("dyad_years", "directed_dyad_years", *FRAME_EVENT_TABLES)
+        upstream = (*(t for t in self.universe_tables if t != "state_years"), *FRAME_EVENT_TABLES)
         return {
             **{t: self.layout.frame(t) for t in upstream},
             **{t: self.layout.ingest(t) for t in frame_sources(self.build)},
@@ -204,13 +210,14 @@ class RunPlan:
     def frame_coverages(self) -> dict[str, list[int]]:
         """The declared event coverages the frames code outcomes within (NULL outside)."""
         return {"mid": self.coverage(event_source_table(self.event_source, self.event_role)),
-                "ties": self.coverage("ties"), "icb": self.coverage("icb_actors")}
+                "ties": self.coverage("ties"), "icb": self.coverage("icb_actors"),
+                "war": self.coverage("ps_cow_war_inter")}
 
     def frame_options(self) -> FrameOptions:
         from dyadstats.frame.options import frame_options
 
         cov = self.frame_coverages()
-        return frame_options(self.build, cov["mid"], cov["ties"], self.roles, cov["icb"])
+        return frame_options(self.build, cov["mid"], cov["ties"], self.roles, cov["icb"], war_coverage=cov["war"])
 
     # -- models --------------------------------------------------------------------------------
     @cached_property
@@ -242,7 +249,7 @@ class RunPlan:
         from dyadstats.roles.parse import role_kind, role_output
 
         tables = {name: self.layout.ingest(name) for name in self.manifest}
-        tables |= {t: self.layout.frame(t) for t in UNIVERSE_TABLES}
+        tables |= {t: self.layout.frame(t) for t in self.universe_tables}
         tables |= {f"role_{role_kind(r)}_{r.name}": self._rooted(role_output(r)) for r in self.roles.all()}
         tables |= {t: self.layout.frame(t) for t in EVENT_TABLES}
         tables |= {t: self.layout.frame(t) for t in self.frame_tables}

@@ -63,11 +63,12 @@ def run_stage_audit(stage: str, parts: Sequence[PathLike], out: PathLike) -> Non
 
 def run_universe(states: PathLike, outputs: Mapping[str, PathLike], audit: PathLike,
                  first_year: int, last_year: int) -> dict[str, Any]:
-    """COW state spells -> ``state_years``, ``dyad_years``, ``directed_dyad_years`` (+ audit)."""
+    """COW state spells -> ``state_years``, ``dyad_years``, ``directed_dyad_years`` (+ audit);
+    the directed table only if ``outputs`` names it."""
     from dyadstats.universe import build_universe
 
     return build_universe(states, outputs["state_years"], outputs["dyad_years"],
-                          outputs["directed_dyad_years"], audit,
+                          outputs.get("directed_dyad_years"), audit,
                           first_year=first_year, last_year=last_year)
 
 

@@ -76,7 +76,7 @@ def check_year_range(first_year: int, last_year: int, coverage: tuple[int, int])
 
 
 def create_universe_tables(
-    con: duckdb.DuckDBPyConnection, first_year: int, last_year: int
+    con: duckdb.DuckDBPyConnection, first_year: int, last_year: int, directed: bool = True
 ) -> None:
     """Create tables ``state_year_spans``, ``state_years``, ``dyad_years``, ``directed_dyad_years``.
 
@@ -97,10 +97,11 @@ def create_universe_tables(
         f"CREATE OR REPLACE TABLE dyad_years AS {ABBREVIATED_SQL.format(dyads=read_sql('universe/dyad_years'))} "
         "ORDER BY ccode1, ccode2, year"
     )
-    con.execute(
-        f"CREATE OR REPLACE TABLE directed_dyad_years AS {DIRECTED_SQL} "
-        "ORDER BY ccode1, ccode2, year"
-    )
+    if directed:
+        con.execute(
+            f"CREATE OR REPLACE TABLE directed_dyad_years AS {DIRECTED_SQL} "
+            "ORDER BY ccode1, ccode2, year"
+        )
 
 
 def same_day_exclusions(con: duckdb.DuckDBPyConnection) -> int:
@@ -122,17 +123,21 @@ def build_universe(
     states_path: str | Path,
     state_years_path: str | Path,
     dyad_years_path: str | Path,
-    directed_dyad_years_path: str | Path,
+    directed_dyad_years_path: str | Path | None,
     audit_path: str | Path,
     first_year: int = DEFAULT_FIRST_YEAR,
     last_year: int = DEFAULT_LAST_YEAR,
 ) -> dict[str, Any]:
-    """Build and write the three universe tables and ``results/audit/universe.json``."""
+    """Build and write the universe tables and ``results/audit/universe.json``.
+
+    ``directed_dyad_years_path`` None: no directed table (a run without a directed frame).
+    """
+    directed = directed_dyad_years_path is not None
     con = connect()
     try:
         con.execute(f"CREATE VIEW cow_states AS SELECT * FROM read_parquet({quote_path(states_path)})")
         log.info("building the COW universe %d-%d from %s", first_year, last_year, states_path)
-        create_universe_tables(con, first_year, last_year)
+        create_universe_tables(con, first_year, last_year, directed)
         excluded = same_day_exclusions(con)
         (spells,) = con.execute("SELECT count(*) FROM cow_states").fetchone()
         (candidate_years,) = con.execute("SELECT count(*) FROM state_year_spans").fetchone()
@@ -156,25 +161,30 @@ def build_universe(
                 inputs=["state_years"],
                 notes=["non-directed, ccode1 < ccode2; same-day rule on exact spell dates"],
             ),
-            table_record(
-                "directed_dyad_years",
-                profile_relation(
-                    con, "SELECT * FROM directed_dyad_years", ["ccode1", "ccode2", "year"]
-                ),
-                inputs=["dyad_years"],
-                notes=["both directions of every dyad_years row"],
-            ),
         ]
+        if directed:
+            records.append(
+                table_record(
+                    "directed_dyad_years",
+                    profile_relation(
+                        con, "SELECT * FROM directed_dyad_years", ["ccode1", "ccode2", "year"]
+                    ),
+                    inputs=["dyad_years"],
+                    notes=["both directions of every dyad_years row"],
+                )
+            )
         # each table in its stored (sorted) order, streamed by DuckDB; a fresh cursor because
         # DuckDB 2.0 refuses new statements while a fetchone() result is open
-        for table, path in (("state_years", state_years_path), ("dyad_years", dyad_years_path),
-                            ("directed_dyad_years", directed_dyad_years_path)):
+        written = [("state_years", state_years_path), ("dyad_years", dyad_years_path)]
+        written += [("directed_dyad_years", directed_dyad_years_path)] if directed else []
+        for table, path in written:
             write_parquet(f"SELECT * FROM {table}", path, con=con.cursor())
         write_stage_audit("universe", records, audit_path)
         log.info(
             "universe: %d state-years, %d dyad-years (%d same-year pairs never on the same day "
             "excluded), %d directed dyad-years",
-            records[0]["rows_out"], records[1]["rows_out"], excluded, records[2]["rows_out"],
+            records[0]["rows_out"], records[1]["rows_out"], excluded,
+            records[2]["rows_out"] if directed else 0,
         )
         return {r["table"]: r for r in records}
     finally:

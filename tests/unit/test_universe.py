@@ -148,3 +148,30 @@ def test_dyad_years_match_day_by_day_reference(spells: list[tuple]) -> None:
     assert dups == 0
     members = {tuple(r) for r in con.execute("SELECT ccode, year FROM state_years").fetchall()}
     assert all((a, y) in members and (b, y) in members for a, b, y in got)
+
+
+def test_a_run_without_a_directed_frame_builds_no_directed_universe(tmp_path) -> None:
+    """build.frame.directed: false -> the plan asks for no directed_dyad_years, and the universe
+    stage writes the other tables unchanged without it."""
+    from dyadstats.paths import Layout
+    from dyadstats.plan import RunPlan
+    from dyadstats.testing.repo import base_config, repo_root
+    from dyadstats.universe import build_universe
+
+    config = base_config(tmp_path)
+    full = RunPlan.from_config(config, repo_root(), Layout(root=tmp_path))
+    config["build"]["frame"] = {"directed": False}
+    narrow = RunPlan.from_config(config, repo_root(), Layout(root=tmp_path))
+    assert "directed_dyad_years" in full.universe_outputs() and "directed_dyad_years" in full.frame_inputs()
+    assert set(narrow.universe_outputs()) == {"state_years", "dyad_years"}
+    assert "directed_dyad_years" not in narrow.frame_inputs() and "directed_dyad_years" not in narrow.db_tables()
+
+    states = tmp_path / "states.parquet"
+    pd.DataFrame(TINY_WORLD, columns=SPELL_COLUMNS).to_parquet(states, index=False)
+    with_directed = build_universe(states, tmp_path / "a_sy.parquet", tmp_path / "a_dy.parquet",
+                                   tmp_path / "a_ddy.parquet", tmp_path / "a.json", 1900, 1909)
+    without = build_universe(states, tmp_path / "b_sy.parquet", tmp_path / "b_dy.parquet", None,
+                             tmp_path / "b.json", 1900, 1909)
+    assert set(without) == {"state_years", "dyad_years"} and "directed_dyad_years" in with_directed
+    assert (tmp_path / "a_dy.parquet").read_bytes() == (tmp_path / "b_dy.parquet").read_bytes()
+    assert not (tmp_path / "b_ddy.parquet").exists()

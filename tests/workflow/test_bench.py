@@ -93,6 +93,10 @@ def test_rerun_changes_exactly_one_model() -> None:
     assert new["models"]["specs"]["b"]["covariance"] == "cluster" and change == "covariance robust -> cluster"
     with pytest.raises(harness.BenchError):
         cases.changed_model_config(cfg, "zzz")
+    # a disabled rerun_model would rerun nothing: the first running model changes, with a note
+    new, name, change = cases.changed_model_config({"models": {**cfg["models"], "disable": ["b"]}}, "b")
+    assert name == "a" and new["models"]["specs"]["a"]["covariance"] == "robust"
+    assert change == "covariance cluster -> robust (bench.rerun_model 'b' is not run: models.only / models.disable; changed 'a')"
 
 
 def test_standard_case_frame_covers_exactly_the_standard_model() -> None:

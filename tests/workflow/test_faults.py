@@ -146,7 +146,8 @@ SEED = [".snakemake/metadata", "data/raw", "results/ingest", "results/audit/inge
         "results/audit/universe.json", "results/audit/events.json",
         *[f"results/frames/{t}.parquet" for t in ("state_years", "dyad_years", "directed_dyad_years",
                                                    "mid_dyad_years", "mid_directed_dyad_years",
-                                                   "ties_directed_dyad_years", "icb_directed_dyad_years")]]
+                                                   "ties_directed_dyad_years", "icb_directed_dyad_years",
+                                                   "war_directed_dyad_years")]]
 
 
 @pytest.fixture(scope="module")

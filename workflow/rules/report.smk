@@ -93,6 +93,8 @@ rule write_report:
         stage_outputs=sorted(set(DB_TABLES.values())),
         extra_inputs=[str(Path(workflow.basedir) / config["manifest"]), *workflow.configfiles],
         repo=workflow.basedir,
+        # the report section as a param: a changed title, label or table choice reruns the report
+        options=config["report"],
         # (the run's start time is read in the body, not a param: a param that changes every
         # invocation would rerun the report on every run)
         failures=failures_of("write_report"),  # a failed job is retried by the next run (dyadstats.io.keep)

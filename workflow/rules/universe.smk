@@ -15,5 +15,5 @@ rule universe:
         "logs/universe.log",
     run:
         with job_log(log[0]):
-            stages.run_universe(input.states, {t: output[t] for t in UNIVERSE_TABLES}, output.audit,
+            stages.run_universe(input.states, {t: output[t] for t in PLAN.universe_tables}, output.audit,
                                 params.first_year, params.last_year)

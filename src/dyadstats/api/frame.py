@@ -128,8 +128,8 @@ class Frame:
 
     def add_events(self, source: str, *, outcomes: Any = None, **options: Any) -> Frame:
         """Outcomes of any event source: ``mid5`` / ``dyadic_mid402`` (as :meth:`add_mids`),
-        ``ties`` (TIES sanction threat / imposition onsets, 1945-2005) or ``icb`` (ICB crisis
-        triggers, 1918-2017). Outside a source's coverage its outcomes are missing, not 0.
+        ``ties`` (TIES sanction threat / imposition onsets, 1945-2005), ``icb`` (ICB crisis
+        triggers, 1918-2017) or ``war`` (COW inter-state war onsets / initiations, 1816-2007). Outside a source's coverage its outcomes are missing, not 0.
 
         >>> ds.dyad_years().add_events("ties").recipe.outcomes
         ('sanction_threat_onset', 'sanction_imposition_onset')

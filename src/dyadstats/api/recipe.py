@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-#: Event sources the verbs know: the MID sources, TIES sanctions and ICB crises.
+#: Event sources the verbs know: the MID sources, TIES sanctions, ICB crises and COW inter-state wars.
 MID_EVENT_SOURCES = ("mid5", "dyadic_mid402")
-OTHER_EVENT_SOURCES = ("ties", "icb")
+OTHER_EVENT_SOURCES = ("ties", "icb", "war")
 #: Verb -> the frame's control groups (``dyadstats.frame.controls.CONTROL_SOURCES``).
 ALLIANCE_SOURCES = {"cow": "cow_alliance", "atop": "atop_alliance"}
 #: ``filter_prd`` needs the contiguity and major-power columns (politically_relevant).
@@ -105,6 +105,7 @@ class Recipe:
 def event_outcomes(source: str, directed: bool) -> tuple[str, ...]:
     """Every outcome column an event source gives a (directed) frame."""
     from dyadstats.events.icb import ICB_DIRECTED_OUTCOMES, ICB_OUTCOMES
+    from dyadstats.events.war import WAR_DIRECTED_OUTCOMES, WAR_OUTCOMES
     from dyadstats.frame.outcomes import (
         MID_DIRECTED_OUTCOMES,
         MID_OUTCOMES,
@@ -116,6 +117,7 @@ def event_outcomes(source: str, directed: bool) -> tuple[str, ...]:
         "mid": (MID_DIRECTED_OUTCOMES if directed else MID_OUTCOMES),
         "ties": (TIES_DIRECTED_OUTCOMES if directed else TIES_OUTCOMES),
         "icb": (ICB_DIRECTED_OUTCOMES if directed else ICB_OUTCOMES),
+        "war": (WAR_DIRECTED_OUTCOMES if directed else WAR_OUTCOMES),
     }
     return tuple(table["mid" if source in MID_EVENT_SOURCES else source])
 

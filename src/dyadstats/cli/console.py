@@ -1,5 +1,6 @@
 """A quiet console for ``dyadstats run``: one line per finished stage, the full Snakemake
-output in a log file, and the report's path as the last line.
+output in a log file, and the report's path as the last line; when a model could not be
+estimated, the failed models' names come last and the exit status is 3 (EXIT_MODELS_FAILED).
 
 Snakemake prints a dozen lines per job (rule, input, output, log, reason, an empty "Shell
 command" ...), over a thousand for one run. The filter below reads that stream and keeps:
@@ -132,9 +133,7 @@ def run_quiet(argv: Sequence[str], workdir: Path, *, verbose: bool = False) -> i
     from dyadstats.cli.launch import forwarding_signals, run_child, wait_for
 
     if verbose:
-        code = run_child(argv)
-        _final_line(code, workdir)
-        return code
+        return _final_line(run_child(argv), workdir)
     log_path = workdir / "logs" / "dyadstats-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -152,13 +151,47 @@ def run_quiet(argv: Sequence[str], workdir: Path, *, verbose: bool = False) -> i
             print(line, file=sys.stderr)
         print(f"dyadstats: the run failed (exit {code}); full log: {log_path}", file=sys.stderr)
         return code
-    print(f"dyadstats: finished in {_duration(time.time() - started)}; full log: {log_path}")
-    _final_line(code, workdir)
-    return code
+    print(f"dyadstats: finished in {_duration(time.time() - started)}; full log: {log_path}", flush=True)
+    return _final_line(code, workdir)
 
 
-def _final_line(code: int, workdir: Path) -> None:
-    """The report's path, last, when the run succeeded and the report exists."""
+#: ``dyadstats run``'s exit status when the run finished (database and report written) but some
+#: model could not be estimated (``model_fit.status = 'failed'``).
+EXIT_MODELS_FAILED = 3
+
+
+def failed_models(workdir: Path) -> list[tuple[str, str]]:
+    """(model, reason) of each model the run's ``model_fit`` records as failed."""
+    from dyadstats.models.spec import FIT_FAILED
+    from dyadstats.paths import WORKFLOW
+
+    path = workdir / WORKFLOW.models("fit")
+    if not path.is_file():
+        return []
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    if "status" not in table.column_names:
+        return []
+    rows = table.select(["model", "status", "failure_reason"]).to_pylist()
+    return [(r["model"], r["failure_reason"] or "") for r in rows if r["status"] == FIT_FAILED]
+
+
+def _final_line(code: int, workdir: Path) -> int:
+    """The report's path when the run succeeded and the report exists; then, if any model
+    failed, one line per failure (stderr) and, last, the failed models' names. Returns the
+    exit status: ``code``, or :data:`EXIT_MODELS_FAILED`."""
+    if code != 0:
+        return code
     report = workdir / "reports" / "report.html"
-    if code == 0 and report.is_file():
+    if report.is_file():
         print(report.resolve())
+    failed = failed_models(workdir)
+    if not failed:
+        return code
+    for name, reason in failed:
+        print(f"dyadstats: model {name} was not estimated: {reason}", file=sys.stderr, flush=True)
+    print(f"dyadstats: {len(failed)} model(s) failed: {', '.join(n for n, _ in failed)} "
+          f"(reasons at the top of the report and in model_fit.failure_reason; exit {EXIT_MODELS_FAILED})",
+          flush=True)
+    return EXIT_MODELS_FAILED

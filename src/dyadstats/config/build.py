@@ -185,7 +185,8 @@ class FrameSelection(ConfigModel):
         description=(
             "outcomes (with their peace years) the frames carry; the non-directed ones go to "
             "analysis_dyad_years, the *_initiated ones and icb_crisis_trigger to the directed "
-            "frame. mid_ongoing and mid_continuing are always kept"
+            "frame (icb_* and war_* only with their source's coverage in the manifest). "
+            "mid_ongoing and mid_continuing are always kept"
         ),
     )
     lags: bool = Field(True, description="write the <column>_lag1 twins (lag.regressors true needs them)")

@@ -30,6 +30,8 @@ from dyadstats.config.vocab import (
 )
 
 Snake = Annotated[str, StringConstraints(pattern=SNAKE_NAME)]
+ERA_DESCRIPTION = ("era label of the frame: <first_year>-1945, 1946-1989, 1990-<last_year> of the build's "
+                   "years (e.g. 1990-2014); a model whose era the frame lacks is recorded as failed")
 ModelName = Annotated[str, StringConstraints(pattern=MODEL_NAME)]
 
 
@@ -39,7 +41,7 @@ class SampleConfig(ConfigModel):
 
     politically_relevant: bool = Field(False, description="keep politically relevant dyads only")
     years: year_range("inclusive year range") | None = Field(None, description="inclusive year range")
-    era: str | None = Field(None, description="era label of the frame (1816-1945, 1946-1989, 1990-2014)")
+    era: str | None = Field(None, description=ERA_DESCRIPTION)
     where: str | None = Field(None, description="extra SQL predicate on frame columns")
 
 
@@ -124,7 +126,7 @@ class SpecSampleEntry(ConfigModel):
     politically_relevant: bool | None = optional("keep politically relevant dyads only")
     years: year_range("inclusive year range") | None = Field(
         None, description="inclusive year range", json_schema_extra=lambda s: s.pop("default", None))
-    era: str | None = Field(None, description="era label of the frame (1816-1945, 1946-1989, 1990-2014)",
+    era: str | None = Field(None, description=ERA_DESCRIPTION,
                             json_schema_extra=lambda s: s.pop("default", None))
     where: str | None = Field(None, description="extra SQL predicate on frame columns",
                               json_schema_extra=lambda s: s.pop("default", None))
@@ -157,6 +159,11 @@ class ModelsConfig(ConfigModel):
     defaults: ModelDefaults = Field(ModelDefaults(), description=ModelDefaults.__doc__)
     specs: dict[ModelName, ModelSpecEntry] = Field(
         {}, description="model name -> spec (names are letters, digits and underscores)")
+    # Selection lives beside specs, not in them: a spec key would be inherited through base.
+    only: unique_list(ModelName, min_length=1) | None = Field(None, description=(
+        "fit only these models (their bases are still merged, not fitted); null = every spec"))
+    disable: unique_list(ModelName) = Field([], description=(
+        "models not fitted (e.g. an overlay removing a default spec; specs based on one still merge it)"))
 
     def entries(self) -> dict[str, dict[str, Any]]:
         """Each spec's own keys as written (what :func:`dyadstats.models.parse_specs` merges)."""

@@ -28,11 +28,6 @@ class EraRow(ConfigModel):
         return self
 
 
-def _default_eras() -> list[EraRow]:
-    return [EraRow(label="1816-1945", start=1816, end=1945), EraRow(label="1946-1989", start=1946, end=1989),
-            EraRow(label="1990-2014", start=1990, end=2014)]
-
-
 class ReportConfig(ConfigModel):
     """Report options (reports/report.html, report.md, tables/, figures/)."""
 
@@ -61,8 +56,9 @@ class ReportConfig(ConfigModel):
         description="coercion codings (analysis_dyad_years columns) counted in the sample and rate tables")
     time_outcome: Snake = Field("coercion_onset", description="outcome plotted over time by regime pair")
     time_bin_years: int = Field(5, ge=1, le=50, description="width in years of the bins in the rate-over-time figure")
-    eras: Annotated[list[EraRow], Field(min_length=1)] = Field(
-        _default_eras(), description="periods for the rate table (inclusive year ranges)")
+    eras: Annotated[list[EraRow], Field(min_length=1)] | None = Field(None, description=(
+        "periods for the rate table (inclusive year ranges); null = the frame's eras, "
+        "<first_year>-1945, 1946-1989, 1990-<last_year> of the build's years"))
     significance_levels: Annotated[list[Annotated[Number, Field(gt=0, lt=1)]], Field(min_length=3, max_length=3)] = Field(
         [0.001, 0.01, 0.05], description=(
             "p-value cutoffs for ***, ** and * (ascending); the largest is the level the finding calls significant"))

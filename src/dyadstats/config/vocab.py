@@ -41,7 +41,7 @@ Outcome = Literal[
     "coercion_onset", "coercion_onset_limited", "mid_onset", "mid_onset_originators",
     "sanction_threat_onset", "sanction_imposition_onset", "coercion_initiated", "mid_initiated",
     "sanction_threat_initiated", "sanction_imposition_initiated", "icb_crisis_onset",
-    "icb_crisis_trigger",
+    "icb_crisis_trigger", "war_onset", "war_initiated",
 ]
 
 # --- roles -----------------------------------------------------------------------------------

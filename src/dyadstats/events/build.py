@@ -34,6 +34,8 @@ whittle, here, and the frame reads it. Outputs:
   on a common day. The audit counts recoded cases and dropped cases by reason.
 - ``icb_directed_dyad_years`` (when asked for in ``outputs``): triggering state -> crisis actor
   ICB crisis triggers (``dyadstats.events.icb``).
+- ``war_directed_dyad_years`` (when asked for in ``outputs``): COW Inter-State War v4.0 onsets,
+  ongoing years and initiators per directed dyad-year (``dyadstats.events.war``).
 
 Hostility codes: 1 no militarized action, 2 threat, 3 display, 4 use of force, 5 war. MID 5
 action codes (hiact) 1-6 are threats, 7-12 displays, 13-19 uses of force, 20-21 war.
@@ -53,6 +55,7 @@ from dyadstats.events.icb import ICB_TABLE, create_icb_table, icb_audit_record
 from dyadstats.events.mid import DIRECTED_FLAGS, HOSTLEV_LISTS, create_mid_tables
 from dyadstats.events.pairing import DYAD_YEAR
 from dyadstats.events.ties import TIES_CODE_RECODES, create_ties_table
+from dyadstats.events.war import WAR_TABLE, create_war_table, war_audit_record
 from dyadstats.events.whittle import WHITTLE_RULES, resolve_whittle_order
 from dyadstats.io.db import connect, quote_path
 from dyadstats.io.files import write_parquet
@@ -80,9 +83,9 @@ def build_events(
     """Build and write the MID and TIES event tables and ``results/audit/events.json``.
 
     ``inputs`` maps view names (mid5_participants, mid5_disputes, dyadic_mid402, ties,
-    cow_states, icb_actors) to Parquet paths; ``outputs`` maps mid_dyad_years,
+    cow_states, icb_actors, ps_cow_war_inter) to Parquet paths; ``outputs`` maps mid_dyad_years,
     mid_directed_dyad_years, ties_directed_dyad_years and (optionally) icb_directed_dyad_years
-    to Parquet paths. With ``event_role`` (the ``roles.events`` source
+    and war_directed_dyad_years to Parquet paths. With ``event_role`` (the ``roles.events`` source
     named by ``source``) ``inputs["role_events"]`` is its canonical role table.
     """
     order = resolve_whittle_order(whittle_order)
@@ -146,6 +149,9 @@ def build_events(
         if ICB_TABLE in outputs:  # needs inputs icb_actors and cow_states
             records.append(icb_audit_record(con, create_icb_table(con)))
             tables.append(ICB_TABLE)
+        if WAR_TABLE in outputs:  # needs input ps_cow_war_inter
+            records.append(war_audit_record(con, create_war_table(con)))
+            tables.append(WAR_TABLE)
         for table in tables:  # a fresh cursor: see dyadstats.universe.build_universe
             write_parquet(f"SELECT * FROM {table}", outputs[table], con=con.cursor())
         write_stage_audit("events", records, audit_path)

@@ -80,6 +80,14 @@ ND_ICB = [
 DIR_ICB = [
     ColumnDoc("icb_crisis_trigger", "1 if A (ICB triggering entity, a state) triggers an ICB crisis for B (the crisis actor) this year", ICB_SOURCE, "icb"),
 ]
+# COW inter-state wars (only in builds given the war coverage; dyadstats.events.war)
+WAR_SOURCE = "war_directed_dyad_years (COW Inter-State War v4.0, peacesciencer cow_war_inter, via the events stage)"
+ND_WAR = [
+    ColumnDoc("war_onset", "1 if a COW inter-state war between the two states (on opposite sides) starts this year for the pair: its first year of the war, a late joiner's first year against each opponent, or the first year of a resumed participation spell (peacesciencer cowinteronset); the 'ongoing' peace-years rule counts every year of the war", WAR_SOURCE, "war"),
+]
+DIR_WAR = [
+    ColumnDoc("war_initiated", "1 if a COW inter-state war between A and B starts this year for the pair and A is one of the war's initiators (COW's participant-level initiator flag)", WAR_SOURCE, "war"),
+]
 
 CONTROLS = [
     ColumnDoc("conttype", "COW direct contiguity type, lowest (closest) in the year: 0 none, 1 land/river, 2-5 water <= 12/24/150/400 miles", "cow_contdird", "contiguity"),
@@ -241,6 +249,9 @@ def frame_registry(directed: bool, options: FrameOptions | None = None) -> list[
     if options and options.icb_coverage:
         icb = DIR_ICB if directed else ND_ICB
         outcomes, spells = [*outcomes, *icb], [*spells, *icb]
+    if options and options.war_coverage:
+        war = DIR_WAR if directed else ND_WAR
+        outcomes, spells = [*outcomes, *war], [*spells, *war]
     if options:  # build.frame: the selected outcomes and controls only
         outcomes = [o for o in outcomes if o in ONGOING or options.keeps_outcome(o.name)]
         spells = [o for o in spells if options.keeps_outcome(o.name)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dyadstats.events.icb import icb_outcomes
+from dyadstats.events.war import war_outcomes
 from dyadstats.frame.controls import CONTROL_RAW, Coverage, control_columns
 from dyadstats.frame.democracy import MEASURES, democracy_score_refs, dyad_democracy_columns
 from dyadstats.frame.options import CONTROL_RAW_GROUP, FrameOptions, measure_column_names
@@ -37,7 +38,7 @@ def outcome_columns(options: FrameOptions, directed: bool) -> list[tuple[str, st
     ]
     if not directed:
         cols += [(o, _covered(ties, f"t.{o}")) for o in TIES_OUTCOMES if keep(o)]
-    return cols + icb_columns(options, directed)
+    return cols + icb_columns(options, directed) + war_columns(options, directed)
 
 
 def helper_columns(options: FrameOptions, directed: bool) -> list[tuple[str, str]]:
@@ -47,10 +48,10 @@ def helper_columns(options: FrameOptions, directed: bool) -> list[tuple[str, str
     if directed:
         return [(f"_act_{o}", _covered(mid, f"ed._act_{o}")) for o in MID_DIRECTED_OUTCOMES if keep(o)] + [
             (f"_act_{o}", _covered(ties, f"td._act_{o}")) for o in TIES_DIRECTED_OUTCOMES if keep(o)
-        ] + icb_columns(options, directed, "_act_")
+        ] + icb_columns(options, directed, "_act_") + war_columns(options, directed, "_act_")
     return [(f"_act_{o}", _covered(mid, f"e._act_{o}")) for o in MID_OUTCOMES if keep(o)] + [
         (f"_act_{o}", _covered(ties, f"t._act_{o}")) for o in TIES_OUTCOMES if keep(o)
-    ] + icb_columns(options, directed, "_act_")
+    ] + icb_columns(options, directed, "_act_") + war_columns(options, directed, "_act_")
 
 
 def icb_columns(options: FrameOptions, directed: bool, prefix: str = "") -> list[tuple[str, str]]:
@@ -61,11 +62,21 @@ def icb_columns(options: FrameOptions, directed: bool, prefix: str = "") -> list
             for o in icb_outcomes(directed) if options.keeps_outcome(o)]
 
 
+def war_columns(options: FrameOptions, directed: bool, prefix: str = "") -> list[tuple[str, str]]:
+    """The war outcomes (``prefix`` ''), or their 'active' helpers (``_act_``), if the build has the war source."""
+    if not options.war_coverage:
+        return []
+    return [(f"{prefix}{o}", _covered(options.war_coverage, f"wa.{prefix}{o}"))
+            for o in war_outcomes(directed) if options.keeps_outcome(o)]
+
+
 def spell_outcomes(directed: bool, options: FrameOptions | None = None) -> list[str]:
     """Outcomes that get peace years (those the frame carries)."""
     every = [*MID_DIRECTED_OUTCOMES, *TIES_DIRECTED_OUTCOMES] if directed else [*MID_OUTCOMES, *TIES_OUTCOMES]
     if options is not None and options.icb_coverage:
         every += list(icb_outcomes(directed))
+    if options is not None and options.war_coverage:
+        every += list(war_outcomes(directed))
     return [o for o in every if options is None or options.keeps_outcome(o)]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from dyadstats.config import validated
 from dyadstats.config.build import BuildConfig, FrameSelection
 from dyadstats.errors import ConfigError
+from dyadstats.events.war import WAR_OUTCOME_NAMES
 from dyadstats.frame.controls import (
     ALLIANCE_TYPES,
     CONTROL_GROUPS,
@@ -62,6 +63,11 @@ def measure_column_names(measure: str) -> set[str]:
 _BUILD = BuildConfig()  # the defaults (dyadstats.config.build)
 
 
+def _available(outcome: str, icb: Coverage | None, war: Coverage | None) -> bool:
+    """An outcome a build can carry: the ICB and war ones need their source's coverage."""
+    return not ((outcome in ICB_OUTCOME_NAMES and not icb) or (outcome in WAR_OUTCOME_NAMES and not war))
+
+
 @dataclass(frozen=True)
 class FrameOptions:
     """Everything that changes a coding, recorded in the audit and the Parquet metadata."""
@@ -71,6 +77,8 @@ class FrameOptions:
     ties_coverage: Coverage
     # ICB outcomes need the declared ICB coverage; without it the frames carry none
     icb_coverage: Coverage | None = None
+    # war outcomes (COW Inter-State War) need the declared war coverage; without it none
+    war_coverage: Coverage | None = None
     peace_rule: str = _BUILD.peace_years.rule
     ongoing: str = _BUILD.ongoing
     use_lagged: bool = _BUILD.lag.regressors
@@ -96,8 +104,8 @@ class FrameOptions:
         return outcome in self.outcomes
 
     def default_outcomes(self) -> tuple[str, ...]:
-        """Every outcome this build can carry (the ICB ones only with an ICB coverage)."""
-        return ALL_OUTCOMES if self.icb_coverage else tuple(o for o in ALL_OUTCOMES if o not in ICB_OUTCOME_NAMES)
+        """Every outcome this build can carry (the ICB and war ones only with their coverage)."""
+        return tuple(o for o in ALL_OUTCOMES if _available(o, self.icb_coverage, self.war_coverage))
 
     def selection(self) -> dict[str, Any]:
         """What ``build.frame`` leaves out, in canonical order; empty for the full frames."""
@@ -121,6 +129,7 @@ class FrameOptions:
             "mid_coverage": self.mid_coverage.as_list(),
             "ties_coverage": self.ties_coverage.as_list(),
             **({"icb_coverage": self.icb_coverage.as_list()} if self.icb_coverage else {}),
+            **({"war_coverage": self.war_coverage.as_list()} if self.war_coverage else {}),
             "peace_years_rule": self.peace_rule,
             "ongoing": self.ongoing,
             "lag_regressors": self.use_lagged,
@@ -132,23 +141,30 @@ class FrameOptions:
 def frame_options(
     build: Mapping[str, Any] | None, mid_coverage: Sequence[int], ties_coverage: Sequence[int],
     roles: Roles | None = None, icb_coverage: Sequence[int] | None = None,
+    war_coverage: Sequence[int] | None = None,
 ) -> FrameOptions:
     """Options from the ``build`` config section (defaults and allowed values:
     ``dyadstats.config.build.BuildConfig``) and the parsed ``roles`` section (its democracy
     measures and covariates join the frames). ``icb_coverage`` (the manifest's ICB years) adds the
-    ICB outcomes; without it there are none."""
+    ICB outcomes, ``war_coverage`` (the manifest's cow_war_inter years) the war outcomes; without
+    them there are none."""
     b = validated(BuildConfig, build, "build")
     selection = frame_selection(b.frame.plain(), b.lag.regressors)
-    if icb_coverage is None:
-        asked = sorted(set(b.frame.outcomes) & set(ICB_OUTCOME_NAMES))
-        if asked and selection["outcomes"] != ALL_OUTCOMES:
-            raise ConfigError(f"build.frame.outcomes: {asked} need the ICB coverage (the icb source), which is not given")
-        selection["outcomes"] = tuple(o for o in selection["outcomes"] if o not in ICB_OUTCOME_NAMES)
+    explicit = selection["outcomes"] != ALL_OUTCOMES  # build.frame.outcomes names a subset
+    for coverage, names, what in ((icb_coverage, ICB_OUTCOME_NAMES, "the ICB coverage (the icb source)"),
+                                  (war_coverage, WAR_OUTCOME_NAMES, "the war coverage (the cow_war_inter source)")):
+        if coverage is not None:
+            continue
+        asked = sorted(set(b.frame.outcomes) & set(names))
+        if asked and explicit:
+            raise ConfigError(f"build.frame.outcomes: {asked} need {what}, which is not given")
+        selection["outcomes"] = tuple(o for o in selection["outcomes"] if o not in names)
     return FrameOptions(
         democracy=democracy_rules(b.democracy.plain()),
         mid_coverage=Coverage(int(mid_coverage[0]), int(mid_coverage[1])),
         ties_coverage=Coverage(int(ties_coverage[0]), int(ties_coverage[1])),
         icb_coverage=None if icb_coverage is None else Coverage(int(icb_coverage[0]), int(icb_coverage[1])),
+        war_coverage=None if war_coverage is None else Coverage(int(war_coverage[0]), int(war_coverage[1])),
         peace_rule=b.peace_years.rule,
         ongoing=b.ongoing,
         use_lagged=b.lag.regressors,

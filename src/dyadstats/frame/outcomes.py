@@ -1,9 +1,10 @@
 """The frames' outcome vocabulary: each outcome's onset and 'active' conditions over the events
-stage's tables (MID, TIES, ICB), and the event columns the frame reads."""
+stage's tables (MID, TIES, ICB, war), and the event columns the frame reads."""
 
 from __future__ import annotations
 
 from dyadstats.events.icb import ICB_DIRECTED_OUTCOMES, ICB_OUTCOMES
+from dyadstats.events.war import WAR_DIRECTED_OUTCOMES, WAR_OUTCOMES
 
 
 # Non-directed MID outcomes. Every one asks "does any dispute of this dyad-year satisfy X", so
@@ -54,5 +55,5 @@ TIES_COLUMNS = ("ccode1", "ccode2", "year", "sanction_threat_onset", "sanction_i
 # the same SQL with fewer columns and joins, so every column it has is byte-for-byte the full
 # frame's column.
 ALL_OUTCOMES: tuple[str, ...] = (*MID_OUTCOMES, *TIES_OUTCOMES, *MID_DIRECTED_OUTCOMES, *TIES_DIRECTED_OUTCOMES,
-                                 *ICB_OUTCOMES, *ICB_DIRECTED_OUTCOMES)
+                                 *ICB_OUTCOMES, *ICB_DIRECTED_OUTCOMES, *WAR_OUTCOMES, *WAR_DIRECTED_OUTCOMES)
 ICB_OUTCOME_NAMES: tuple[str, ...] = (*ICB_OUTCOMES, *ICB_DIRECTED_OUTCOMES)

@@ -13,6 +13,7 @@ import duckdb
 
 from dyadstats.errors import SchemaError
 from dyadstats.events.icb import create_icb_event_tables
+from dyadstats.events.war import create_war_event_tables
 from dyadstats.frame.controls import Coverage, control_coverage, create_control_tables
 from dyadstats.frame.democracy import create_democracy_state_years
 from dyadstats.frame.event_flags import create_event_tables
@@ -69,10 +70,13 @@ def prepare_frame_build(
         event_facts = create_event_tables(con)
         if options.icb_coverage:
             event_facts |= create_icb_event_tables(con)
+        if options.war_coverage:
+            event_facts |= create_war_event_tables(con)
         coverage = {
             "mid": options.mid_coverage.as_list(),
             "ties": options.ties_coverage.as_list(),
             **({"icb": options.icb_coverage.as_list()} if options.icb_coverage else {}),
+            **({"war": options.war_coverage.as_list()} if options.war_coverage else {}),
             **{k: v.as_list() for k, v in control_cov.items()},
             **{f"democracy_{k}": v["score_years"] for k, v in dem_facts.items()},
             "universe": list(years),

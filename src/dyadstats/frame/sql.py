@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 
 import duckdb
 
+from dyadstats.eras import era_periods
 from dyadstats.events.icb import icb_join
+from dyadstats.events.war import war_join
 from dyadstats.frame.columns import (
     helper_columns,
     icb_columns,
@@ -15,6 +17,7 @@ from dyadstats.frame.columns import (
     raw_keys,
     regressor_columns,
     spell_outcomes,
+    war_columns,
 )
 from dyadstats.frame.controls import CONTROL_JOINS, CONTROL_RAW, Coverage
 from dyadstats.frame.covariates import COVARIATE_JOINS
@@ -38,11 +41,11 @@ def control_joins(options: FrameOptions) -> str:
 
 
 def era_sql(first: int, last: int, year: str = "u.year") -> str:
-    """The three eras of the contract; the outer labels follow the frame's actual years."""
-    return (
-        f"CASE WHEN {year} <= 1945 THEN '{first}-1945' WHEN {year} <= 1989 THEN '1946-1989' "
-        f"ELSE '1990-{last}' END"
-    )
+    """The frame's ``era`` label (:mod:`dyadstats.eras`: fixed breaks, outer bounds the frame's
+    years); labels are built from integers, so they are safe as literals."""
+    periods = era_periods(first, last)
+    whens = " ".join(f"WHEN {year} <= {end} THEN '{label}'" for label, _, end in periods[:-1])
+    return f"CASE {whens} ELSE '{periods[-1][0]}' END" if whens else f"'{periods[-1][0]}'"
 
 
 def base_select_sql(
@@ -83,6 +86,8 @@ LEFT JOIN ev_mid e ON e.ccode1 = u.ccode1 AND e.ccode2 = u.ccode2 AND e.year = u
 LEFT JOIN ev_ties t ON t.ccode1 = u.ccode1 AND t.ccode2 = u.ccode2 AND t.year = u.year"""
     if icb_columns(options, directed):
         event_joins += icb_join(directed)
+    if war_columns(options, directed):
+        event_joins += war_join(directed)
     keep = "true"
     if options.ongoing == "drop":
         keep = f"NOT coalesce({options.mid_coverage.sql('u.year')} AND e.mid_ongoing = 1 AND e.mid_onset = 0, false)"

@@ -33,10 +33,11 @@ from dyadstats.models.estimate import (
     fit_estimator,
     fit_spec,
     model_covariance,
-    separation_checks,
     tidy_estimates,
 )
+from dyadstats.models.failures import NOT_ESTIMABLE, ModelFailure, check_estimable
 from dyadstats.models.resolve import Resolved, placeholder_columns, regime_terms, resolve
+from dyadstats.models.separation import huge_terms, separation_checks, term_scales
 from dyadstats.models.spec import (
     CLUSTER_DIMENSIONS,
     COVARIANCES,
@@ -60,10 +61,18 @@ from dyadstats.models.spec import (
     ModelSpec,
     ModelSpecError,
     SampleSpec,
+    disabled_models,
     parse_specs,
+    selected_models,
     spec_from_dict,
 )
-from dyadstats.models.tables import fit_frame, gather_models, run_model, write_model_outputs
+from dyadstats.models.tables import (
+    fit_frame,
+    fit_or_fail,
+    gather_models,
+    run_model,
+    write_model_outputs,
+)
 
 __all__ = [
     "CLUSTER_DIMENSIONS",
@@ -74,6 +83,7 @@ __all__ = [
     "FRAMES",
     "HUGE_COEF",
     "HUGE_SE",
+    "NOT_ESTIMABLE",
     "MEASURES",
     "MEASURE_SCORE",
     "PLACEHOLDERS",
@@ -85,20 +95,26 @@ __all__ = [
     "TIME_DEPENDENCE",
     "Z975",
     "Design",
+    "ModelFailure",
     "FrameColumnError",
     "ModelResult",
     "ModelSpec",
     "ModelSpecError",
     "Resolved",
     "SampleSpec",
+    "check_estimable",
     "fit_design",
     "fit_estimator",
     "fit_frame",
+    "fit_or_fail",
     "fit_spec",
     "frame_columns",
     "gather_models",
+    "huge_terms",
     "model_covariance",
+    "disabled_models",
     "parse_specs",
+    "selected_models",
     "placeholder_columns",
     "prepare",
     "regime_terms",
@@ -106,6 +122,7 @@ __all__ = [
     "run_model",
     "separation_checks",
     "spec_from_dict",
+    "term_scales",
     "tidy_estimates",
     "write_model_outputs",
 ]

@@ -14,12 +14,14 @@ import pandas as pd
 from dyadstats.io.job_warnings import captured_warnings, warning_texts
 from dyadstats.models import covariance as dcov
 from dyadstats.models.design import Design, prepare
+from dyadstats.models.failures import check_estimable
 from dyadstats.models.newton import newton_logit, two_sided_p
+from dyadstats.models.separation import huge_terms, separation_checks, term_scales
 from dyadstats.models.spec import (
     CLUSTER_DIMENSIONS,
     ESTIMATE_COLUMNS,
+    FIT_OK,
     HUGE_COEF,
-    HUGE_SE,
     PREDICTION_COLUMNS,
     Z975,
     ModelSpec,
@@ -41,31 +43,6 @@ class ModelResult:
     predictions: pd.DataFrame
 
 
-def separation_checks(X: pd.DataFrame, y: np.ndarray) -> list[str]:
-    """Binary design columns whose 1-rows or 0-rows hold no events or no non-events.
-
-    Such a column has an infinite maximum-likelihood coefficient (quasi-complete separation).
-    """
-    found = []
-    events_total, n = float(y.sum()), len(y)
-    for name in X.columns:
-        col = X[name].to_numpy()
-        if name == "Intercept" or not np.isin(col, (0.0, 1.0)).all():
-            continue
-        ones = col == 1.0
-        n1 = int(ones.sum())
-        if n1 in (0, n):
-            found.append(f"{name}: constant in the estimation sample")
-            continue
-        e1 = float(y[ones].sum())
-        for label, events, rows in (("=1", e1, n1), ("=0", events_total - e1, n - n1)):
-            if events == 0:
-                found.append(f"{name}{label}: no events in {rows} rows")
-            elif events == rows:
-                found.append(f"{name}{label}: events in all {rows} rows")
-    return found
-
-
 def _fit_logit(design: Design, spec: ModelSpec,
                start: pd.Series | None = None) -> tuple[pd.Series, dict[str, Any]]:
     """The logit MLE: NumPy Newton-Raphson (:mod:`dyadstats.models.newton`) where its answer is
@@ -79,7 +56,7 @@ def _fit_logit(design: Design, spec: ModelSpec,
         fast = newton_logit(X, design.y, max_iter=spec.max_iter, start=warm)
     if fast is None:
         fast = newton_logit(X, design.y, max_iter=spec.max_iter)
-    if fast is not None and float(np.max(np.abs(fast.params))) <= HUGE_COEF:
+    if fast is not None and float(np.max(np.abs(fast.params) * term_scales(design.X).to_numpy())) <= HUGE_COEF:
         info = {
             "log_likelihood": fast.log_likelihood,
             "ll_null": _ll_null(design.y),
@@ -206,6 +183,7 @@ def fit_estimator(design: Design, spec: ModelSpec,
     ``fitted``). ``start`` warm-starts a logit (e.g. from a neighbouring specification); Firth
     ignores it.
     """
+    check_estimable(design)
     if spec.estimator == "firth":
         return _fit_firth(design, spec)
     if spec.estimator in ("logit", "relogit"):
@@ -283,19 +261,26 @@ def fit_design(design: Design, spec: ModelSpec | None = None,
                fitted: tuple[pd.Series, dict[str, Any]] | None = None) -> ModelResult:
     """Estimate one model on a prepared design and tidy it (estimates, fit row, predictions).
 
+    Raises :class:`~dyadstats.models.failures.ModelFailure` when the model is not estimable
+    (constant outcome or regressor, collinear columns).
+
     ``fitted``: the spec's point estimate from :func:`fit_estimator`, reused (specs that differ
     only in the covariance share one fit); ``None`` fits it here.
     """
     spec = spec or design.resolved.spec
     resolved = design.resolved
+    if fitted is None:  # (a given fit passed the check in fit_estimator)
+        check_estimable(design)
     params, cov, info, cov_note, n_clusters = _estimate(design, spec, fitted)
     estimates = tidy_estimates(spec.name, params, cov, resolved.focal_term)
 
     separation = separation_checks(design.X, design.y)
-    huge = estimates[(estimates["estimate"].abs() > HUGE_COEF) | (estimates["std_error"] > HUGE_SE)]
+    scales = term_scales(design.X)
     separation += [
-        f"{r.term}: estimate {r.estimate:.3g}, SE {r.std_error:.3g} (suspected separation)"
-        for r in huge.itertuples()
+        f"{r.term}: estimate {r.estimate:.3g}, SE {r.std_error:.3g}"
+        + (f" ({r.scaled_estimate:.3g} log odds per SD)" if scales[r.term] != 1.0 else "")
+        + " (suspected separation)"
+        for r in huge_terms(estimates, scales).itertuples()
     ]
     notes = list(resolved.notes) + info["warnings"] + info.get("notes", [])
     if not info["converged"]:
@@ -345,6 +330,8 @@ def fit_design(design: Design, spec: ModelSpec | None = None,
         "dropped_by_column": json.dumps(design.dropped_by_column, sort_keys=True),
         "separation": "; ".join(separation) if separation else "none detected",
         "notes": "; ".join(notes),
+        "status": FIT_OK,
+        "failure_reason": None,
         "spec": json.dumps(spec.to_dict(), sort_keys=True),
     }
     if spec.predictions:

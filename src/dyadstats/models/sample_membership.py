@@ -30,6 +30,8 @@ from dyadstats.models.sample_sql import sample_select
 log = logging.getLogger(__name__)
 
 COLUMNS = ("model", "ccode1", "ccode2", "year", "in_sample", "reason_dropped")
+_EMPTY = ("SELECT NULL::VARCHAR AS model, NULL::INTEGER AS ccode1, NULL::INTEGER AS ccode2, "
+          "NULL::INTEGER AS year, NULL::BOOLEAN AS in_sample, NULL::VARCHAR AS reason_dropped WHERE false")
 
 
 def membership_sql(spec: ModelSpec, frame_path: str | Path, columns: list[str],
@@ -65,7 +67,10 @@ def write_sample_membership(
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     try:
-        columns = {kind: frame_columns(str(path)) for kind, path in frames.items()}
+        specs = _with_sample(specs, con.execute(
+            f"SELECT model, n_sample FROM read_parquet({quote_path(fit_path)})").df())
+        # only the frames the models use exist (a run of dyad models builds no directed frame)
+        columns = {kind: frame_columns(str(frames[kind])) for kind in {s.frame for s in specs.values()}}
         parts: list[str] = []
         params: dict[str, object] = {}
         for i, spec in enumerate(specs.values()):
@@ -73,6 +78,8 @@ def write_sample_membership(
             parts.append(sql)
             params.update(own)
         order = "CASE model " + " ".join(f"WHEN $model_{i} THEN {i}" for i in range(len(parts))) + " END"
+        if not parts:  # every model failed before reading its sample: an empty table
+            parts, order = [_EMPTY], "model"
         query = " UNION ALL ".join(parts)
 
         def counted(tmp: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -91,9 +98,23 @@ def write_sample_membership(
     return check
 
 
+def _with_sample(specs: Mapping[str, ModelSpec], fit: pd.DataFrame) -> dict[str, ModelSpec]:
+    """The specs whose sample was read: a model that failed before (a missing column, an empty
+    sample: ``n_sample`` null in model_fit) has no rows to list."""
+    known = set(fit.loc[fit["n_sample"].notna(), "model"])
+    skipped = [name for name in specs if name not in known]
+    if skipped:
+        log.info("sample membership: no sample rows for failed model(s) %s", ", ".join(skipped))
+    return {name: spec for name, spec in specs.items() if name in known}
+
+
 def _compare(fit: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     """Per-model counts beside model_fit's; raise on any difference."""
-    check = fit.merge(counts, on="model", how="outer", suffixes=("_fit", "_membership"))
+    fit = fit[fit["n_sample"].notna()]
+    check = fit.merge(counts, on="model", how="left", suffixes=("_fit", "_membership"))
+    # a model whose sample is empty has no membership rows
+    check[["n_sample_membership", "n_obs_membership"]] = check[
+        ["n_sample_membership", "n_obs_membership"]].fillna(0)
     bad = check[(check["n_sample_fit"] != check["n_sample_membership"])
                 | (check["n_obs_fit"] != check["n_obs_membership"])]
     if len(bad):

@@ -54,7 +54,8 @@ DEFAULT_RANDOM_EFFECTS = ("state_1", "state_2", "dyad")
 #: The standard normal's 97.5% quantile, scipy.stats.norm.ppf(0.975) to the last bit (written out
 #: so that reading a spec does not import scipy.stats, ~0.8 s).
 Z975 = 1.959963984540054
-#: A coefficient this large (log odds) or a standard error this large signals (quasi-)separation.
+#: A coefficient this large or a standard error this large signals (quasi-)separation, in log odds
+#: per unit of the column's scale (a dummy's 0 -> 1, else one SD: ``estimate.term_scales``).
 HUGE_COEF, HUGE_SE = 15.0, 100.0
 
 ESTIMATE_COLUMNS = [
@@ -65,8 +66,11 @@ FIT_COLUMNS = [
     "model", "description", "outcome", "focal_term", "estimator", "cov_type", "frame",
     "democracy", "sample", "formula", "year_min", "year_max", "n_sample", "n_obs", "n_events",
     "n_clusters", "log_likelihood", "ll_null", "aic", "bic", "pseudo_r2", "converged",
-    "iterations", "n_dropped_missing", "dropped_by_column", "separation", "notes", "spec",
+    "iterations", "n_dropped_missing", "dropped_by_column", "separation", "notes", "status",
+    "failure_reason", "spec",
 ]
+#: ``model_fit.status``: fitted, or not estimable (``failure_reason`` says why; no estimates).
+FIT_OK, FIT_FAILED = "ok", "failed"
 PREDICTION_COLUMNS = [
     "model", "quantity", "group", "estimate", "std_error", "conf_low", "conf_high", "n_obs",
 ]
@@ -287,7 +291,33 @@ def parse_specs(section: Mapping[str, Any], role_measures: Sequence[str] = ()) -
         return merged[name]
 
     measures = (*MEASURES, *role_measures)
-    return {name: _spec_from_dict(name, merged_of(name), measures) for name in raw_specs}
+    # Every spec is merged and checked (a disabled one may be another's base, and a typo in it
+    # should not wait for the day it is enabled); only the selected ones are returned.
+    specs = {name: _spec_from_dict(name, merged_of(name), measures) for name in raw_specs}
+    return {name: specs[name] for name in selected_models(section)}
+
+
+def selected_models(section: Mapping[str, Any]) -> list[str]:
+    """The specs a ``models:`` section fits, in declaration order: ``only`` (null = all) less
+    ``disable``. Unknown names and an empty selection are errors naming the key."""
+    declared = list((section.get("specs") or {}).keys())
+    only, disable = section.get("only"), list(section.get("disable") or [])
+    for key, names in (("only", list(only or [])), ("disable", disable)):
+        unknown = [n for n in names if n not in declared]
+        if unknown:
+            raise ModelSpecError(f"models.{key}: unknown model(s) {unknown}; the declared models "
+                                 f"are {declared}")
+    kept = [n for n in declared if (only is None or n in only) and n not in disable]
+    if declared and not kept:
+        raise ModelSpecError(f"models.only {only} and models.disable {disable} leave no model to fit; "
+                             f"the declared models are {declared}")
+    return kept
+
+
+def disabled_models(section: Mapping[str, Any]) -> list[str]:
+    """Declared specs the selection leaves out (the report notes them where it names them)."""
+    kept = set(selected_models(section))
+    return [n for n in (section.get("specs") or {}) if n not in kept]
 
 
 def spec_from_dict(raw: Mapping[str, Any]) -> ModelSpec:

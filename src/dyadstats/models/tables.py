@@ -2,27 +2,85 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from dyadstats.models.design import prepare
+from dyadstats.errors import DyadstatsError
+from dyadstats.models.design import Design, prepare
 from dyadstats.models.estimate import ModelResult, fit_design
-from dyadstats.models.spec import FIT_COLUMNS, spec_from_dict
+from dyadstats.models.failures import NOT_ESTIMABLE
+from dyadstats.models.spec import (
+    ESTIMATE_COLUMNS,
+    FIT_COLUMNS,
+    FIT_FAILED,
+    PREDICTION_COLUMNS,
+    ModelSpec,
+    spec_from_dict,
+)
 
+log = logging.getLogger("dyadstats.models")
+
+# Nullable integers: a failed model's row has no years, clusters or iterations.
 _FIT_TYPES = {
-    "year_min": "int64", "year_max": "int64", "n_sample": "int64", "n_obs": "int64",
-    "n_events": "int64", "n_clusters": "int64", "iterations": "int64",
-    "n_dropped_missing": "int64", "converged": "bool",
+    "year_min": "Int64", "year_max": "Int64", "n_sample": "Int64", "n_obs": "Int64",
+    "n_events": "Int64", "n_clusters": "Int64", "iterations": "Int64",
+    "n_dropped_missing": "Int64", "converged": "bool",
 }
+_ESTIMATE_TYPES = {"model": "object", "term": "object", "term_index": "int64", "is_focal": "bool"}
 
 
 def fit_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Fit rows as a typed frame in the contract's column order."""
     df = pd.DataFrame(list(rows), columns=FIT_COLUMNS)
-    return df.astype(_FIT_TYPES)
+    # a string column even when every row is fitted (all null), so every part's schema agrees
+    return df.astype({**_FIT_TYPES, "failure_reason": "string"})
+
+
+def failed_result(spec: ModelSpec, exc: BaseException, design: Design | None = None) -> ModelResult:
+    """The tidy tables of a model that could not be estimated: one fit row with ``status``
+    failed and the reason, no estimates, no predictions. What is known (the formula, the sample
+    counts once the design was built) is filled in."""
+    reason = str(exc) if isinstance(exc, DyadstatsError) else f"{type(exc).__name__} in the fit: {exc}"
+    fit: dict[str, Any] = {c: None for c in FIT_COLUMNS}
+    fit.update({
+        "model": spec.name, "description": spec.description, "outcome": spec.outcome,
+        "estimator": spec.estimator, "cov_type": spec.covariance, "frame": spec.frame,
+        "democracy": spec.democracy, "sample": spec.sample.describe(), "converged": False,
+        "dropped_by_column": "{}", "separation": "", "notes": "", "status": FIT_FAILED,
+        "failure_reason": reason, "spec": json.dumps(spec.to_dict(), sort_keys=True),
+    })
+    for key in ("log_likelihood", "ll_null", "aic", "bic", "pseudo_r2"):
+        fit[key] = float("nan")
+    if design is not None:
+        years = design.data["year"]
+        fit.update({
+            "formula": design.resolved.formula, "n_sample": design.n_sample, "n_obs": len(design.y),
+            "n_events": int(design.y.sum()), "n_dropped_missing": design.n_dropped,
+            "year_min": int(years.min()), "year_max": int(years.max()),
+            "dropped_by_column": json.dumps(design.dropped_by_column, sort_keys=True),
+        })
+    estimates = pd.DataFrame({c: pd.Series(dtype=_ESTIMATE_TYPES.get(c, "float64")) for c in ESTIMATE_COLUMNS})
+    predictions = pd.DataFrame({c: pd.Series(dtype="object" if c in ("model", "quantity", "group") else "float64")
+                                for c in PREDICTION_COLUMNS})
+    return ModelResult(spec.name, pd.Series(dtype=float), pd.DataFrame(), estimates, fit, predictions)
+
+
+def fit_or_fail(source: Any, spec: ModelSpec) -> ModelResult:
+    """Prepare and fit ``spec``; a model that is not estimable on its data (no rows in its
+    sample, a missing column, a constant outcome or regressor, a singular design: the errors in
+    :data:`~dyadstats.models.failures.NOT_ESTIMABLE`) comes back as :func:`failed_result`."""
+    design = None
+    try:
+        design = prepare(source, spec)
+        return fit_design(design, spec)
+    except NOT_ESTIMABLE as exc:
+        log.warning("%s: not estimated: %s", spec.name, exc)
+        return failed_result(spec, exc, design)
 
 
 def write_model_outputs(result: ModelResult, estimates_path: str, fit_path: str, predictions_path: str) -> None:
@@ -45,7 +103,7 @@ def run_model(frame_path: str, spec_dict: Mapping[str, Any], estimates_path: str
     # Snakemake process as threads, and restoring the limit would race). OpenBLAS splits
     # sums differently when jobs run side by side, changing the last bits of estimates.
     threadpool_limits(limits=1)
-    result = fit_design(prepare(frame_path, spec), spec)
+    result = fit_or_fail(frame_path, spec)
     write_model_outputs(result, estimates_path, fit_path, predictions_path)
     return result
 
@@ -75,7 +133,8 @@ def gather_models(model_names: Sequence[str], estimates: Sequence[str], fits: Se
         table_record("model_estimates", profile_frame(est, ["model", "term"]), inputs=list(estimates)),
         table_record(
             "model_fit", profile_frame(fit.drop(columns=["spec"]), ["model"]), inputs=list(fits),
-            notes=[f"{r.model}: N={r.n_obs}, events={r.n_events}, dropped={r.n_dropped_missing}, "
+            notes=[f"{r.model}: failed: {r.failure_reason}" if r.status == FIT_FAILED else
+                   f"{r.model}: N={r.n_obs}, events={r.n_events}, dropped={r.n_dropped_missing}, "
                    f"converged={r.converged}, separation={r.separation}" for r in fit.itertuples()],
         ),
         table_record("model_predictions", profile_frame(pred, ["model", "quantity", "group"]),

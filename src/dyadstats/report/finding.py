@@ -96,6 +96,12 @@ class OtherWay:
     p_value: float
 
 
+#: Focal-term prefixes of 0/1 codings (dyadstats.models.resolve's placeholder columns).
+DUMMY_PREFIXES = ("joint_democracy", "dem_", "mixed_dyad", "joint_autocracy")
+#: Covariance types whose SEs do not use clusters.
+UNCLUSTERED = ("nonrobust", "robust")
+
+
 @dataclass(frozen=True)
 class Finding:
     model: str
@@ -132,6 +138,17 @@ class Finding:
     def se_dependent(self) -> bool:
         """True when significance at ``alpha`` changes with dyadic-robust standard errors."""
         return self.dyadic is not None and (self.dyadic.p_value < self.alpha) != self.significant
+
+    @property
+    def focal_is_dummy(self) -> bool:
+        """A 0/1 coding (joint democracy, a side's or a regime pair's dummy), as the models
+        stage names them; anything else (weak link, a score, a product) is read per unit."""
+        return self.focal_term.removesuffix("_lag1").startswith(DUMMY_PREFIXES)
+
+    @property
+    def clustered(self) -> bool:
+        """Whether the SEs are built from clusters (so their count is worth stating)."""
+        return self.n_clusters is not None and self.cov_type not in UNCLUSTERED
 
     @property
     def percent_change(self) -> float:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from dyadstats.errors import SchemaError
+
+if TYPE_CHECKING:
+    from dyadstats.report.failures import FailedModel
 
 ESTIMATE_COLUMNS = (
     "model", "term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high",
@@ -25,11 +29,13 @@ FRAME_TABLE = "analysis_dyad_years"
 
 @dataclass(frozen=True)
 class ModelTables:
-    """The three tidy model tables, in the models stage's own row order."""
+    """The three tidy model tables, in the models stage's own row order; ``fit`` holds the
+    fitted models, ``failed`` the models that could not be estimated."""
 
     estimates: pd.DataFrame
     fit: pd.DataFrame
     predictions: pd.DataFrame
+    failed: tuple[FailedModel, ...] = ()
 
     @property
     def models(self) -> list[str]:
@@ -56,8 +62,13 @@ def _read(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], 
 
 def read_model_tables(con: duckdb.DuckDBPyConnection, where: str) -> ModelTables:
     """Read and check ``model_estimates``, ``model_fit`` and ``model_predictions``."""
+    from dyadstats.report.failures import split_fit
+
     estimates = _read(con, "model_estimates", ESTIMATE_COLUMNS, where)
-    fit = _read(con, "model_fit", FIT_COLUMNS, where)
+    fit, failed = split_fit(_read(con, "model_fit", FIT_COLUMNS, where))
+    if fit.empty and failed:
+        raise SchemaError(f"{where}: no model could be estimated: "
+                          + "; ".join(f"{f.model}: {f.reason}" for f in failed))
     predictions = _read(con, "model_predictions", PREDICTION_COLUMNS, where)
     if fit["model"].duplicated().any():
         dup = sorted(fit.loc[fit["model"].duplicated(), "model"].unique())
@@ -74,7 +85,7 @@ def read_model_tables(con: duckdb.DuckDBPyConnection, where: str) -> ModelTables
         raise SchemaError(
             f"{where}: focal_term of model(s) {', '.join(sorted(lacking))} has no row in model_estimates"
         )
-    return ModelTables(estimates=estimates, fit=fit, predictions=predictions)
+    return ModelTables(estimates=estimates, fit=fit, predictions=predictions, failed=tuple(failed))
 
 
 def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:

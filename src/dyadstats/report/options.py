@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dyadstats.config import validated
+from dyadstats.config.build import BuildConfig
 from dyadstats.config.report import ReportConfig
+from dyadstats.eras import era_periods
 
 REGIME_PAIRS = ("joint democracy", "mixed", "joint autocracy")
 _D = ReportConfig()  # the defaults
+_B = BuildConfig()  # the default years, whose eras the rate table shows unless report.eras is set
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class ReportOptions:
     outcomes: tuple[str, ...] = tuple(_D.outcomes)
     time_outcome: str = _D.time_outcome
     time_bin_years: int = _D.time_bin_years
-    eras: tuple[Era, ...] = tuple(Era(e.label, e.start, e.end) for e in _D.eras)
+    eras: tuple[Era, ...] = tuple(Era(*p) for p in era_periods(_B.first_year, _B.last_year))
     significance_levels: tuple[float, float, float] = (
         _D.significance_levels[0], _D.significance_levels[1], _D.significance_levels[2])
     term_labels: Mapping[str, str] = field(default_factory=dict)
@@ -48,9 +51,15 @@ class ReportOptions:
         return self.significance_levels[-1]
 
 
-def report_options(section: Mapping[str, Any] | None) -> ReportOptions:
-    """Build options from the config's ``report:`` mapping (missing keys take the defaults)."""
+def report_options(section: Mapping[str, Any] | None,
+                   years: tuple[int, int] | None = None) -> ReportOptions:
+    """Build options from the config's ``report:`` mapping (missing keys take the defaults).
+
+    ``years``: the build's first and last year, whose eras the rate table shows when
+    ``report.eras`` is null (default: the build defaults').
+    """
     r = validated(ReportConfig, section, "report")
+    first, last = years or (_B.first_year, _B.last_year)
     levels = r.significance_levels
     return ReportOptions(
         title=r.title,
@@ -63,7 +72,8 @@ def report_options(section: Mapping[str, Any] | None) -> ReportOptions:
         outcomes=tuple(r.outcomes),
         time_outcome=r.time_outcome,
         time_bin_years=r.time_bin_years,
-        eras=tuple(Era(e.label, e.start, e.end) for e in r.eras),
+        eras=(tuple(Era(e.label, e.start, e.end) for e in r.eras) if r.eras is not None
+              else tuple(Era(*p) for p in era_periods(first, last))),
         significance_levels=(levels[0], levels[1], levels[2]),
         term_labels=dict(r.term_labels),
         drop_terms=tuple(r.drop_terms),

@@ -16,9 +16,12 @@ import jinja2
 import pandas as pd
 
 from dyadstats.audit import LINEAGE_COLUMNS, lineage_rows, read_audits, write_stage_audit
+from dyadstats.config import validated
+from dyadstats.config.build import BuildConfig
 from dyadstats.ingest.manifest import SourceFile
 from dyadstats.io.files import sha256_file, write_json, write_text
 from dyadstats.report import figures, regression, sample, tables
+from dyadstats.report.failures import drop_unavailable, unavailable_models
 from dyadstats.report.finding import Finding, compute_finding, robustness_table
 from dyadstats.report.inputs import FRAME_TABLE, open_database, read_model_tables
 from dyadstats.report.labels import term_label
@@ -188,7 +191,8 @@ def build_report(
     ``codebook`` (the frame stage's generated codebook) is copied beside the report, which links it.
     """
     started_at = started_at or utc_now()
-    options = report_options(config.get("report"))
+    build = validated(BuildConfig, config.get("build") or {}, "build")
+    options = report_options(config.get("report"), (build.first_year, build.last_year))
     out = Path(out_dir)
     table_dir, figure_dir = out / "tables", out / "figures"
     where = str(database)
@@ -205,6 +209,8 @@ def build_report(
     finally:
         con.close()
 
+    # Report options that name a model which did not run (disabled, failed) skip it, noted.
+    options, skipped_notes = drop_unavailable(options, unavailable_models(config, list(models.failed)))
     finding = compute_finding(models, options)
     robust = robustness_table(models, options)
     main_models = regression.main_table_models(models, options)
@@ -279,6 +285,8 @@ def build_report(
 
     context = {
         "options": options,
+        "failed_models": list(models.failed),
+        "skipped_notes": skipped_notes,
         "finding": finding,
         "finding_text": finding_text(finding, options),
         "finding_paragraphs": finding_paragraphs(finding, options),

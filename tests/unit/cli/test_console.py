@@ -107,3 +107,33 @@ def test_validate_passes_on_the_repository_and_names_what_is_wrong(tmp_path: Pat
     files = checks[2]
     # with no mirror and an empty data/raw every file must come by URL or is missing
     assert "0 in data/raw, 0 in a mirror" in files.summary
+
+
+def _fit_table(workdir: Path, rows: list[dict]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = workdir / "results" / "models" / "fit.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows), path)
+
+
+def test_failed_models_come_last_and_set_exit_status_3(tmp_path: Path, capsys) -> None:
+    from dyadstats.cli.console import EXIT_MODELS_FAILED, _final_line
+
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "report.html").write_text("<html></html>")
+    _fit_table(tmp_path, [{"model": "A", "status": "ok", "failure_reason": None},
+                          {"model": "B", "status": "failed", "failure_reason": "model 'B': no rows"},
+                          {"model": "C", "status": "failed", "failure_reason": "model 'C': singular"}])
+    assert EXIT_MODELS_FAILED == 3 and _final_line(0, tmp_path) == 3
+    out, err = capsys.readouterr()
+    lines = out.strip().splitlines()
+    assert lines[-2] == str((tmp_path / "reports" / "report.html").resolve())
+    assert lines[-1].startswith("dyadstats: 2 model(s) failed: B, C (")
+    assert "model B was not estimated: model 'B': no rows" in err
+    # every model fitted: the report's path last, exit 0; a failed run keeps its own code
+    _fit_table(tmp_path, [{"model": "A", "status": "ok", "failure_reason": None}])
+    assert _final_line(0, tmp_path) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].endswith("report.html")
+    assert _final_line(1, tmp_path) == 1 and capsys.readouterr().out == ""

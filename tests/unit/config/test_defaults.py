@@ -11,6 +11,7 @@ from dyadstats.config.report import ReportConfig
 
 
 def test_frame_options_defaults() -> None:
+    from dyadstats.events.war import WAR_OUTCOME_NAMES
     from dyadstats.frame.options import frame_options
     from dyadstats.frame.outcomes import ALL_OUTCOMES, ICB_OUTCOME_NAMES
 
@@ -20,10 +21,14 @@ def test_frame_options_defaults() -> None:
     assert {k: r.describe() for k, r in opts.democracy.items()} == {
         "polity": "polity2 >= 6", "vdem": "v2x_polyarchy >= 0.5", "bmr": "bmr_democracy >= 1",
         "uds": "uds_mean > 0"}
-    # the full default frame.outcomes without an ICB coverage means "every outcome there is"
-    assert opts.outcomes == tuple(o for o in ALL_OUTCOMES if o not in ICB_OUTCOME_NAMES)
+    # the full default frame.outcomes without an ICB or war coverage means "every outcome there is"
+    assert opts.outcomes == tuple(o for o in ALL_OUTCOMES if o not in (*ICB_OUTCOME_NAMES, *WAR_OUTCOME_NAMES))
     with_icb = frame_options(BuildConfig().plain(), (1816, 2014), (1945, 2005), icb_coverage=(1918, 2017))
-    assert with_icb.outcomes == ALL_OUTCOMES and with_icb.selection() == {}
+    assert with_icb.outcomes == tuple(o for o in ALL_OUTCOMES if o not in WAR_OUTCOME_NAMES)
+    assert with_icb.selection() == {}
+    both = frame_options(BuildConfig().plain(), (1816, 2014), (1945, 2005), icb_coverage=(1918, 2017),
+                         war_coverage=(1816, 2007))
+    assert both.outcomes == ALL_OUTCOMES and both.selection() == {}
 
 
 def test_measure_defaults_come_from_the_config() -> None:

@@ -78,7 +78,7 @@ def test_snakemake_fills_the_same_defaults_as_the_models() -> None:
     # nested defaults the rules rely on, by hand
     assert filled["build"]["democracy"]["uds"] == {"threshold": 0, "rule": ">"}
     assert filled["build"]["democracy"]["polity"] == {"threshold": 6, "rule": ">="}
-    assert filled["build"]["frame"]["directed"] is True and len(filled["build"]["frame"]["outcomes"]) == 12
+    assert filled["build"]["frame"]["directed"] is True and len(filled["build"]["frame"]["outcomes"]) == 14
     assert filled["multiverse"]["resources"] == {"mem_mb": 3000, "runtime": 60}
     assert filled["multiverse"]["measure_years"]["uds"] == [1946, 2012]
     assert filled["bench"]["scale"]["frame"] is None and filled["bench"]["standard_frame"]["lags"] is False

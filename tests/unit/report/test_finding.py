@@ -193,3 +193,20 @@ def test_bad_report_options_are_refused() -> None:
         report_options({"democracy_measure": "Polity; DROP TABLE x"})
     with pytest.raises(ConfigError, match="eras"):
         report_options({"eras": [{"label": "x", "start": 2000, "end": 1990}]})
+
+
+def test_a_per_unit_focal_term_with_model_based_ses_is_worded_as_such(models) -> None:
+    """A weak-link score is read per unit, not as 'joint democracy'; model-based SEs use no
+    clusters, so none are counted; the pooled-dummy caveat applies to dummies only."""
+    import dataclasses
+
+    options = report_options({"term_labels": {"min_polity2": "weak-link democracy"}})
+    dummy = compute_finding(models, options)
+    score = dataclasses.replace(dummy, focal_term="min_polity2", cov_type="nonrobust", n_clusters=120)
+    assert dummy.focal_is_dummy and not score.focal_is_dummy and dummy.clustered and not score.clustered
+    text = finding_text(score, options)
+    assert "each one-unit increase in weak-link democracy goes with 50% lower odds" in text
+    assert "with nonrobust SEs, p" in text and "clusters" not in text
+    assert "compared here with all other dyads pooled" not in text
+    lagged = dataclasses.replace(dummy, focal_term="joint_democracy_polity_lag1")
+    assert lagged.focal_is_dummy

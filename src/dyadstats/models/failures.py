@@ -1,0 +1,81 @@
+"""Models that cannot be estimated: the checks that say so before a fit, and the errors that count.
+
+A logit is not estimable when its outcome does not vary, when a regressor is constant beside
+the intercept (e.g. a ``democracy_threshold`` outside its measure's scale codes every row alike)
+or when the design's columns are collinear. Without these checks statsmodels either stops
+with a bare ``Singular matrix`` or returns a "fit" with coefficients of +-25. The workflow
+records such a model as failed (``model_fit.status``, ``failure_reason``; no estimates) and
+fits the others (:func:`dyadstats.models.tables.fit_or_fail`); the Python API raises.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dyadstats.errors import DyadstatsError
+from dyadstats.models.design import Design
+from dyadstats.models.spec import _measure_score
+
+#: Smallest eigenvalue of the column-scaled Gram matrix, relative to its largest, below which
+#: the design counts as singular (rounding alone leaves ~1e-15; real designs sit far above).
+SINGULAR_RATIO = 1e-12
+#: An eigenvector loading above this names a column of the collinear set.
+LOADING = 0.1
+
+
+class ModelFailure(DyadstatsError):
+    """A model cannot be estimated on its sample (names the model and the reason)."""
+
+
+#: Errors that mean "this model cannot be estimated on these data": dyadstats' own (no rows in
+#: the sample, a missing column, the checks below) and a linear-algebra failure inside a fit.
+#: Anything else (TypeError, ...) is a bug and still stops the run.
+NOT_ESTIMABLE: tuple[type[BaseException], ...] = (DyadstatsError, np.linalg.LinAlgError)
+
+
+def check_estimable(design: Design) -> None:
+    """Raise :class:`ModelFailure` if the design's logit has no finite, unique estimate."""
+    spec = design.resolved.spec
+    y, n = design.y, len(design.y)
+    where = f"model {spec.name!r}"
+    events = int(y.sum())
+    if events == 0:
+        raise ModelFailure(f"{where}: outcome {design.resolved.outcome!r} has no events in the {n} "
+                           f"complete rows ({spec.sample.describe()})")
+    if events == n:
+        raise ModelFailure(f"{where}: outcome {design.resolved.outcome!r} is an event in every one "
+                           f"of the {n} complete rows ({spec.sample.describe()})")
+    X = design.X.to_numpy(dtype=float)
+    columns = [str(c) for c in design.X.columns]
+    constant = [c for c, lo, hi in zip(columns, X.min(axis=0), X.max(axis=0), strict=True) if lo == hi]
+    # One constant column is the intercept (or acts as one); a second duplicates it.
+    if len(constant) > 1:
+        named = [c for c in constant if c != "Intercept"] or constant[1:]
+        values = {c: float(design.X[c].iloc[0]) for c in named}
+        raise ModelFailure(f"{where}: regressor(s) constant in the {n} complete rows: "
+                           + ", ".join(f"{c} = {v:g}" for c, v in values.items())
+                           + _threshold_hint(design, named))
+    _check_rank(X, columns, where, n)
+
+
+def _threshold_hint(design: Design, constant: list[str]) -> str:
+    spec = design.resolved.spec
+    if spec.democracy_threshold is None or not set(constant) & set(design.resolved.derived):
+        return ""
+    return (f"; coded from democracy_threshold {spec.democracy_threshold:g} on "
+            f"{_measure_score(spec.democracy)}, which codes every complete row alike: check the "
+            "threshold against the measure's scale")
+
+
+def _check_rank(X: np.ndarray, columns: list[str], where: str, n: int) -> None:
+    """Collinear columns, named from the Gram matrix's smallest eigenvector (columns scaled to
+    unit root-mean-square first, so a cubic in peace years does not swamp the rest)."""
+    rms = np.sqrt(np.mean(X * X, axis=0))
+    rms[rms == 0.0] = 1.0
+    scaled = X / rms
+    values, vectors = np.linalg.eigh(scaled.T @ scaled / n)
+    if values[-1] <= 0.0 or values[0] > SINGULAR_RATIO * values[-1]:
+        return
+    involved = [c for c, w in zip(columns, vectors[:, 0], strict=True) if abs(w) > LOADING]
+    raise ModelFailure(f"{where}: the design matrix is singular: column(s) {involved} are "
+                       f"collinear in the {n} complete rows")

@@ -1,0 +1,57 @@
+"""Separation warnings: binary columns that split the outcome, and estimates too large for their
+column's scale (the fit row's ``separation`` column)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dyadstats.models.spec import HUGE_COEF, HUGE_SE
+
+
+def separation_checks(X: pd.DataFrame, y: np.ndarray) -> list[str]:
+    """Binary design columns whose 1-rows or 0-rows hold no events or no non-events.
+
+    Such a column has an infinite maximum-likelihood coefficient (quasi-complete separation).
+    """
+    found = []
+    events_total, n = float(y.sum()), len(y)
+    for name in X.columns:
+        col = X[name].to_numpy()
+        if name == "Intercept" or not np.isin(col, (0.0, 1.0)).all():
+            continue
+        ones = col == 1.0
+        n1 = int(ones.sum())
+        if n1 in (0, n):
+            found.append(f"{name}: constant in the estimation sample")
+            continue
+        e1 = float(y[ones].sum())
+        for label, events, rows in (("=1", e1, n1), ("=0", events_total - e1, n - n1)):
+            if events == 0:
+                found.append(f"{name}{label}: no events in {rows} rows")
+            elif events == rows:
+                found.append(f"{name}{label}: events in all {rows} rows")
+    return found
+
+
+def term_scales(X: pd.DataFrame) -> pd.Series:
+    """What one unit of each coefficient is worth in the linear predictor, for judging its size.
+
+    A 0/1 column: 1 (its coefficient is the log-odds change from 0 to 1, the rule for dummies
+    since the beginning); a constant column (the intercept): 1; any other column: its standard
+    deviation in the estimation sample, so a coefficient of 30 on a ratio with SD 0.003 (0.09 log
+    odds per SD) is ordinary while a continuous column that (quasi-)separates the outcome, whose
+    estimate diverges, still shows as tens of log odds per SD.
+    """
+    values = X.to_numpy(dtype=float)
+    sd = values.std(axis=0)
+    binary = ((values == 0.0) | (values == 1.0)).all(axis=0)
+    return pd.Series(np.where(binary | (sd == 0.0), 1.0, sd), index=X.columns)
+
+
+def huge_terms(estimates: pd.DataFrame, scales: pd.Series) -> pd.DataFrame:
+    """Terms whose scaled estimate exceeds HUGE_COEF or scaled SE exceeds HUGE_SE log odds."""
+    scale = estimates["term"].map(scales).fillna(1.0).to_numpy()
+    size = estimates["estimate"].abs().to_numpy() * scale
+    spread = estimates["std_error"].to_numpy() * scale
+    return estimates.assign(scaled_estimate=size, scaled_se=spread)[(size > HUGE_COEF) | (spread > HUGE_SE)]
