@@ -65,9 +65,14 @@ def event_source_table(source: str, role: EventRole | None) -> str:
 
 
 def frame_sources(build: Mapping[str, Any]) -> tuple[str, ...]:
-    """The ingest tables the frame stage reads under this ``build`` section."""
+    """The ingest tables the frame stage reads under this ``build`` section: the built-in
+    covariate groups' tables only when ``build.frame.controls`` selects them."""
+    from dyadstats.frame.covariates import COVARIATE_TABLES
+
     first = build["controls"]["contiguity_slice"] == "first"  # a resolved build section
-    return (*FRAME_SOURCES, FIRST_SLICE_SOURCE) if first else FRAME_SOURCES
+    groups = build["frame"]["controls"]
+    covariates = tuple(t for g, tables in COVARIATE_TABLES.items() if g in groups for t in tables)
+    return (*FRAME_SOURCES, *((FIRST_SLICE_SOURCE,) if first else ()), *covariates)
 
 
 class RunPlan:

@@ -13,7 +13,8 @@ from dyadstats.frame.controls import (
 )
 from dyadstats.ingest.rda import read_rda
 
-REAL = ["cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist", "ps_cow_contdir"]
+REAL = ["cow_contdird", "nmc", "cow_majors", "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist", "ps_cow_contdir",
+        "ps_td_rivalries", "ps_tss_rivalries", "ps_cow_capitals", "ps_cow_trade_sy", "ps_terrthreat", "ps_cow_igo_ndy"]
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +23,8 @@ def real(main_run: Path, shared_data: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for t in REAL:
         con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{workdir}/results/ingest/{t}.parquet')")
+    # the universe: the covariate tables count the source rows that match none of its dyad-years
+    con.execute(f"CREATE VIEW dyad_years AS SELECT * FROM read_parquet('{workdir}/results/frames/dyad_years.parquet')")
     # peacesciencer's major-power spells, read from its original .rda (not in the manifest)
     con.register("ps_cow_majors", read_rda(shared_data / "peacesciencer" / "rda" / "cow_majors.rda"))
     create_control_tables(con)
@@ -55,4 +58,6 @@ def test_real_majors_equal_peacesciencer_and_coverages(real: duckdb.DuckDBPyConn
         "contiguity": [1816, 2016], "nmc": [1816, 2016], "majors": [1816, 2016],
         "cow_alliance": [1816, 2012], "atop_alliance": [1815, 2018], "mindist": [1886, 2019],
         "nmc_components": [1816, 2016], "alliance_types": [1816, 2012],
+        "td_rivalries": [1494, 2010], "tss_rivalries": [1494, 2020], "capital_distance": [1816, 2024],
+        "trade": [1870, 2014], "territorial_threat": [1816, 2010], "igos": [1816, 2014],
     }

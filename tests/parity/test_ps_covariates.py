@@ -76,10 +76,10 @@ def test_manifest_covariates_through_roles_equal_peacesciencer(tmp_path: Path, s
     assert result.returncode == 0, result.stderr[-5000:]
     rda = shared_data / "peacesciencer" / "rda"
     expected = {
-        "imports": (read_rda(rda / "cow_trade_sy.rda"), ["ccode", "year"], "imports"),
-        "exports": (read_rda(rda / "cow_trade_sy.rda"), ["ccode", "year"], "exports"),
-        "lterrthreat": (read_rda(rda / "terrthreat.rda"), ["ccode", "year"], "lterrthreat"),
-        "dyadigos": (read_rda(rda / "cow_igo_ndy.rda"), KEY, "dyadigos"),
+        "trade_imports": (read_rda(rda / "cow_trade_sy.rda"), ["ccode", "year"], "imports"),
+        "trade_exports": (read_rda(rda / "cow_trade_sy.rda"), ["ccode", "year"], "exports"),
+        "terrthreat": (read_rda(rda / "terrthreat.rda"), ["ccode", "year"], "lterrthreat"),
+        "joint_igos": (read_rda(rda / "cow_igo_ndy.rda"), KEY, "dyadigos"),
     }
     states = read_rda(rda / "cow_states.rda")
     member = pd.DataFrame([(c, y) for c, a, b in states[["ccode", "styear", "endyear"]].itertuples(index=False)

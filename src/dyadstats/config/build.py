@@ -173,7 +173,10 @@ class FrameSelection(ConfigModel):
             "contiguity flags; nmc: CINC and the capability ratios; majors: major powers; "
             "cow_alliance / atop_alliance: defense pacts; mindist: minimum distance; "
             "nmc_components: milex, milper, tpop, upop per state; alliance_types: COW "
-            "neutrality, non-aggression and entente pacts); politically_relevant needs "
+            "neutrality, non-aggression and entente pacts; rivalries: Thompson-Dreyer and "
+            "Thompson-Sakuwa-Suhas strategic rivalries; capital_distance: capital-to-capital km; "
+            "trade: COW state-year imports and exports; territorial_threat: latent territorial "
+            "threat per state; igos: joint IGO memberships); politically_relevant needs "
             "contiguity and majors"
         ),
     )

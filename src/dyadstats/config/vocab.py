@@ -35,7 +35,7 @@ Ongoing = Literal["keep", "drop"]
 ContiguitySlice = Literal["lowest", "first"]
 ControlGroup = Literal[
     "contiguity", "nmc", "majors", "cow_alliance", "atop_alliance", "mindist", "nmc_components",
-    "alliance_types",
+    "alliance_types", "rivalries", "capital_distance", "trade", "territorial_threat", "igos",
 ]
 Outcome = Literal[
     "coercion_onset", "coercion_onset_limited", "mid_onset", "mid_onset_originators",

@@ -114,6 +114,25 @@ CONTROLS = [
     ColumnDoc("entente_pact", "1 if a COW (v4.1) entente links the two states (either direction)", "ps_cow_alliance", "alliance_types"),
 ]
 
+# -- peacesciencer's covariates built in (dyadstats.frame.covariates); sources cite the original
+# data and peacesciencer (Miller 2022), which distributes them
+_PS = "via peacesciencer (Miller 2022)"
+_TD = f"ps_td_rivalries (Thompson & Dreyer 2012, Handbook of International Rivalries, 1494-2010; {_PS})"
+_TSS = f"ps_tss_rivalries (Thompson, Sakuwa & Suhas 2022, Analyzing Strategic Rivalries in World Politics; {_PS})"
+COVARIATES = [
+    ColumnDoc("td_rivalry", "1 if a Thompson-Dreyer strategic rivalry of the pair is ongoing in the year (first to last year inclusive; Austria-Hungary 300 read as Austria 305 from 1919, as peacesciencer)", _TD, "td_rivalries"),
+    ColumnDoc("tss_rivalry", "1 if a Thompson-Sakuwa-Suhas strategic rivalry of the pair is ongoing in the year (peacesciencer's ongoingrivalry; Austria-Hungary 300 read as Austria 305 from 1919)", _TSS, "tss_rivalries"),
+    *(ColumnDoc(f"tss_rivalry_{t}", f"1 if an ongoing TSS rivalry of the pair is {t} (0 with no rivalry or another type)", _TSS, "tss_rivalries")
+      for t in ("positional", "spatial", "ideological", "interventionary")),
+    ColumnDoc("capdist", "great-circle distance in km between the two states' capitals of the year (the 1 January capital, else the year's first; sphere of radius 6378.137 km as geosphere's distVincentySphere); NULL if either capital is unknown", f"ps_cow_capitals (COW state capitals with coordinates, compiled by Miller; {_PS})", "capital_distance"),
+    *(ColumnDoc(f"{v}_{i}", f"total {v} of state {i}, millions of current US dollars (NULL where COW Trade has none)", f"ps_cow_trade_sy (COW Trade 4.0, Barbieri, Keshk & Pollins 2009; {_PS})", "trade")
+      for v in ("imports", "exports") for i in (1, 2)),
+    *(ColumnDoc(f"lterrthreat_{i}", f"latent external territorial threat of state {i} (posterior mean, latent scale)", f"ps_terrthreat (Miller 2022, Journal of Global Security Studies 7(4); {_PS})", "territorial_threat")
+      for i in (1, 2)),
+    ColumnDoc("dyadigos", "number of IGOs both states are full members of (NULL for a pair the table does not list)", f"ps_cow_igo_ndy (COW IGO 3.0, Pevehouse et al. 2020; {_PS})", "igos"),
+]
+# -- end of peacesciencer's covariates
+
 
 def democracy_docs(options: FrameOptions | None = None) -> list[ColumnDoc]:
     """The democracy columns per measure, in frame order."""
@@ -236,7 +255,7 @@ def frame_registry(directed: bool, options: FrameOptions | None = None) -> list[
     if options:  # build.frame: the selected outcomes and controls only
         outcomes = [o for o in outcomes if o in ONGOING or options.keeps_outcome(o.name)]
         spells = [o for o in spells if options.keeps_outcome(o.name)]
-    controls = [_sliced(c, options) for c in CONTROLS if not options or options.keeps_control(c.name)]
+    controls = [_sliced(c, options) for c in (*CONTROLS, *COVARIATES) if not options or options.keeps_control(c.name)]
     regressors = [*democracy_docs(options), *controls, *role_docs(options.roles if options else Roles())]
     lags = [
         ColumnDoc(f"{r.name}_lag1", f"{r.name} in the dyad's previous year (NULL in its first year or after a gap)", r.source, r.coverage, lagged=True)

@@ -29,6 +29,9 @@ widens it without a code change; the audit and the codebook report the years use
 * The other COW alliance types (``ps_cow_alliance``, group ``alliance_types``): neutrality,
   non-aggression and entente, 1 if either direction records the type in the year, as for
   defense pacts. COW's types nest (a defense pact usually also carries the weaker ones).
+* peacesciencer's covariates (groups ``rivalries``, ``capital_distance``, ``trade``,
+  ``territorial_threat``, ``igos``): see ``dyadstats.frame.covariates``; their tables and
+  columns join these registries below.
 """
 
 from __future__ import annotations
@@ -42,6 +45,14 @@ import duckdb
 from dyadstats.config import vocab
 from dyadstats.config.build import ControlOptions
 from dyadstats.errors import SchemaError
+from dyadstats.frame.covariates import (
+    COVARIATE_GROUPS,
+    COVARIATE_KEYS,
+    COVARIATE_RAW,
+    covariate_columns,
+    covariate_coverage,
+    create_covariate_tables,
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,8 @@ CONTROL_SOURCES = {
     "nmc_components": ("nmc", "year"),
     "alliance_types": ("ps_cow_alliance", "year"),
 }
+# the built-in covariate groups (dyadstats.frame.covariates) measure their own coverage
+CONTROL_GROUPS: tuple[str, ...] = (*CONTROL_SOURCES, *COVARIATE_GROUPS)
 NMC_COMPONENTS = ("milex", "milper", "tpop", "upop")
 # COW alliance type -> (control table, CONTROL_JOINS alias, frame column)
 ALLIANCE_TYPES = {
@@ -91,12 +104,15 @@ def table_coverage(con: duckdb.DuckDBPyConnection, table: str, year: str = "year
 
 
 def control_coverage(
-    con: duckdb.DuckDBPyConnection, contiguity_slice: str = DEFAULT_CONTIGUITY_SLICE
+    con: duckdb.DuckDBPyConnection, contiguity_slice: str = DEFAULT_CONTIGUITY_SLICE,
+    groups: Collection[str] = CONTROL_GROUPS,
 ) -> dict[str, Coverage]:
     """Coverage of every control source; major-power spells span styear..endyear, and with
     ``contiguity_slice = "first"`` contiguity spans the spell table's first..last spell year
-    (peacesciencer hard-codes 1816-2016, the same years for v3.2)."""
-    out = {}
+    (peacesciencer hard-codes 1816-2016, the same years for v3.2). The covariate groups'
+    coverages (keys of ``dyadstats.frame.covariates.COVARIATE_COVERAGE``) only for those in
+    ``groups``: a frame without them need not read their tables."""
+    out = {k: Coverage(*span) for k, span in covariate_coverage(con, groups).items()}
     for name, (table, year) in CONTROL_SOURCES.items():
         if name == "contiguity" and _check_slice(contiguity_slice) == "first":
             lo, hi = con.execute(
@@ -112,7 +128,7 @@ def control_coverage(
 
 
 def create_control_tables(
-    con: duckdb.DuckDBPyConnection, groups: Collection[str] = tuple(CONTROL_SOURCES),
+    con: duckdb.DuckDBPyConnection, groups: Collection[str] = CONTROL_GROUPS,
     contiguity_slice: str = DEFAULT_CONTIGUITY_SLICE,
 ) -> dict[str, Any]:
     """Create the state-year and dyad-year control tables used by the frame.
@@ -126,9 +142,9 @@ def create_control_tables(
     ``ctl_defense_atop`` (ccode1, ccode2, year; both directions, pairs with a defense pact),
     ``ctl_mindist`` (ccode1, ccode2, year, mindist; both directions), ``ctl_nmc_parts`` (ccode,
     year, milex, milper, tpop, upop), ``ctl_neutral``/``ctl_nonagg``/``ctl_entente`` (as the
-    defense tables). Returns audit facts.
+    defense tables), and the covariate groups' (``create_covariate_tables``). Returns audit facts.
     """
-    facts: dict[str, Any] = {}
+    facts: dict[str, Any] = create_covariate_tables(con, groups)
     if "nmc" in groups or "nmc_components" in groups:
         dup = con.execute("SELECT count(*) FROM (SELECT ccode, year FROM nmc GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
         if dup:
@@ -263,6 +279,7 @@ CONTROL_RAW: dict[str, str] = {
     "mindist": "md.mindist",
     **{f"{part}{i}": f"p{i}.{part}" for part in NMC_COMPONENTS for i in (1, 2)},
     **{col: f"{alias}.year" for col, (_, alias, _) in ALLIANCE_TYPES.items()},
+    **COVARIATE_RAW,
 }
 
 
@@ -313,6 +330,7 @@ def control_columns(
           for part in NMC_COMPONENTS for i in (1, 2)),
         *((name, f"CASE WHEN {cov['alliance_types']} THEN ({r[col]} IS NOT NULL)::INTEGER END")
           for col, (_, _, name) in ALLIANCE_TYPES.items()),
+        *covariate_columns(coverage, r, year),
     ]
 
 
@@ -334,5 +352,5 @@ LEFT JOIN ctl_entente en ON en.ccode1 = u.ccode1 AND en.ccode2 = u.ccode2 AND en
 
 
 def control_column_names() -> list[str]:
-    dummy = {k: Coverage(0, 0) for k in CONTROL_SOURCES}
+    dummy = {k: Coverage(0, 0) for k in (*CONTROL_SOURCES, *COVARIATE_KEYS)}
     return [name for name, _ in control_columns(dummy)]

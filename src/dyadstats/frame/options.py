@@ -13,15 +13,19 @@ from dyadstats.errors import ConfigError
 from dyadstats.events.war import WAR_OUTCOME_NAMES
 from dyadstats.frame.controls import (
     ALLIANCE_TYPES,
-    CONTROL_SOURCES,
+    CONTROL_GROUPS,
     NMC_COMPONENTS,
     Coverage,
+)
+from dyadstats.frame.covariates import (
+    COVARIATE_ALIAS_GROUP,
+    COVARIATE_COLUMN_GROUPS,
+    COVARIATE_RAW_GROUP,
 )
 from dyadstats.frame.democracy import MEASURES, DemocracyRule, democracy_rules, rules_summary
 from dyadstats.frame.outcomes import ALL_OUTCOMES, ICB_OUTCOME_NAMES
 from dyadstats.roles.parse import Roles, role_kind
 
-CONTROL_GROUPS: tuple[str, ...] = tuple(CONTROL_SOURCES)
 # control column -> the source groups it is computed from
 CONTROL_COLUMN_GROUPS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("conttype", "contiguity_land", "contiguity_any", "contiguity_150"), ("contiguity",)),
@@ -33,17 +37,19 @@ CONTROL_COLUMN_GROUPS: dict[str, tuple[str, ...]] = {
     "politically_relevant": ("contiguity", "majors"),
     **dict.fromkeys((f"nmc_{p}_{i}" for p in NMC_COMPONENTS for i in (1, 2)), ("nmc_components",)),
     **dict.fromkeys((name for _, _, name in ALLIANCE_TYPES.values()), ("alliance_types",)),
+    **{col: (group,) for col, group in COVARIATE_COLUMN_GROUPS.items()},
 }
 # raw control value (CONTROL_RAW key) and CONTROL_JOINS alias -> source group
 CONTROL_RAW_GROUP = {"conttype": "contiguity", "cinc1": "nmc", "cinc2": "nmc", "major1": "majors",
                      "major2": "majors", "defense": "cow_alliance", "defense_atop": "atop_alliance",
                      "mindist": "mindist",
                      **{f"{p}{i}": "nmc_components" for p in NMC_COMPONENTS for i in (1, 2)},
-                     **dict.fromkeys(ALLIANCE_TYPES, "alliance_types")}
+                     **dict.fromkeys(ALLIANCE_TYPES, "alliance_types"), **COVARIATE_RAW_GROUP}
 CONTROL_ALIAS_GROUP = {"c": "contiguity", "n1": "nmc", "n2": "nmc", "m1": "majors", "m2": "majors",
                        "dp": "cow_alliance", "da": "atop_alliance", "md": "mindist",
                        "p1": "nmc_components", "p2": "nmc_components",
-                       **{alias: "alliance_types" for _, alias, _ in ALLIANCE_TYPES.values()}}
+                       **{alias: "alliance_types" for _, alias, _ in ALLIANCE_TYPES.values()},
+                       **COVARIATE_ALIAS_GROUP}
 
 
 def measure_column_names(measure: str) -> set[str]:

@@ -64,7 +64,7 @@ def prepare_frame_build(
         years = universe_years(con)
         log.info("frame: harmonising democracy scores (polity, vdem, bmr, uds)")
         dem_facts = create_democracy_state_years(con)
-        control_cov = control_coverage(con, options.contiguity_slice)
+        control_cov = control_coverage(con, options.contiguity_slice, options.controls)
         log.info("frame: control tables; coverage %s", {k: v.as_list() for k, v in control_cov.items()})
         control_facts = create_control_tables(con, options.controls, options.contiguity_slice)
         event_facts = create_event_tables(con)

@@ -20,6 +20,7 @@ from dyadstats.frame.columns import (
     war_columns,
 )
 from dyadstats.frame.controls import CONTROL_JOINS, CONTROL_RAW, Coverage
+from dyadstats.frame.covariates import COVARIATE_JOINS
 from dyadstats.frame.democracy import democracy_score_refs
 from dyadstats.frame.options import CONTROL_ALIAS_GROUP, FrameOptions
 from dyadstats.frame.outcomes import TIES_OUTCOMES
@@ -32,8 +33,9 @@ from dyadstats.frame.spells import (
 
 
 def control_joins(options: FrameOptions) -> str:
-    """The lines of CONTROL_JOINS whose control tables a selected column reads."""
-    lines = [line for line in CONTROL_JOINS.strip().splitlines()
+    """The lines of CONTROL_JOINS and COVARIATE_JOINS whose tables a selected column reads."""
+    joins = CONTROL_JOINS.strip() + "\n" + COVARIATE_JOINS.strip()
+    lines = [line for line in joins.splitlines()
              if CONTROL_ALIAS_GROUP[line.split()[3]] in options.controls]
     return "\n" + "\n".join(lines) + "\n" if lines else ""
 

@@ -32,6 +32,11 @@ The story (every expected coding in the tests follows from it):
   0.2, 0.05, 0.1, 0.02; majors 2 (2000-2009) and 200 (2000-2002); a COW defence pact (2, 20)
   2000-2006 (the COW table ends 2006); ATOP (2, 20) throughout plus one asymmetric row
   220 -> 20 in 2005; minimum distance (2, 20) 0 km and (2, 200) 100.5 km 2001-2005.
+- peacesciencer's covariates: a Thompson-Dreyer rivalry (2, 200) 2001-2003 (TD data to 2008);
+  a TSS spatial rivalry (20, 220) 2004-2008 (TSS data to 2009); capitals Washington, Ottawa, London,
+  Paris (220 moves to Vichy on 2006-07-09, so 2006 keeps Paris and 2007 is Vichy); COW trade
+  2000-2007 for 2 and 20 only; territorial threat 2000-2009 for every state; joint IGOs
+  (2, 20) 60 and (2, 200) 50 every year.
 """
 
 from __future__ import annotations
@@ -202,6 +207,35 @@ def _write_controls(out: Path, paths: dict[str, str]) -> None:
     dist = [(2, 20, y, 0.0) for y in YEARS] + [(2, 200, y, 100.5) for y in range(2001, 2006)]
     paths["ps_cow_mindist"] = save_frame(pd.DataFrame(dist, columns=["ccode1", "ccode2", "year", "mindist"]),
                                           out / "ps_cow_mindist.parquet")
+    _write_covariates(out, paths)
+
+
+# capitals of the world's states: (ccode, start, end, lat, lng)
+WORLD_CAPITALS = [(2, "1816-01-01", "2024-12-31", 38.895037, -77.036543), (20, "1867-01-01", "2024-12-31", 45.420878, -75.690111),
+                  (200, "1816-01-01", "2024-12-31", 51.507446, -0.127765), (220, "1816-01-01", "2006-07-08", 48.85889, 2.320041),
+                  (220, "2006-07-09", "2024-12-31", 46.123927, 3.420371)]
+
+
+def _write_covariates(out: Path, paths: dict[str, str]) -> None:
+    """peacesciencer's covariate tables (``dyadstats.frame.covariates``) in their ingested shape."""
+    td = pd.DataFrame([(1, 2, 200, 2001, 2003), (2, 300, 640, 1494, 2008)],
+                      columns=["rivalryno", "ccode1", "ccode2", "styear", "endyear"])
+    paths["ps_td_rivalries"] = save_frame(td, out / "ps_td_rivalries.parquet")
+    tss = pd.DataFrame([(1, 20, 220, 2004, 2008, None, 1, None, None), (2, 300, 640, 1494, 2009, 1, None, None, None)],
+                       columns=["tssr_id", "ccode1", "ccode2", "start", "end", "positional", "spatial",
+                                "ideological", "interventionary"]).astype({c: "Int64" for c in ("positional", "spatial", "ideological", "interventionary")})
+    paths["ps_tss_rivalries"] = save_frame(tss, out / "ps_tss_rivalries.parquet")
+    paths["ps_cow_capitals"] = save_frame(pd.DataFrame(WORLD_CAPITALS, columns=["ccode", "stdate", "enddate", "lat", "lng"]),
+                                           out / "ps_cow_capitals.parquet")
+    trade = pd.DataFrame([(c, y, 100.0 * c + y - 2000, 50.0 * c) for c in (2, 20) for y in range(2000, 2008)],
+                         columns=["ccode", "year", "imports", "exports"])
+    paths["ps_cow_trade_sy"] = save_frame(trade, out / "ps_cow_trade_sy.parquet")
+    threat = pd.DataFrame([(c, y, c / 100.0 - 1.0) for c in (2, 20, 200, 220) for y in YEARS],
+                          columns=["ccode", "year", "lterrthreat"])
+    paths["ps_terrthreat"] = save_frame(threat, out / "ps_terrthreat.parquet")
+    igo = pd.DataFrame([(2, 20, y, 60) for y in YEARS] + [(2, 200, y, 50) for y in range(2000, 2006)],
+                       columns=["ccode1", "ccode2", "year", "dyadigos"])
+    paths["ps_cow_igo_ndy"] = save_frame(igo, out / "ps_cow_igo_ndy.parquet")
 
 
 def write_world(directory: str | Path, mid_rows: list[dict] | None = None) -> dict[str, str]:

@@ -7,13 +7,14 @@ from dyadstats.config import vocab
 
 def test_frame_tables_match_the_vocabulary() -> None:
     from dyadstats.frame.controls import CONTIGUITY_SLICES, CONTROL_SOURCES
+    from dyadstats.frame.covariates import COVARIATE_GROUPS
     from dyadstats.frame.democracy import MEASURES
     from dyadstats.frame.democracy import RULES as BUILD_RULES
     from dyadstats.frame.options import CONTROL_GROUPS
     from dyadstats.frame.outcomes import ALL_OUTCOMES
 
     assert tuple(MEASURES) == vocab.MEASURES
-    assert tuple(CONTROL_SOURCES) == CONTROL_GROUPS == vocab.CONTROL_GROUPS
+    assert (*CONTROL_SOURCES, *COVARIATE_GROUPS) == CONTROL_GROUPS == vocab.CONTROL_GROUPS
     assert ALL_OUTCOMES == vocab.OUTCOMES
     assert CONTIGUITY_SLICES == vocab.CONTIGUITY_SLICES
     assert tuple(BUILD_RULES) == vocab.THRESHOLD_RULES

@@ -11,6 +11,7 @@ import pytest
 from dyadstats.errors import ConfigError, SchemaError
 from dyadstats.frame.controls import (
     CONTROL_JOINS,
+    CONTROL_SOURCES,
     Coverage,
     control_columns,
     control_coverage,
@@ -76,9 +77,9 @@ def test_first_slice_in_the_frame_columns_and_coverage() -> None:
     }.items():
         con.register(f"{name}_df", df)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_df")
-    cov = control_coverage(con, "first")
+    cov = control_coverage(con, "first", tuple(CONTROL_SOURCES))
     assert cov["contiguity"] == Coverage(1900, 1910)
-    assert control_coverage(con)["contiguity"] == Coverage(1900, 1900)  # lowest: cow_contdird's years
+    assert control_coverage(con, groups=tuple(CONTROL_SOURCES))["contiguity"] == Coverage(1900, 1900)  # lowest: cow_contdird's years
     create_control_tables(con, ["contiguity", "majors"], "first")
     cols = ", ".join(f"{sql} AS {n}" for n, sql in control_columns(cov) if n in ("conttype", "contiguity_land"))
     joins = "\n".join(line for line in CONTROL_JOINS.splitlines() if " c ON " in line)

@@ -11,6 +11,7 @@ import pytest
 from dyadstats.errors import SchemaError
 from dyadstats.frame.controls import (
     CONTROL_JOINS,
+    CONTROL_SOURCES,
     Coverage,
     control_columns,
     control_coverage,
@@ -45,8 +46,9 @@ def _world(nmc: list[tuple] | None = None) -> duckdb.DuckDBPyConnection:
 
 
 def _controls(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    facts = create_control_tables(con)
-    cov = control_coverage(con)
+    # the controls proper (the peacesciencer covariate groups: test_covariates)
+    facts = create_control_tables(con, tuple(CONTROL_SOURCES))
+    cov = control_coverage(con, groups=tuple(CONTROL_SOURCES))
     cols = ", ".join(f"{sql} AS {name}" for name, sql in control_columns(cov))
     df = con.execute(f"SELECT u.ccode1, u.ccode2, u.year, {cols} FROM u u {CONTROL_JOINS} ORDER BY ALL").df()
     df.attrs["facts"] = facts
