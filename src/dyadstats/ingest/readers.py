@@ -103,7 +103,14 @@ def read_delimited(
     """
     path = Path(path)
     text = _decode_text(path)
-    widths, starts = _record_shape(text, sep)
+    try:
+        widths, starts = _record_shape(text, sep)
+    except csv.Error as exc:  # e.g. a bare carriage return inside a field
+        line = text.count("\n") + 1
+        raise ReadError(
+            f"{path}: not a readable CSV ({exc}); the file has {line} line(s). Save it with "
+            "plain newline (\\n or \\r\\n) line ends and quote fields that contain line breaks"
+        ) from exc
     filled = np.flatnonzero(widths > 0)  # csv yields [] for a blank line; pandas skips those
     if not len(filled):
         raise ReadError(f"{path}: the file is empty")

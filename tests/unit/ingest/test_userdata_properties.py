@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from snakemake.utils import validate as snakemake_validate
 
@@ -133,6 +133,7 @@ def test_garbage_binary_raises_read_error(garbage: bytes, fmt: str) -> None:
 
 @SETTINGS
 @given(garbage=st.binary(min_size=1, max_size=300))
+@example(garbage=b"\r\x00")  # a bare carriage return: csv.Error, now a ReadError naming the file
 def test_garbage_text_stops_or_matches_schema(garbage: bytes) -> None:
     """Random bytes as a CSV either stop with a DyadstatsError or satisfy the declared schema."""
     with tempfile.TemporaryDirectory() as tmp:
