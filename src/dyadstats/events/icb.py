@@ -51,7 +51,7 @@ from typing import Any
 import duckdb
 
 from dyadstats.audit import profile_relation, table_record
-from dyadstats.errors import SchemaError
+from dyadstats.events.flag_tables import create_flag_tables
 from dyadstats.sql import read_sql
 
 log = logging.getLogger(__name__)
@@ -147,26 +147,7 @@ def icb_audit_record(con: duckdb.DuckDBPyConnection, counts: dict[str, Any]) -> 
 def create_icb_event_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Frame event tables ``ev_icb_directed`` (ccode1 -> ccode2) and ``ev_icb`` (ccode1 < ccode2)
     from the view ``icb_directed_dyad_years``; flags are maxima over the rows of a key."""
-    have = set(con.sql(f"SELECT * FROM {ICB_TABLE} LIMIT 0").columns)
-    missing = [c for c in ICB_COLUMNS if c not in have]
-    if missing:
-        raise SchemaError(f"input table '{ICB_TABLE}' lacks column(s) {missing}; it has {sorted(have)}")
-
-    def flags(outcomes: dict[str, tuple[str, str]]) -> str:
-        return ", ".join(
-            f"max({onset})::INTEGER AS {o}, max({active})::INTEGER AS _act_{o}" for o, (onset, active) in outcomes.items()
-        )
-
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE ev_icb_directed AS
-            SELECT ccode1, ccode2, year, {flags(ICB_DIRECTED_OUTCOMES)}
-            FROM {ICB_TABLE} WHERE ccode1 <> ccode2 GROUP BY ccode1, ccode2, year"""
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE ev_icb AS
-            SELECT least(ccode1, ccode2) AS ccode1, greatest(ccode1, ccode2) AS ccode2, year, {flags(ICB_OUTCOMES)}
-            FROM {ICB_TABLE} WHERE ccode1 <> ccode2 GROUP BY ALL"""
-    )
+    create_flag_tables(con, ICB_TABLE, ICB_COLUMNS, "ev_icb", ICB_DIRECTED_OUTCOMES, ICB_OUTCOMES)
     rows, triggers = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE icb_crisis_trigger = 1) FROM {ICB_TABLE}"
     ).fetchone()

@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 
 from dyadstats.audit import profile_relation, table_record
-from dyadstats.errors import SchemaError
+from dyadstats.events.flag_tables import create_flag_tables
 from dyadstats.sql import read_sql
 
 WAR_TABLE = "war_directed_dyad_years"
@@ -106,27 +106,7 @@ def war_audit_record(con: duckdb.DuckDBPyConnection, counts: dict[str, Any]) -> 
 def create_war_event_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Frame event tables ``ev_war_directed`` (ccode1 -> ccode2) and ``ev_war`` (ccode1 < ccode2)
     from the view ``war_directed_dyad_years``; flags are maxima over the rows of a key."""
-    have = set(con.sql(f"SELECT * FROM {WAR_TABLE} LIMIT 0").columns)
-    missing = [c for c in WAR_COLUMNS if c not in have]
-    if missing:
-        raise SchemaError(f"input table '{WAR_TABLE}' lacks column(s) {missing}; it has {sorted(have)}")
-
-    def flags(outcomes: dict[str, tuple[str, str]]) -> str:
-        return ", ".join(
-            f"max({onset})::INTEGER AS {o}, max({active})::INTEGER AS _act_{o}" for o, (onset, active) in outcomes.items()
-        )
-
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE ev_war_directed AS
-            SELECT ccode1, ccode2, year, {flags(WAR_DIRECTED_OUTCOMES)}
-            FROM {WAR_TABLE} WHERE ccode1 <> ccode2 GROUP BY ccode1, ccode2, year"""
-    )
-    # the source lists both directions; least/greatest also covers a table that lists one
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE ev_war AS
-            SELECT least(ccode1, ccode2) AS ccode1, greatest(ccode1, ccode2) AS ccode2, year, {flags(WAR_OUTCOMES)}
-            FROM {WAR_TABLE} WHERE ccode1 <> ccode2 GROUP BY ALL"""
-    )
+    create_flag_tables(con, WAR_TABLE, WAR_COLUMNS, "ev_war", WAR_DIRECTED_OUTCOMES, WAR_OUTCOMES)
     rows, onsets = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE war_onset = 1) FROM {WAR_TABLE}"
     ).fetchone()
