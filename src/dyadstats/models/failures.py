@@ -28,7 +28,7 @@ class ModelFailure(DyadstatsError):
 
 
 #: Errors that mean "this model cannot be estimated on these data": dyadstats' own (no rows in
-#: the sample, a missing column, the checks below) and a linear-algebra failure inside a fit.
+#: the sample, the checks below; not a missing column, a config error) and a linear-algebra failure inside a fit.
 #: Anything else (TypeError, ...) is a bug and still stops the run.
 NOT_ESTIMABLE: tuple[type[BaseException], ...] = (DyadstatsError, np.linalg.LinAlgError)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from dyadstats.errors import DyadstatsError
+from dyadstats.errors import ConfigError, DyadstatsError
 from dyadstats.models.design import Design, prepare
 from dyadstats.models.estimate import ModelResult, fit_design
 from dyadstats.models.failures import NOT_ESTIMABLE
@@ -19,6 +19,7 @@ from dyadstats.models.spec import (
     FIT_COLUMNS,
     FIT_FAILED,
     PREDICTION_COLUMNS,
+    FrameColumnError,
     ModelSpec,
     spec_from_dict,
 )
@@ -72,12 +73,18 @@ def failed_result(spec: ModelSpec, exc: BaseException, design: Design | None = N
 
 def fit_or_fail(source: Any, spec: ModelSpec) -> ModelResult:
     """Prepare and fit ``spec``; a model that is not estimable on its data (no rows in its
-    sample, a missing column, a constant outcome or regressor, a singular design: the errors in
-    :data:`~dyadstats.models.failures.NOT_ESTIMABLE`) comes back as :func:`failed_result`."""
+    sample, a constant outcome or regressor, a singular design: the errors in
+    :data:`~dyadstats.models.failures.NOT_ESTIMABLE`) comes back as :func:`failed_result`.
+
+    A spec that names a column the frame lacks, or is otherwise invalid, is the config's
+    error, not the data's: it stops the job with its message (the previous outputs are kept).
+    """
     design = None
     try:
         design = prepare(source, spec)
         return fit_design(design, spec)
+    except (ConfigError, FrameColumnError):
+        raise
     except NOT_ESTIMABLE as exc:
         log.warning("%s: not estimated: %s", spec.name, exc)
         return failed_result(spec, exc, design)
