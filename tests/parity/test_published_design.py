@@ -46,9 +46,12 @@ def reference_design(shared: Path) -> tuple[pd.DataFrame, int]:
     d["conttype"] = d["conttype"].fillna(0).astype("int64")
     # add_cow_majors(): a major power in any part of the year
     majors = read_rda(rda / "cow_majors.rda")
-    major_years = {(int(r.ccode), y) for r in majors.itertuples() for y in range(int(r.styear), int(r.endyear) + 1)}
+    major_years = (majors.assign(year=[list(range(int(a), int(b) + 1)) for a, b in zip(majors.styear, majors.endyear, strict=True)])
+                   .explode("year")[["ccode", "year"]].astype("int64").drop_duplicates())
     for side in ("1", "2"):
-        d[f"maj{side}"] = [(c, y) in major_years for c, y in zip(d[f"ccode{side}"], d["year"], strict=True)]
+        flag = major_years.rename(columns={"ccode": f"ccode{side}"}).assign(**{f"maj{side}": True})
+        d = d.merge(flag, on=[f"ccode{side}", "year"], how="left")
+        d[f"maj{side}"] = d[f"maj{side}"].fillna(False).astype(bool)
     d["cowmajdyad"] = (d.maj1 | d.maj2).astype(int)
     # filter_prd(): contiguous (types 1-5) or a major power involved
     d = d[(d.conttype.between(1, 5)) | (d.cowmajdyad == 1)].copy()
