@@ -221,8 +221,10 @@ def rate_over_time_plot(rates: pd.DataFrame, options: ReportOptions) -> Figure:
         x_min, x_max = float(rates["bin_start"].min()), float(rates["bin_end"].max())
         for era in options.eras:  # label only the eras the data reach, inside the x-range
             if era.end >= x_min and era.start <= x_max:
-                ax.text(max(era.start, x_min) + 1, top * 1.02, era.label, ha="left", va="bottom",
-                        fontsize=7, color="#555555", in_layout=False)
+                # inside the axes, below its top: above it the labels ran into the figure title
+                ax.text(max(era.start, x_min) + 1, top * 0.985, era.label, ha="left", va="top",
+                        fontsize=7, color="#555555", zorder=5,
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
         handles = [Line2D([], [], color=PAIR_COLORS[p], marker="o", markersize=3, label=p) for p in REGIME_PAIRS]
         handles.append(Line2D([], [], color="#666666", marker="o", markerfacecolor="none", linestyle="",
                               label=f"< {SPARSE_DYAD_YEARS} dyad-years (^ = above the range)"))
