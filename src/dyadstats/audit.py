@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from dyadstats.io.files import write_json, write_parquet
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: the build stages never need it
+    import pandas as pd
 
 
 def profile_relation(
@@ -112,6 +114,8 @@ def audit_frames(audits: Sequence[Mapping[str, Any]]) -> tuple[pd.DataFrame, pd.
     ``rows_dropped`` is the sum of the recorded reasons (NULL when none is recorded); counts
     are nullable integers, never floats.
     """
+    import pandas as pd
+
     tables, drops = [], []
     for audit in audits:
         stage = str(audit.get("stage"))

@@ -22,9 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dyadstats import stages
+from dyadstats.io.yamlfile import load_yaml
 from dyadstats.paths import MODEL_PARTS, Layout
 from dyadstats.plan import RunPlan
 
@@ -131,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config: dict[str, Any] = {}
     if args.config:
-        config = yaml.safe_load(args.config.read_text()) or {}
+        config = load_yaml(args.config.read_text()) or {}
     run(args.stage, args.ingest, args.out, config)
     return 0
 

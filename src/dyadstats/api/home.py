@@ -67,13 +67,13 @@ def home_dir() -> Path:
 
 def load_config(path: str | Path | None, repo: Path) -> dict[str, Any]:
     """The workflow config the API reads its manifest, mirrors and roles from."""
-    import yaml
+    from dyadstats.io.yamlfile import load_yaml
 
     config_path = Path(path) if path else repo / "config" / "config.yaml"
     if not config_path.is_absolute():
         config_path = Path.cwd() / config_path
     try:
-        return yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+        return load_yaml(config_path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise HomeError(f"config {config_path}: {exc.strerror}") from None
 

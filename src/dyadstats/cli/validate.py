@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dyadstats.ingest.acquire import mirror_candidates, mirror_dirs
 from dyadstats.ingest.manifest import SourceFile, load_manifest
+from dyadstats.io.yamlfile import load_yaml
 
 SCHEMA = Path("workflow") / "schemas" / "config.schema.yaml"
 
@@ -45,7 +44,7 @@ def merged_config(files: Sequence[Path]) -> dict[str, Any]:
 
     config: dict[str, Any] = {}
     for path in files:
-        update_config(config, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        update_config(config, load_yaml(path.read_text(encoding="utf-8")) or {})
     return config
 
 

@@ -37,8 +37,9 @@ def create_ties_table(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], d
         f"CREATE OR REPLACE TABLE ties_directed_dyad_years AS {read_sql('events/ties_directed_dyad_years')} "
         "ORDER BY ccode1, ccode2, year"
     )
-    counts = con.execute(read_sql("events/ties_counts")).df()
-    dropped = {k: int(v) for k, v in counts.iloc[0].items()}
+    cursor = con.execute(read_sql("events/ties_counts"))
+    names = [d[0] for d in cursor.description]
+    dropped = {k: int(v) for k, v in zip(names, cursor.fetchone(), strict=True)}
     recoded: dict[str, int] = {}
     for from_code, to_code, cases, rows in con.execute(read_sql("events/ties_recoded")).fetchall():
         recoded[f"cases_{from_code}_to_{to_code}"] = int(cases)

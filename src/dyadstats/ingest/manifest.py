@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dyadstats.config import validated, vocab
 from dyadstats.config.sources import Manifest, SourceDeclaration
 from dyadstats.errors import ConfigError
+from dyadstats.io.yamlfile import load_yaml
 
 FORMATS = vocab.FILE_FORMATS
 
@@ -100,7 +99,7 @@ def load_manifest(
 ) -> dict[str, SourceFile]:
     """Load the manifest and any config-declared sources, keyed by canonical table name."""
     with open(path, encoding="utf-8") as handle:
-        doc = yaml.safe_load(handle) or {}
+        doc = load_yaml(handle) or {}
     validated(Manifest, {**doc, "sources": {}}, str(path))
     sources: dict[str, Any] = dict(doc.get("sources") or {})
     where = {source_id: f"{path}: sources.{source_id}" for source_id in sources}

@@ -13,12 +13,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
+    import pyarrow as pa
 
 
 @contextlib.contextmanager
@@ -76,13 +74,18 @@ def write_parquet(
     with atomic_path(path) as tmp:
         if isinstance(source, str):
             _copy_query(source, tmp, con, params, meta)
-        elif isinstance(source, pa.Table) or _is_dataframe(source):
+        elif _is_arrow_table(source) or _is_dataframe(source):
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
             table = source if isinstance(source, pa.Table) else pa.Table.from_pandas(source, preserve_index=False)
             pq.write_table(_with_metadata(table, meta), tmp, compression=PARQUET_COMPRESSION,
                            write_statistics=True)
         else:
             if schema is None:
                 raise TypeError("write_parquet: streaming Arrow tables needs their schema")
+            import pyarrow.parquet as pq
+
             with pq.ParquetWriter(tmp, _with_metadata(schema, meta), compression=PARQUET_COMPRESSION,
                                   write_statistics=True) as writer:
                 for part in source:
@@ -117,9 +120,17 @@ def _with_metadata(target: Any, metadata: Mapping[str, str]) -> Any:
     """An Arrow table or schema with ``metadata`` added to its own (pandas') metadata."""
     if not metadata:
         return target
+    import pyarrow as pa
+
     schema = target if isinstance(target, pa.Schema) else target.schema
     merged = {**(schema.metadata or {}), **{k.encode(): v.encode() for k, v in metadata.items()}}
     return target.with_metadata(merged) if isinstance(target, pa.Schema) else target.replace_schema_metadata(merged)
+
+
+def _is_arrow_table(obj: Any) -> bool:
+    """An Arrow table, without importing pyarrow (the build stages write through DuckDB only)."""
+    pyarrow = sys.modules.get("pyarrow")
+    return pyarrow is not None and isinstance(obj, pyarrow.Table)
 
 
 def _is_dataframe(obj: Any) -> bool:

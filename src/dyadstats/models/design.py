@@ -1,4 +1,5 @@
-"""Sample and design: the resolved sample read through DuckDB, listwise deletion, patsy X."""
+"""Sample and design: the resolved sample read through DuckDB, listwise deletion, X
+(:mod:`dyadstats.models.design_matrix`)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
-import patsy
 import pyarrow as pa
 
 from dyadstats.errors import DyadstatsError
+from dyadstats.models.design_matrix import dmatrices
 from dyadstats.models.resolve import _IDENT, Resolved, resolve
 from dyadstats.models.sample_sql import sample_select
 from dyadstats.models.spec import ModelSpec
@@ -103,15 +104,17 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
             keep.append(resolved.regime_pair)
         complete = " AND ".join(f'"{c}" IS NOT NULL' for c in resolved.columns)
         select = ", ".join(f'"{c}"' for c in dict.fromkeys(keep))
-        data = con.execute(
+        columns = con.execute(
             f"SELECT {select}, {resolved.cluster_expr} AS __cluster FROM ({base}) "
             # A total order (directed frames hold A->B and B->A in one year): float sums
             # then run in the same order every time, so reruns are byte-identical.
             f"WHERE {complete} ORDER BY __cluster, \"year\", \"ccode1\", \"ccode2\"",
             resolved.params,
-        ).df()
+        ).fetchnumpy()
     finally:
         con.close()
+    # NumPy columns straight from DuckDB: a third of .df()'s cost on 0.7 M rows
+    data = pd.DataFrame(columns)
     if data.empty:
         raise DyadstatsError(
             f"model {resolved.spec.name!r}: no complete rows in the sample "
@@ -120,9 +123,7 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
     groups = data.pop("__cluster").to_numpy()
     numeric = {c: data[c].astype("float64") for c in resolved.columns if c != resolved.regime_pair}
     frame = data.assign(**numeric)
-    y_df, X = patsy.dmatrices(resolved.formula, frame, NA_action="raise", return_type="dataframe",
-                              eval_env=eval_namespace())
-    y = y_df.to_numpy().ravel()
+    y, X = dmatrices(resolved.formula, frame, eval_namespace())
     bad = ~np.isin(y, (0.0, 1.0))
     if bad.any():
         raise DyadstatsError(

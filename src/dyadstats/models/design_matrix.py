@@ -1,0 +1,69 @@
+"""Design matrices from a formula: patsy decides the terms, NumPy evaluates plain numeric ones.
+
+patsy's own evaluation of ``y ~ a + b + a:b`` on 0.7 M rows costs about 0.4 s, most of it
+copying columns it need not transform. When every factor of the formula is a frame column
+used as it is (a bare name, numeric), a column of the design is just the product of its
+factors' columns, so :func:`dmatrices` lets patsy build the design *description*
+(``DesignInfo``: term order, column names, the intercept) from the first row only and fills the
+matrix with NumPy, multiplying factors in the order patsy's ``_build_subterm`` does, so the
+values are the ones patsy would compute. Anything else (categorical factors, ``I()``,
+functions, splines) goes through patsy whole. The returned ``X`` carries ``design_info`` as
+patsy's does, so counterfactual designs (:mod:`dyadstats.models.predictions`) rebuild from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import patsy
+
+_NUMERIC_KINDS = ("i", "u", "f")
+
+
+def _bare_names(formula: str, data: pd.DataFrame) -> bool:
+    """Every factor of ``formula`` is the name of a numeric column of ``data``."""
+    desc = patsy.ModelDesc.from_formula(formula)
+    codes = {f.code for term in (*desc.lhs_termlist, *desc.rhs_termlist) for f in term.factors}
+    return all(c in data.columns and data[c].dtype.kind in _NUMERIC_KINDS for c in codes)
+
+
+def _plain_numeric(info: patsy.DesignInfo, data: pd.DataFrame) -> bool:
+    """Every factor is a numeric frame column used as it is, giving one design column."""
+    for factor, finfo in info.factor_infos.items():
+        code = getattr(factor, "code", None)
+        if (finfo.type != "numerical" or finfo.num_columns != 1 or not isinstance(code, str)
+                or code not in data.columns or data[code].dtype.kind not in _NUMERIC_KINDS):
+            return False
+    return all(sl.stop - sl.start == 1 for sl in info.term_slices.values())
+
+
+def _fill(info: patsy.DesignInfo, data: pd.DataFrame) -> np.ndarray:
+    """The design matrix of a plain numeric ``info``: each column the product of its factors."""
+    out = np.ones((len(data), len(info.column_names)), dtype=float)
+    for term, sl in info.term_slices.items():
+        (subterm,) = info.term_codings[term]
+        for factor in subterm.factors:
+            out[:, sl.start] *= data[factor.code].to_numpy(dtype=float)
+    return out
+
+
+def dmatrices(formula: str, data: pd.DataFrame, eval_env: Mapping[str, Any]) -> tuple[np.ndarray, pd.DataFrame]:
+    """``(y, X)`` of ``formula`` on the complete-case ``data`` (no missing values): ``y`` as a
+    vector, ``X`` as patsy's DataFrame (its ``design_info`` attached)."""
+    if len(data) and _bare_names(formula, data):
+        # bare numeric names only: nothing in the description depends on the values (no
+        # levels, no knots), so the first row describes the design as the whole data would
+        y_head, X_head = patsy.dmatrices(formula, data.iloc[:1], NA_action="raise",
+                                         return_type="dataframe", eval_env=eval_env)
+        y_info, X_info = y_head.design_info, X_head.design_info
+        if _plain_numeric(y_info, data) and _plain_numeric(X_info, data) and len(y_info.column_names) == 1:
+            y = _fill(y_info, data)[:, 0]
+            X = pd.DataFrame(_fill(X_info, data), columns=X_info.column_names, index=data.index)
+            X.design_info = X_info  # type: ignore[attr-defined]  # as patsy attaches it
+            return y, X
+    y_df, X = patsy.dmatrices(formula, data, NA_action="raise", return_type="dataframe",
+                              eval_env=eval_env)
+    return y_df.to_numpy().ravel(), X
