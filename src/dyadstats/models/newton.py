@@ -76,9 +76,14 @@ def _clearly_full_rank(gram: FloatArray, n_rows: int) -> bool:
     return float(values.min()) > tol_sq + rounding
 
 
-def _information(X: FloatArray, p: FloatArray) -> FloatArray:
-    """``X'WX`` as ``A'A`` with ``A = W^1/2 X``: numpy hands ``A.T @ A`` to BLAS syrk (half the work)."""
-    a = X * np.sqrt(p * (1.0 - p))[:, None]
+def _information(X: FloatArray, p: FloatArray, out: FloatArray | None = None) -> FloatArray:
+    """``X'WX`` as ``A'A`` with ``A = W^1/2 X``: numpy hands ``A.T @ A`` to BLAS syrk (half the work).
+
+    ``out`` (X's shape and order) holds ``A``: one buffer for every iteration, because an n x k
+    array is above malloc's mmap threshold and a new one per iteration is mapped and
+    page-faulted afresh each time (a quarter of the iteration's cost on 0.7 M rows).
+    """
+    a = np.multiply(X, np.sqrt(p * (1.0 - p))[:, None], out=out)
     return a.T @ a
 
 
@@ -97,12 +102,13 @@ def newton_logit(X: FloatArray, y: FloatArray, max_iter: int = 100,
         return None
     beta = np.zeros(k) if start is None else np.asarray(start, dtype=float).copy()
     ridge = RIDGE * np.eye(k)
+    scratch = np.empty_like(X)
     iterations = 0
     step = np.full(k, np.inf)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         while iterations < max_iter and np.any(np.abs(step) > TOLERANCE):
             p = expit(X @ beta)
-            hessian = _information(X, p) / n + ridge
+            hessian = _information(X, p, scratch) / n + ridge
             try:
                 step = np.linalg.solve(hessian, (X.T @ (y - p)) / n)
             except np.linalg.LinAlgError:
@@ -116,7 +122,7 @@ def newton_logit(X: FloatArray, y: FloatArray, max_iter: int = 100,
             # and says so with its own warning: let it.
             return None
         try:
-            bread = np.linalg.inv(_information(X, expit(X @ beta)))
+            bread = np.linalg.inv(_information(X, expit(X @ beta), scratch))
         except np.linalg.LinAlgError:
             return None
     llf = log_likelihood(X, y, beta)
