@@ -50,14 +50,22 @@ def spell_stage_one(outcome: str, event: str, partition: str, order: str = "year
     ]
 
 
-def spell_stage_two(outcome: str, partition: str, order: str = "year") -> list[tuple[str, str]]:
-    """Second window pass: peace years = rows since the last earlier event row (or the start)."""
+def spell_stage_two(outcome: str, partition: str, order: str = "year",
+                    powers: bool = True) -> list[tuple[str, str]]:
+    """Second window pass: peace years = rows since the last earlier event row (or the start),
+    with its square and cube unless ``powers`` is false (then :func:`spell_powers` adds them
+    later, over the count, so the window runs once instead of once per power)."""
     window = f"PARTITION BY {partition} ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
     last = f"coalesce(max(CASE WHEN _evt_{outcome} = 1 THEN _idx_{outcome} END) OVER ({window}), 0)"
     count = f"(_idx_{outcome} - {last} - 1)"
+    counted = [(peace_years_name(outcome), f"CAST({count} AS INTEGER)")]
+    return counted + (spell_powers(outcome, count) if powers else [])
+
+
+def spell_powers(outcome: str, count: str) -> list[tuple[str, str]]:
+    """The square and cube of the peace-years ``count`` (an SQL expression)."""
     base = peace_years_name(outcome)
     return [
-        (base, f"CAST({count} AS INTEGER)"),
         (f"{base}_2", f"CAST({count} * {count} AS INTEGER)"),
         (f"{base}_3", f"CAST({count} * {count} * {count} AS INTEGER)"),
     ]

@@ -3,6 +3,7 @@ window passes (peace years, lags) over a narrow projection, and the final positi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import duckdb
@@ -27,6 +28,8 @@ from dyadstats.frame.outcomes import TIES_OUTCOMES
 from dyadstats.frame.spells import (
     ongoing_name,
     peace_year_column_names,
+    peace_years_name,
+    spell_powers,
     spell_stage_one,
     spell_stage_two,
 )
@@ -55,6 +58,18 @@ def base_select_sql(
     years: tuple[int, int],
 ) -> tuple[str, list[str], list[str]]:
     """The row-wise (join) pass. Returns SQL, the visible column names, the regressor names."""
+    select, source, visible, regressors = base_select_parts(options, control_cov, directed, years)
+    return f"\nSELECT {select}\n{source}", visible, regressors
+
+
+def base_select_parts(
+    options: FrameOptions,
+    control_cov: Mapping[str, Coverage],
+    directed: bool,
+    years: tuple[int, int],
+) -> tuple[str, str, list[str], list[str]]:
+    """The join pass in two parts: the SELECT list (expressions over the join aliases ``u``,
+    ``e``, ``s1``, ...) and the FROM clause with its joins; the visible and regressor names."""
     universe = "directed_dyad_years" if directed else "dyad_years"
     keys: list[tuple[str, str]] = [
         ("ccode1", "u.ccode1"),
@@ -96,13 +111,39 @@ LEFT JOIN ev_ties t ON t.ccode1 = u.ccode1 AND t.ccode2 = u.ccode2 AND t.year = 
     democracy_joins = """
 LEFT JOIN democracy_state_years s1 ON s1.ccode = u.ccode1 AND s1.year = u.year
 LEFT JOIN democracy_state_years s2 ON s2.ccode = u.ccode2 AND s2.year = u.year""" if options.measures else ""
-    sql = f"""
-SELECT {select}
-FROM {universe} u
+    source = f"""FROM {universe} u
 {event_joins}{democracy_joins}
 {control_joins(options)}"""
     visible = [n for n, _ in keys + outcomes + regressors]
-    return sql, visible, [n for n, _ in regressors]
+    return select, source, visible, [n for n, _ in regressors]
+
+
+_JOIN_ALIAS = re.compile(r"\b(?:FROM|JOIN)\s+\w+\s+(\w+)\b")
+_QUALIFIED = re.compile(r'\b([A-Za-z_]\w*)\.("(?:[^"]|"")+"|[A-Za-z_]\w*\b)')
+
+
+def raw_base_sql(select: str, source: str, order: str, raw: str = "frame_raw") -> tuple[str, str] | None:
+    """The join pass split so that only the joined *inputs* are sorted, not the derived columns.
+
+    Sorting 0.9 M wide rows is the join pass's largest cost, and most of the width is derived
+    (thresholds, pairs, ratios over a dozen inputs). Returns ``(raw_sql, derived_sql)``:
+    ``raw_sql`` selects, in key order, one STRUCT column per join alias holding just the
+    fields the SELECT list reads (``s1`` = ``{polity2: ...}``); ``derived_sql`` is the SELECT
+    list itself over table ``raw``, where ``s1.polity2`` now reads the struct's field, so the
+    expressions are the very same text (plain and quoted field names alike). None when the
+    SELECT list qualifies a name by anything but a join alias: the caller sorts the wide rows.
+    """
+    aliases = set(_JOIN_ALIAS.findall(source))
+    refs = _QUALIFIED.findall(select)
+    if not refs or any(a not in aliases for a, _ in refs):
+        return None
+    fields: dict[str, dict[str, None]] = {}
+    for alias, field in refs:
+        fields.setdefault(alias, {})[field] = None
+    packed = ",\n    ".join(
+        f"struct_pack({', '.join(f'{f} := {a}.{f}' for f in names)}) AS {a}" for a, names in fields.items()
+    )
+    return f"SELECT {packed}\n{source}\nORDER BY {order}", f"SELECT {select}\nFROM {raw}"
 
 
 def narrow_sql(
@@ -130,7 +171,7 @@ def narrow_sql(
     stage_one += [(f"_l_{c}", f"lag({c}) OVER w") for c in lagged]
     if lagging:
         stage_one.append(("_has_prev", "coalesce(lag(year) OVER w = year - 1, false)"))
-    stage_two = [c for o in outcomes for c in spell_stage_two(o, spell_unit)]
+    stage_two = [c for o in outcomes for c in spell_stage_two(o, spell_unit, powers=False)]
     narrow = ", ".join(
         ["ccode1", "ccode2", "year", "_keep", *outcomes, *(f"_act_{o}" for o in outcomes),
          *(f"_r_{k}" for k in keys), *lagged]
@@ -158,12 +199,16 @@ def final_sql(
     POSITIONAL JOIN pairs them without hashing or re-sorting the wide rows."""
     outcomes = spell_outcomes(directed, options)
     peace = [c for o in outcomes for c in peace_year_column_names(o)]
+    # the narrow pass counts the peace years; their powers are taken here, once per row
+    counted = [(peace_years_name(o), f"n.{peace_years_name(o)}") for o in outcomes]
+    powers = [c for o in outcomes for c in spell_powers(o, f"n.{peace_years_name(o)}")]
+    spell_sql = dict(counted + powers)
     # The years that end a spell under the ongoing rule, kept so a model can recount its own
     # peace years under either rule (models' peace_years_rule / peace_years_over).
     ongoing = [(ongoing_name(o), f"greatest(b.{o}, b._act_{o})") for o in outcomes]
     columns = [*visible, *peace, *(name for name, _ in ongoing), *(name for name, _ in lags)]
     select = ",\n    ".join(
-        [*(f"b.{c}" for c in visible), *(f"n.{c}" for c in peace),
+        [*(f"b.{c}" for c in visible), *(f"{spell_sql[c]} AS {c}" for c in peace),
          *(f"{sql} AS {name}" for name, sql in [*ongoing, *lags])]
     )
     sql = f"""
