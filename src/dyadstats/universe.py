@@ -35,15 +35,6 @@ FROM state_year_spans
 GROUP BY ccode, year
 """
 
-# COW's state abbreviations (UKG, FRN) beside the codes, so a reader of any frame sees who
-# the pair is without a lookup; the year's abbreviation (min over its spans) from state_years.
-ABBREVIATED_SQL = """
-SELECT d.ccode1, d.ccode2, d.year, s1.stateabb AS stateabb1, s2.stateabb AS stateabb2
-FROM ({dyads}) d
-JOIN state_years s1 ON s1.ccode = d.ccode1 AND s1.year = d.year
-JOIN state_years s2 ON s2.ccode = d.ccode2 AND s2.year = d.year
-"""
-
 DIRECTED_SQL = """
 SELECT ccode1, ccode2, year, stateabb1, stateabb2 FROM dyad_years
 UNION ALL
@@ -94,7 +85,9 @@ def create_universe_tables(
         f"CREATE OR REPLACE TABLE state_years AS {STATE_YEARS_SQL} ORDER BY ccode, year"
     )
     con.execute(
-        f"CREATE OR REPLACE TABLE dyad_years AS {ABBREVIATED_SQL.format(dyads=read_sql('universe/dyad_years'))} "
+        # with COW's abbreviations (UKG, FRN) beside the codes, so a reader of any frame sees
+        # who the pair is without a lookup
+        f"CREATE OR REPLACE TABLE dyad_years AS {read_sql('universe/dyad_years')} "
         "ORDER BY ccode1, ccode2, year"
     )
     if directed:
@@ -105,15 +98,16 @@ def create_universe_tables(
 
 
 def same_day_exclusions(con: duckdb.DuckDBPyConnection) -> int:
-    """How many non-directed pairs were members in the same year but never on the same day."""
+    """How many non-directed pairs were members in the same year but never on the same day.
+
+    Every dyad-year pairs two members of that year and appears once, so the excluded pairs
+    are the year's member pairs, n (n - 1) / 2, less its dyad-years: counted, not listed.
+    """
     (n,) = con.execute(
         """
-        SELECT count(*) FROM (
-            SELECT a.ccode AS ccode1, b.ccode AS ccode2, a.year
-            FROM state_years a JOIN state_years b ON a.year = b.year AND a.ccode < b.ccode
-            EXCEPT
-            SELECT ccode1, ccode2, year FROM dyad_years
-        )
+        SELECT (SELECT coalesce(sum(n * (n - 1) // 2), 0)
+                FROM (SELECT count(*) AS n FROM state_years GROUP BY year))
+             - (SELECT count(*) FROM dyad_years)
         """
     ).fetchone()
     return int(n)
