@@ -22,16 +22,22 @@ if TYPE_CHECKING:  # pandas is imported where a table is built: the build stages
 def profile_relation(
     con: duckdb.DuckDBPyConnection, relation_sql: str, key: Sequence[str] | None = None
 ) -> dict[str, Any]:
-    """Rows, null count per column, key uniqueness and year coverage of a SQL relation."""
-    rel = con.sql(relation_sql)
-    columns = rel.columns
-    null_exprs = ", ".join(f'count(*) - count("{c}") AS "{c}"' for c in columns)
-    nulls_row = con.execute(f"SELECT {null_exprs} FROM ({relation_sql})").fetchone() or ()
-    rows = con.execute(f"SELECT count(*) FROM ({relation_sql})").fetchone()[0]
+    """Rows, null count per column, key uniqueness and year coverage of a SQL relation.
+
+    One scan for the rows, nulls and years, one for the key: a profile costs about as much as
+    reading the table once more, whatever its width.
+    """
+    columns = con.sql(relation_sql).columns
+    year_col = next((c for c in ("year", "styear", "startyear", "yrtrig") if c in columns), None)
+    aggregates = ["count(*)", *(f'count(*) - count("{c}")' for c in columns)]
+    if year_col:
+        aggregates += [f'min("{year_col}")', f'max("{year_col}")']
+    row = con.execute(f"SELECT {', '.join(aggregates)} FROM ({relation_sql})").fetchone() or ()
+    rows = int(row[0])
     out: dict[str, Any] = {
-        "rows": int(rows),
+        "rows": rows,
         "columns": len(columns),
-        "nulls": {c: int(n) for c, n in zip(columns, nulls_row, strict=True)},
+        "nulls": {c: int(n) for c, n in zip(columns, row[1:1 + len(columns)], strict=True)},
     }
     if key:
         cols = ", ".join(f'"{k}"' for k in key)
@@ -42,9 +48,8 @@ def profile_relation(
         out["key"] = list(key)
         out["key_unique"] = dup == 0
         out["duplicate_keys"] = int(dup)
-    year_col = next((c for c in ("year", "styear", "startyear", "yrtrig") if c in columns), None)
     if year_col and rows:
-        lo, hi = con.execute(f'SELECT min("{year_col}"), max("{year_col}") FROM ({relation_sql})').fetchone()
+        lo, hi = row[-2:]
         out["years"] = [None if lo is None else int(lo), None if hi is None else int(hi)]
         out["year_column"] = year_col
     return out
