@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from dyadstats.io.db import quote_path
 from dyadstats.io.files import write_json, write_parquet
 
 if TYPE_CHECKING:  # pandas is imported where a table is built: the build stages never need it
@@ -40,17 +41,57 @@ def profile_relation(
         "nulls": {c: int(n) for c, n in zip(columns, row[1:1 + len(columns)], strict=True)},
     }
     if key:
-        cols = ", ".join(f'"{k}"' for k in key)
-        dup = con.execute(
-            f"SELECT count(*) FROM (SELECT {cols} FROM ({relation_sql}) "
-            f"GROUP BY {cols} HAVING count(*) > 1)"
-        ).fetchone()[0]
-        out["key"] = list(key)
-        out["key_unique"] = dup == 0
-        out["duplicate_keys"] = int(dup)
+        out.update(_key_profile(con, relation_sql, key))
     if year_col and rows:
         lo, hi = row[-2:]
         out["years"] = [None if lo is None else int(lo), None if hi is None else int(hi)]
+        out["year_column"] = year_col
+    return out
+
+
+def _key_profile(con: duckdb.DuckDBPyConnection, relation_sql: str, key: Sequence[str]) -> dict[str, Any]:
+    """Whether ``key`` identifies the rows of the relation, and how many keys repeat."""
+    cols = ", ".join(f'"{k}"' for k in key)
+    dup = con.execute(
+        f"SELECT count(*) FROM (SELECT {cols} FROM ({relation_sql}) GROUP BY {cols} HAVING count(*) > 1)"
+    ).fetchone()[0]
+    return {"key": list(key), "key_unique": dup == 0, "duplicate_keys": int(dup)}
+
+
+def profile_parquet(
+    con: duckdb.DuckDBPyConnection, path: str | Path, key: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """:func:`profile_relation` of a Parquet file written by :func:`write_parquet`, from its
+    footer where the footer holds the answer: the rows, the null count of every column and the
+    year range are the column chunks' statistics (DuckDB writes them for every column), so only
+    the key's uniqueness reads data, three columns of it. A file whose footer lacks a statistic
+    is profiled by reading it, as any relation."""
+    source = f"SELECT * FROM read_parquet({quote_path(path)})"
+    columns = con.sql(source).columns
+    year_col = next((c for c in ("year", "styear", "startyear", "yrtrig") if c in columns), None)
+    stats = con.execute(
+        """
+        SELECT path_in_schema, sum(stats_null_count), count(*) FILTER (WHERE stats_null_count IS NULL),
+               min(TRY_CAST(stats_min_value AS BIGINT)), max(TRY_CAST(stats_max_value AS BIGINT)),
+               count(*) FILTER (WHERE stats_min_value IS NULL OR stats_max_value IS NULL)
+        FROM parquet_metadata($path) GROUP BY path_in_schema
+        """,
+        {"path": str(path)},
+    ).fetchall()
+    by_column = {name: row for name, *row in stats}
+    (rows,) = con.execute("SELECT num_rows FROM parquet_file_metadata($path)", {"path": str(path)}).fetchone()
+    complete = set(by_column) == set(columns) and all(r[1] == 0 for r in by_column.values())
+    if not complete or (year_col and rows and by_column[year_col][4]):
+        return profile_relation(con, source, key)
+    out: dict[str, Any] = {
+        "rows": int(rows),
+        "columns": len(columns),
+        "nulls": {c: int(by_column[c][0] or 0) for c in columns},
+    }
+    if key:
+        out.update(_key_profile(con, source, key))
+    if year_col and rows:
+        out["years"] = [int(by_column[year_col][2]), int(by_column[year_col][3])]
         out["year_column"] = year_col
     return out
 

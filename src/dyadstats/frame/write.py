@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dyadstats.audit import profile_relation, table_record, write_stage_audit
+from dyadstats.audit import profile_parquet, table_record, write_stage_audit
 from dyadstats.errors import SchemaError
 from dyadstats.frame.codebook import frame_registry, render_codebook
 from dyadstats.frame.columns import lag_columns
@@ -23,7 +23,6 @@ from dyadstats.frame.sql import (
     narrow_sql,
     raw_base_sql,
 )
-from dyadstats.io.db import quote_path
 from dyadstats.io.files import write_parquet, write_text
 from dyadstats.roles.attach import role_columns
 
@@ -84,8 +83,7 @@ def write_frame(build: FrameBuild, name: str, path: str | Path, directed: bool) 
         con.execute("DROP TABLE frame_raw")
     universe = "directed_dyad_years" if directed else "dyad_years"
     rows_in = con.execute(f"SELECT count(*) FROM {universe}").fetchone()[0]
-    profile = profile_relation(con, f"SELECT * FROM read_parquet({quote_path(path)})",
-                               ["ccode1", "ccode2", "year"])
+    profile = profile_parquet(con, path, ["ccode1", "ccode2", "year"])
     dropped = {"ongoing_mid_years_dropped": int(rows_in - profile["rows"])} if options.ongoing == "drop" else {}
     record = table_record(
         name,
