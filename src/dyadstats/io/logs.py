@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +23,12 @@ class _ThisThread(logging.Filter):
 
 @contextlib.contextmanager
 def job_log(path: str | Path | None) -> Iterator[logging.Logger]:
-    """Send this thread's ``dyadstats`` log records to ``path`` (and INFO to stderr)."""
+    """Send this thread's ``dyadstats`` log records to ``path`` (and INFO to stderr).
+
+    The job's first and last lines record when it started and how long it took: wall seconds
+    and this thread's CPU seconds (DuckDB's and BLAS's own worker threads are not counted),
+    so a run's per-job costs can be read from ``logs/`` (docs/performance.md).
+    """
     logger = logging.getLogger("dyadstats")
     logger.setLevel(logging.INFO)
     handlers: list[logging.Handler] = []
@@ -37,12 +43,16 @@ def job_log(path: str | Path | None) -> Iterator[logging.Logger]:
         h.addFilter(only_here)
         logger.addHandler(h)
     logger.propagate = False
+    wall, cpu = time.perf_counter(), time.thread_time()
+    logger.info("job started")
     try:
         yield logger
     except Exception as exc:
         logger.error("%s", exc)
         raise
     finally:
+        logger.info("job finished: %.3f s wall, %.3f s CPU in its thread",
+                    time.perf_counter() - wall, time.thread_time() - cpu)
         for h in handlers:
             logger.removeHandler(h)
             h.close()

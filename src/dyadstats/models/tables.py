@@ -14,6 +14,7 @@ from dyadstats.errors import ConfigError, DyadstatsError
 from dyadstats.models.design import Design, prepare
 from dyadstats.models.estimate import ModelResult, fit_design
 from dyadstats.models.failures import NOT_ESTIMABLE
+from dyadstats.models.shared import SHARED, SharedDesigns
 from dyadstats.models.spec import (
     ESTIMATE_COLUMNS,
     FIT_COLUMNS,
@@ -71,18 +72,24 @@ def failed_result(spec: ModelSpec, exc: BaseException, design: Design | None = N
     return ModelResult(spec.name, pd.Series(dtype=float), pd.DataFrame(), estimates, fit, predictions)
 
 
-def fit_or_fail(source: Any, spec: ModelSpec) -> ModelResult:
+def fit_or_fail(source: Any, spec: ModelSpec, shared: SharedDesigns | None = None) -> ModelResult:
     """Prepare and fit ``spec``; a model that is not estimable on its data (no rows in its
     sample, a constant outcome or regressor, a singular design: the errors in
     :data:`~dyadstats.models.failures.NOT_ESTIMABLE`) comes back as :func:`failed_result`.
 
     A spec that names a column the frame lacks, or is otherwise invalid, is the config's
     error, not the data's: it stops the job with its message (the previous outputs are kept).
+
+    ``shared``: designs and point estimates shared with the other specs of this process
+    (:mod:`dyadstats.models.shared`; the same results, each built once).
     """
     design = None
     try:
-        design = prepare(source, spec)
-        return fit_design(design, spec)
+        if shared is None:
+            design = prepare(source, spec)
+            return fit_design(design, spec)
+        design = shared.design(source, spec)
+        return fit_design(design, spec, shared.point_estimate(design, spec))
     except (ConfigError, FrameColumnError):
         raise
     except NOT_ESTIMABLE as exc:
@@ -110,7 +117,8 @@ def run_model(frame_path: str, spec_dict: Mapping[str, Any], estimates_path: str
     # Snakemake process as threads, and restoring the limit would race). OpenBLAS splits
     # sums differently when jobs run side by side, changing the last bits of estimates.
     threadpool_limits(limits=1)
-    result = fit_or_fail(frame_path, spec)
+    # the twins of this spec (same sample and formula) in this process share its design
+    result = fit_or_fail(frame_path, spec, SHARED)
     write_model_outputs(result, estimates_path, fit_path, predictions_path)
     return result
 
