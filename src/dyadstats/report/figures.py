@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 from dyadstats.io.files import atomic_path
 from dyadstats.report.labels import term_label
@@ -167,6 +167,13 @@ def predictions_plot(predictions: pd.DataFrame, models: Sequence[str], options: 
     return fig
 
 
+def chi2_ppf(q: float | np.ndarray, df: float | np.ndarray) -> np.ndarray:
+    """The chi-squared quantile ``scipy.stats.chi2.ppf(q, df)`` for 0 < q < 1 and df > 0, bit for
+    bit: that is its own formula (``chi2_gen._ppf``), ``2 * gammaincinv(df / 2, q)``, without
+    importing ``scipy.stats`` (~0.7 s of the report's start-up)."""
+    return 2.0 * gammaincinv(np.asarray(df, dtype=float) / 2.0, q)
+
+
 def poisson_interval(events: np.ndarray, exposure: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood) interval of a Poisson rate ``events / exposure``.
 
@@ -177,8 +184,9 @@ def poisson_interval(events: np.ndarray, exposure: np.ndarray, level: float = 0.
     k = np.asarray(events, dtype=float)
     e = np.asarray(exposure, dtype=float)
     a = 1.0 - level
-    low = np.where(k > 0, chi2.ppf(a / 2, 2 * k) / 2, 0.0) / e
-    high = chi2.ppf(1 - a / 2, 2 * k + 2) / 2 / e
+    with np.errstate(invalid="ignore"):  # k = 0 has no lower quantile; its bound is 0
+        low = np.where(k > 0, chi2_ppf(a / 2, 2 * k) / 2, 0.0) / e
+    high = chi2_ppf(1 - a / 2, 2 * k + 2) / 2 / e
     return low, high
 
 
