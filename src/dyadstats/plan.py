@@ -38,6 +38,9 @@ FRAME_SOURCES = ("polity5", "vdem", "bmr", "uds", "cow_contdird", "nmc", "cow_ma
                  "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist")
 #: Read only under ``build.controls.contiguity_slice: first`` (peacesciencer's spell table).
 FIRST_SLICE_SOURCE = "ps_cow_contdir"
+#: Snakemake priority of a model job by estimator: the mixed fits (gpboost, seconds each) and the
+#: Firth fits first, the quick logits last (they fill the cores while the long fits run).
+MODEL_PRIORITY = {"mixed": 2, "firth": 1}
 #: The events stage's tables the frames join (not the whittle log, a reviewer's table).
 FRAME_EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years",
                       "icb_directed_dyad_years", "war_directed_dyad_years")
@@ -233,6 +236,11 @@ class RunPlan:
 
     def model_frame(self, model: str) -> str:
         return self.model_frames()[self.model_specs[model].frame]
+
+    def model_priority(self, model: str) -> int:
+        """Scheduling priority of a model's job (:data:`MODEL_PRIORITY`): the slowest fits start
+        first, so the stage does not end with one core waiting on one long fit."""
+        return MODEL_PRIORITY.get(self.model_specs[model].estimator, 0)
 
     # -- multiverse ----------------------------------------------------------------------------
     @property

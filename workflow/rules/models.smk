@@ -16,6 +16,8 @@ rule model:
         # The merged spec dict: editing a spec reruns only that model (params are tracked).
         spec=lambda w: MODEL_SPECS[w.model].to_dict(),
         failures=failures_of("model"),  # a failed job is retried by the next run (dyadstats.io.keep)
+    # the slowest fits first (dyadstats.plan.MODEL_PRIORITY)
+    priority: lambda w: PLAN.model_priority(w.model)
     log:
         "logs/models/{model}.log",
     run:
