@@ -25,10 +25,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
+from dyadstats.cli.snakemake_child import MODULE
 from dyadstats.io.keep import remove_orphan_parts
 
 RUN_LOCK = Path(".snakemake") / "dyadstats-run.lock"
 SNAKEMAKE_LOCKS = Path(".snakemake") / "locks"
+#: ``dyadstats run``'s Snakemake child (``python -m dyadstats.cli.snakemake_child``) on a command line.
+CHILD = MODULE.encode()
 
 
 def say(message: str) -> None:
@@ -74,7 +77,7 @@ def live_snakemake(workdir: Path) -> list[int]:
             cwd = Path(os.readlink(entry / "cwd"))
         except OSError:
             continue
-        if not any(part == b"snakemake" or part.endswith(b"/snakemake") for part in cmdline):
+        if not any(part in (b"snakemake", CHILD) or part.endswith(b"/snakemake") for part in cmdline):
             continue
         if _snakemake_directory([p.decode(errors="replace") for p in cmdline], cwd) == target:
             found.append(int(entry.name))

@@ -14,8 +14,11 @@ from dyadstats.cli.common import find_root, format_table
 def snakemake_argv(root: Path, cores: int, extra: Sequence[str], workdir: Path | None = None) -> list[str]:
     """Snakemake's command line; ``workdir`` (default the repository root) receives data/raw,
     results/, logs/ and reports/."""
+    from dyadstats.cli.snakemake_child import MODULE
+
     return [
-        sys.executable, "-m", "snakemake",
+        # Snakemake's own command line, then os._exit instead of a full interpreter teardown
+        sys.executable, "-m", MODULE,
         "--snakefile", str(root / "Snakefile"),
         "--directory", str(workdir or root),
         "--cores", str(cores),

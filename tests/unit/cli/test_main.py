@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from dyadstats.cli.main import build_parser, run_argv
+from dyadstats.cli.snakemake_child import MODULE
 from dyadstats.testing.repo import repo_root
 
 REPO = repo_root()
@@ -41,7 +42,7 @@ def test_run_defaults_to_the_repository(monkeypatch: pytest.MonkeyPatch, tmp_pat
     # the repository's config is always named, so --directory DIR alone finds it too
     assert _after(argv, "--configfile") == [str(REPO / "config" / "config.yaml")]
     assert _after(argv, "--directory") == [str(REPO)]
-    assert argv[argv.index("--snakefile") - 1] == "snakemake" and "results/models/fit.parquet" in argv
+    assert argv[argv.index("--snakefile") - 1] == MODULE and "results/models/fit.parquet" in argv
 
 
 def test_directory_without_configfile_uses_the_repository_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
