@@ -3,7 +3,6 @@ window passes (peace years, lags) over a narrow projection, and the final positi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import duckdb
@@ -58,18 +57,6 @@ def base_select_sql(
     years: tuple[int, int],
 ) -> tuple[str, list[str], list[str]]:
     """The row-wise (join) pass. Returns SQL, the visible column names, the regressor names."""
-    select, source, visible, regressors = base_select_parts(options, control_cov, directed, years)
-    return f"\nSELECT {select}\n{source}", visible, regressors
-
-
-def base_select_parts(
-    options: FrameOptions,
-    control_cov: Mapping[str, Coverage],
-    directed: bool,
-    years: tuple[int, int],
-) -> tuple[str, str, list[str], list[str]]:
-    """The join pass in two parts: the SELECT list (expressions over the join aliases ``u``,
-    ``e``, ``s1``, ...) and the FROM clause with its joins; the visible and regressor names."""
     universe = "directed_dyad_years" if directed else "dyad_years"
     keys: list[tuple[str, str]] = [
         ("ccode1", "u.ccode1"),
@@ -111,39 +98,13 @@ LEFT JOIN ev_ties t ON t.ccode1 = u.ccode1 AND t.ccode2 = u.ccode2 AND t.year = 
     democracy_joins = """
 LEFT JOIN democracy_state_years s1 ON s1.ccode = u.ccode1 AND s1.year = u.year
 LEFT JOIN democracy_state_years s2 ON s2.ccode = u.ccode2 AND s2.year = u.year""" if options.measures else ""
-    source = f"""FROM {universe} u
+    sql = f"""
+SELECT {select}
+FROM {universe} u
 {event_joins}{democracy_joins}
 {control_joins(options)}"""
     visible = [n for n, _ in keys + outcomes + regressors]
-    return select, source, visible, [n for n, _ in regressors]
-
-
-_JOIN_ALIAS = re.compile(r"\b(?:FROM|JOIN)\s+\w+\s+(\w+)\b")
-_QUALIFIED = re.compile(r'\b([A-Za-z_]\w*)\.("(?:[^"]|"")+"|[A-Za-z_]\w*\b)')
-
-
-def raw_base_sql(select: str, source: str, order: str, raw: str = "frame_raw") -> tuple[str, str] | None:
-    """The join pass split so that only the joined *inputs* are sorted, not the derived columns.
-
-    Sorting 0.9 M wide rows is the join pass's largest cost, and most of the width is derived
-    (thresholds, pairs, ratios over a dozen inputs). Returns ``(raw_sql, derived_sql)``:
-    ``raw_sql`` selects, in key order, one STRUCT column per join alias holding just the
-    fields the SELECT list reads (``s1`` = ``{polity2: ...}``); ``derived_sql`` is the SELECT
-    list itself over table ``raw``, where ``s1.polity2`` now reads the struct's field, so the
-    expressions are the very same text (plain and quoted field names alike). None when the
-    SELECT list qualifies a name by anything but a join alias: the caller sorts the wide rows.
-    """
-    aliases = set(_JOIN_ALIAS.findall(source))
-    refs = _QUALIFIED.findall(select)
-    if not refs or any(a not in aliases for a, _ in refs):
-        return None
-    fields: dict[str, dict[str, None]] = {}
-    for alias, field in refs:
-        fields.setdefault(alias, {})[field] = None
-    packed = ",\n    ".join(
-        f"struct_pack({', '.join(f'{f} := {a}.{f}' for f in names)}) AS {a}" for a, names in fields.items()
-    )
-    return f"SELECT {packed}\n{source}\nORDER BY {order}", f"SELECT {select}\nFROM {raw}"
+    return sql, visible, [n for n, _ in regressors]
 
 
 def narrow_sql(

@@ -16,13 +16,7 @@ from dyadstats.frame.democracy import rules_summary
 from dyadstats.frame.options import FrameOptions
 from dyadstats.frame.prepare import FrameBuild
 from dyadstats.frame.roles import attach_roles, role_lag_columns
-from dyadstats.frame.sql import (
-    base_select_parts,
-    check_aligned,
-    final_sql,
-    narrow_sql,
-    raw_base_sql,
-)
+from dyadstats.frame.sql import base_select_sql, check_aligned, final_sql, narrow_sql
 from dyadstats.io.files import write_parquet, write_text
 from dyadstats.roles.attach import role_columns
 
@@ -45,8 +39,8 @@ def write_frame(build: FrameBuild, name: str, path: str | Path, directed: bool) 
     """Build one analysis frame, stream it to ``path``; return its audit record."""
     con, options, inputs = build.con, build.options, build.inputs
     lagged_roles = role_columns(options.roles) if options.lags else []
-    select, source, visible, _ = base_select_parts(options, build.control_cov, directed, build.years)
-    base, visible = attach_roles(f"\nSELECT {select}\n{source}", visible, options, inputs)
+    base, visible, _ = base_select_sql(options, build.control_cov, directed, build.years)
+    base, visible = attach_roles(base, visible, options, inputs)
     lags = lag_columns(options, build.control_cov) + (role_lag_columns(options) if options.lags else [])
     sql, columns = final_sql(visible, lags, directed, options=options)
     registry = [c.name for c in frame_registry(directed, options)]
@@ -58,16 +52,8 @@ def write_frame(build: FrameBuild, name: str, path: str | Path, directed: bool) 
             + ("" if set(columns) != set(registry) else " (order differs)")
         )
     log.info("frame: joining %s", name)
-    # Role joins wrap the base in a subquery: those frames sort the wide rows (the
-    # positional join below needs frame_base in key order either way).
-    split = None if role_columns(options.roles) else raw_base_sql(select, source, "u.ccode1, u.ccode2, u.year")
-    if split is None:
-        order = "ccode1, ccode2, year" if role_columns(options.roles) else "u.ccode1, u.ccode2, u.year"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE frame_base AS {base} ORDER BY {order}")
-    else:
-        raw, derived = split
-        con.execute(f"CREATE OR REPLACE TEMP TABLE frame_raw AS {raw}")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW frame_base AS {derived}")
+    order = "ccode1, ccode2, year" if role_columns(options.roles) else "u.ccode1, u.ccode2, u.year"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE frame_base AS {base} ORDER BY {order}")
     log.info("frame: peace years and lags of %s", name)
     narrow = narrow_sql(options, directed, lagged=lagged_roles)
     con.execute(f"CREATE OR REPLACE TEMP TABLE frame_narrow AS {narrow}")
@@ -76,11 +62,7 @@ def write_frame(build: FrameBuild, name: str, path: str | Path, directed: bool) 
     # streamed to Parquet with the coding options as key-value metadata
     write_parquet(sql, path, con=con, metadata=_metadata(options))
     con.execute("DROP TABLE frame_narrow")
-    if split is None:
-        con.execute("DROP TABLE frame_base")
-    else:
-        con.execute("DROP VIEW frame_base")
-        con.execute("DROP TABLE frame_raw")
+    con.execute("DROP TABLE frame_base")
     universe = "directed_dyad_years" if directed else "dyad_years"
     rows_in = con.execute(f"SELECT count(*) FROM {universe}").fetchone()[0]
     profile = profile_parquet(con, path, ["ccode1", "ccode2", "year"])

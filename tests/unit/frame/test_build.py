@@ -288,45 +288,6 @@ def test_frame_jobs_and_gather_equal_the_one_call_build(tmp_path: Path, world) -
         assert (one / f).read_bytes() == (split / f).read_bytes(), f
 
 
-
-def test_sorting_only_the_joined_inputs_writes_the_wide_sorts_bytes(tmp_path: Path, monkeypatch) -> None:
-    """The join pass sorts the joined inputs (STRUCT columns) and derives the columns after;
-    the frames are byte for byte those of sorting the derived wide rows."""
-    import dyadstats.frame.write as frame_write
-
-    paths = write_world(tmp_path / "in")
-    options = frame_options({}, MID_COVERAGE, TIES_COVERAGE)
-    used: list[bool] = []
-    real = frame_write.raw_base_sql
-
-    def spy(*args, **kwargs):
-        split = real(*args, **kwargs)
-        used.append(split is not None)
-        return split
-
-    monkeypatch.setattr(frame_write, "raw_base_sql", spy)
-    raw = tmp_path / "raw"
-    build_frames(paths, raw / "nd.parquet", raw / "dir.parquet", raw / "frame.json", raw / "codebook.md", options)
-    assert used == [True, True]
-    monkeypatch.setattr(frame_write, "raw_base_sql", lambda *a, **k: None)
-    wide = tmp_path / "wide"
-    build_frames(paths, wide / "nd.parquet", wide / "dir.parquet", wide / "frame.json", wide / "codebook.md", options)
-    for f in ("nd.parquet", "dir.parquet", "frame.json", "codebook.md"):
-        assert (raw / f).read_bytes() == (wide / f).read_bytes(), f
-
-
-def test_raw_base_sql_refuses_what_it_cannot_see_through() -> None:
-    from dyadstats.frame.sql import raw_base_sql
-
-    source = "FROM dyad_years u\nLEFT JOIN ctl_cinc n1 ON n1.ccode = u.ccode1 AND n1.year = u.year"
-    raw, derived = raw_base_sql("u.year AS year, n1.cinc >= 0.5 AS big", source, "u.year")
-    assert "struct_pack(year := u.year) AS u" in raw and "struct_pack(cinc := n1.cinc) AS n1" in raw
-    assert derived.endswith("FROM frame_raw")
-    assert raw_base_sql("x.cinc AS c", source, "u.year") is None          # alias not joined
-    raw, _ = raw_base_sql('n1."cinc share" AS c, u.year AS y', source, "u.year")
-    assert 'struct_pack("cinc share" := n1."cinc share") AS n1' in raw
-
-
 WORLD_DYAD_YEARS = [(2, 20, y) for y in YEARS] + [(2, 200, y) for y in range(2000, 2006)] + [
     (2, 220, y) for y in range(2003, 2010)] + [(200, 220, y) for y in range(2003, 2006)]
 
