@@ -178,7 +178,7 @@ def _fit_group(design: Design, group: Sequence[Specification], warm: WarmStarts)
     checks = design_checks(design)
     runs = dyad_sums(design)
     fits: dict[str, EstimatorFit | Exception] = {}
-    logit_start: pd.Series | None = None
+    logit: pd.Series | None = None
     out: list[Any] = []
     for spec in group:
         model = spec.model
@@ -186,12 +186,14 @@ def _fit_group(design: Design, group: Sequence[Specification], warm: WarmStarts)
         if estimator not in fits:
             try:
                 if estimator == "logit":
-                    fits[estimator] = fit_logit(design, model, warm.start(design))
+                    fits[estimator] = fit_logit(design, model, warm.logit_start(design), checks.scales)
                     if fits[estimator].fitted[1]["converged"]:
-                        logit_start = fits[estimator].fitted[0]
-                        warm.update(logit_start)
+                        logit = fits[estimator].fitted[0]
+                        warm.add_logit(design, logit)
                 elif estimator == "firth":
-                    fits[estimator] = fit_firth(design, model, logit_start)
+                    fits[estimator] = fit_firth(design, model, warm.firth_start(design, logit))
+                    if logit is not None and fits[estimator].fitted[1]["converged"]:
+                        warm.add_firth(design, fits[estimator].fitted[0], logit)
                 else:
                     raise ModelSpecError(f"model {model.name!r}: estimator {estimator!r} is not a "
                                          "multiverse estimator")
@@ -236,7 +238,7 @@ def estimate_specifications(frame: Any, specs: Sequence[Specification], chunk: s
     chunk_frame = load_chunk_frame(table, [r for r in resolved if isinstance(r, Resolved)])
     rows: list[dict[str, Any]] = []
     sds: dict[str, float] = {}
-    warm = WarmStarts({})
+    warm = WarmStarts()
     for group, res in zip(groups, resolved, strict=True):
         try:
             if isinstance(res, Exception):

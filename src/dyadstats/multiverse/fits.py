@@ -19,7 +19,7 @@ stage's firthmodels fit where that gives no answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,8 +27,10 @@ import pandas as pd
 
 from dyadstats.models import Design, ModelSpec
 from dyadstats.models import covariance as dcov
-from dyadstats.models.estimate import _fit_firth, _fit_logit, _ll_null
+from dyadstats.models.estimate import _fit_firth, _fit_logit_statsmodels, _ll_null
 from dyadstats.models.firth import firth_logit
+from dyadstats.models.newton import expit, newton_logit
+from dyadstats.models.spec import HUGE_COEF
 
 Fitted = tuple[pd.Series, dict[str, Any]]
 
@@ -78,24 +80,59 @@ def sums_covariance(spec: ModelSpec, scores: np.ndarray, bread: np.ndarray,
     return None
 
 
+def _role(term: str) -> str:
+    """A term's name without the lag suffix: a lagged column plays its unlagged twin's role."""
+    return term.removesuffix("_lag1")
+
+
+def _by_name(params: pd.Series | None, design: Design) -> np.ndarray | None:
+    """``params`` by term name (lagged and unlagged twins alike) on the design's columns; terms
+    it lacks start at 0."""
+    if params is None:
+        return None
+    by_role = dict(zip(map(_role, params.index), params.to_numpy(dtype=float), strict=True))
+    return np.array([by_role.get(_role(str(c)), 0.0) for c in design.X.columns])
+
+
 @dataclass
 class WarmStarts:
-    """The latest converged logit estimate per set of design columns (and overall).
+    """Converged estimates of earlier designs, to start the next design's iterations near its root.
 
-    Neighbouring designs differ in one choice: one with the same columns (another era or
-    sample, the same time control) starts closest to its root; any other starts from the latest
-    estimate by term name (missing terms at 0).
+    Keyed by the design's *place*: what it shares with its neighbours in the expansion order
+    (specifications that differ in the outcome, measure, threshold, link or lag share the
+    sample, the era and the time control, and so most of their coefficients). A logit starts
+    from the latest logit at the same place, else the latest logit with the same columns, else
+    the latest one (by term name, missing terms at 0). A Firth fit starts from its own design's
+    logit plus the Firth-minus-logit difference last seen at the same place (the small-sample
+    correction changes little between neighbours).
     """
 
-    by_columns: dict[tuple[str, ...], pd.Series]
+    logit: dict[object, pd.Series] = field(default_factory=dict)
+    firth_shift: dict[object, pd.Series] = field(default_factory=dict)
     latest: pd.Series | None = None
 
-    def start(self, design: Design) -> pd.Series | None:
-        return self.by_columns.get(tuple(design.X.columns), self.latest)
+    @staticmethod
+    def place(design: Design) -> tuple[object, ...]:
+        sample = design.resolved.spec.sample
+        return (sample.politically_relevant, sample.years, design.resolved.spec.time_dependence)
 
-    def update(self, params: pd.Series) -> None:
-        self.by_columns[tuple(params.index)] = params
-        self.latest = params
+    def logit_start(self, design: Design) -> np.ndarray | None:
+        params = self.logit.get(self.place(design),
+                                self.logit.get(tuple(design.X.columns), self.latest))
+        return _by_name(params, design)
+
+    def firth_start(self, design: Design, logit: pd.Series | None) -> np.ndarray:
+        start = _by_name(logit, design)
+        if start is None:
+            return np.zeros(design.X.shape[1])
+        shift = _by_name(self.firth_shift.get(self.place(design)), design)
+        return start if shift is None else start + shift
+
+    def add_logit(self, design: Design, params: pd.Series) -> None:
+        self.logit[self.place(design)] = self.logit[tuple(params.index)] = self.latest = params
+
+    def add_firth(self, design: Design, params: pd.Series, logit: pd.Series) -> None:
+        self.firth_shift[self.place(design)] = params - logit.reindex(params.index).fillna(0.0)
 
 
 @dataclass
@@ -107,19 +144,28 @@ class EstimatorFit:
     bread: np.ndarray
 
 
-def fit_logit(design: Design, spec: ModelSpec, start: pd.Series | None) -> EstimatorFit:
-    """The models stage's logit (warm-started), with its scores and bread at the estimate."""
-    params, info = _fit_logit(design, spec, start)
-    scores, bread = dcov.logit_scores(design.X.to_numpy(), design.y, params.to_numpy())
+def fit_logit(design: Design, spec: ModelSpec, start: np.ndarray | None, scales: pd.Series) -> EstimatorFit:
+    """The models stage's logit (:func:`dyadstats.models.estimate._fit_logit`: NumPy Newton where
+    its answer is clean, else statsmodels) from ``start``, with the scores and the bread at the
+    estimate (the Newton fit's own). ``scales``: the design's term scales (its checks)."""
+    X, y = design.X.to_numpy(), design.y
+    fast = newton_logit(X, y, max_iter=spec.max_iter, start=start) if start is not None else None
+    if fast is None:
+        fast = newton_logit(X, y, max_iter=spec.max_iter)
+    if fast is not None and float(np.max(np.abs(fast.params) * scales.to_numpy())) <= HUGE_COEF:
+        info = {"log_likelihood": fast.log_likelihood, "ll_null": _ll_null(y), "converged": True,
+                "iterations": fast.iterations, "warnings": [], "k": X.shape[1]}
+        scores = X * (y - expit(X @ fast.params))[:, None]
+        return EstimatorFit((pd.Series(fast.params, index=design.X.columns), info), scores, fast.bread)
+    params, info = _fit_logit_statsmodels(design, spec)
+    scores, bread = dcov.logit_scores(X, y, params.to_numpy())
     return EstimatorFit((params, info), scores, bread)
 
 
-def fit_firth(design: Design, spec: ModelSpec, start: pd.Series | None) -> EstimatorFit:
-    """Firth from ``start`` (the design's logit) by :func:`firth_logit`; firthmodels where it has no answer."""
+def fit_firth(design: Design, spec: ModelSpec, start: np.ndarray) -> EstimatorFit:
+    """Firth from ``start`` by :func:`firth_logit`; the models stage's firthmodels fit where it has no answer."""
     X = design.X.to_numpy()
-    warm = (np.zeros(X.shape[1]) if start is None
-            else start.reindex(design.X.columns).fillna(0.0).to_numpy(dtype=float))
-    fast = firth_logit(X, design.y, warm)
+    fast = firth_logit(X, design.y, start)
     if fast is None:
         params, info = _fit_firth(design, spec)
         scores, bread = dcov.firth_scores(X, design.y, params.to_numpy())
