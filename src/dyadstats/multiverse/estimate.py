@@ -281,10 +281,14 @@ def run_chunk(
     """Snakemake entry point: read the frame once (needed columns only), fit, write Parquet.
 
     BLAS is held to the job's declared ``threads``: two chunk jobs on two cores must not each
-    start a thread per core (oversubscription makes the grid slower, not faster).
+    start a thread per core (oversubscription makes the grid slower, not faster). Freed large
+    blocks are kept for reuse (:mod:`dyadstats.multiverse.memory`).
     """
     from threadpoolctl import threadpool_limits
 
+    from dyadstats.multiverse.memory import reuse_freed_memory
+
+    reuse_freed_memory()
     with threadpool_limits(limits=max(1, int(threads))):
         return _run_chunk(frame_path, spec_dicts, chunk, out_path)
 
