@@ -56,9 +56,9 @@ def test_one_fit_serves_every_covariance(frame, expansion, monkeypatch):
     calls: list[str] = []
 
     def counting(real):
-        def fit(design, spec, start=None):
+        def fit(design, spec, *args):
             calls.append(spec.estimator)
-            return real(design, spec, start)
+            return real(design, spec, *args)
         return fit
 
     monkeypatch.setattr(mv.estimate, "fit_logit", counting(mv.estimate.fit_logit))
