@@ -28,7 +28,9 @@ from __future__ import annotations
 
 from dyadstats.models.design import Design, frame_columns, prepare
 from dyadstats.models.estimate import (
+    DesignChecks,
     ModelResult,
+    design_checks,
     fit_design,
     fit_estimator,
     fit_spec,
@@ -95,9 +97,11 @@ __all__ = [
     "TIME_DEPENDENCE",
     "Z975",
     "Design",
+    "DesignChecks",
     "ModelFailure",
     "FrameColumnError",
     "ModelResult",
+    "design_checks",
     "ModelSpec",
     "ModelSpecError",
     "Resolved",

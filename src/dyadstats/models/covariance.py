@@ -166,7 +166,19 @@ def _crv1(scores: FloatArray, bread: FloatArray, groups: np.ndarray) -> tuple[Fl
 
 def cluster(scores: FloatArray, bread: FloatArray, groups: np.ndarray, label: str = "dyad") -> Covariance:
     """One-way CRV1 by ``groups``: ``c B (sum_g S_g S_g') B``, c = G/(G-1)*(N-1)/(N-K)."""
-    matrix, g = _crv1(scores, bread, groups)
+    codes, g = _codes(groups)
+    n, k = scores.shape
+    return cluster_from_sums(_group_sums(scores, codes, g), bread, n, k, label)
+
+
+def cluster_from_sums(sums: FloatArray, bread: FloatArray, n_obs: int, n_params: int,
+                      label: str = "dyad") -> Covariance:
+    """:func:`cluster` from the per-cluster score sums ``S_g`` (rows of ``sums``, one per cluster).
+
+    For callers that hold the sums already (rows sorted by cluster: ``np.add.reduceat``).
+    """
+    g = sums.shape[0]
+    matrix = _sandwich(bread, sums.T @ sums) * crv1_factor(g, n_obs, n_params)
     return Covariance(matrix, g, f"CRV1 cluster covariance by {label} ({g} clusters) with "
                                  "small-sample factor G/(G-1)*(N-1)/(N-K)")
 
@@ -198,7 +210,14 @@ def dyadic(scores: FloatArray, bread: FloatArray, state1: np.ndarray, state2: np
     """
     meat, g = dyadic_meat(scores, state1, state2)
     n, k = scores.shape
-    matrix = _sandwich(bread, meat) * crv1_factor(g, n, k)
+    return dyadic_from_meat(meat, bread, g, n, k, fix_psd)
+
+
+def dyadic_from_meat(meat: FloatArray, bread: FloatArray, n_states: int, n_obs: int, n_params: int,
+                     fix_psd: bool = True) -> Covariance:
+    """:func:`dyadic` from its meat ``sum_k S_k S_k' - sum_d S_d S_d'`` over ``n_states`` states."""
+    g = n_states
+    matrix = _sandwich(bread, meat) * crv1_factor(g, n_obs, n_params)
     matrix, fixed = psd_fix(matrix) if fix_psd else (matrix, False)
     note = (f"dyadic-robust covariance (Aronow, Samii & Assenova 2015) over {g} states, "
             "small-sample factor G/(G-1)*(N-1)/(N-K) with G = states")

@@ -193,6 +193,7 @@ def fit_estimator(design: Design, spec: ModelSpec,
 
 def _estimate(design: Design, spec: ModelSpec,
               fitted: tuple[pd.Series, dict[str, Any]] | None = None,
+              covariance: dcov.Covariance | None = None,
               ) -> tuple[pd.Series, pd.DataFrame, dict[str, Any], str, int]:
     """Fit by the spec's estimator: ``(params, cov, info, covariance note, n_clusters)``.
 
@@ -210,7 +211,8 @@ def _estimate(design: Design, spec: ModelSpec,
         return params, cov, info, note, int(len(np.unique(design.groups)))
     params, info = fitted if fitted is not None else (
         (_fit_firth if spec.estimator == "firth" else _fit_logit)(design, spec))
-    covariance = model_covariance(design, spec, params)
+    if covariance is None:
+        covariance = model_covariance(design, spec, params)
     cov = pd.DataFrame(covariance.matrix, index=params.index, columns=params.index)
     n_clusters = int(covariance.n_clusters if covariance.n_clusters is not None
                      else len(np.unique(design.groups)))
@@ -257,25 +259,44 @@ def tidy_estimates(name: str, params: pd.Series, cov: pd.DataFrame, focal: str |
     return out[ESTIMATE_COLUMNS]
 
 
+@dataclass(frozen=True)
+class DesignChecks:
+    """What a fit row reports about its design alone (the same for every fit on it)."""
+
+    separation: list[str]   # :func:`~dyadstats.models.separation.separation_checks`
+    scales: pd.Series       # :func:`~dyadstats.models.separation.term_scales`
+
+
+def design_checks(design: Design) -> DesignChecks:
+    """The design-only checks of :func:`fit_design`, computed once to share across its fits."""
+    return DesignChecks(separation_checks(design.X, design.y), term_scales(design.X))
+
+
 def fit_design(design: Design, spec: ModelSpec | None = None,
-               fitted: tuple[pd.Series, dict[str, Any]] | None = None) -> ModelResult:
+               fitted: tuple[pd.Series, dict[str, Any]] | None = None,
+               covariance: dcov.Covariance | None = None,
+               checks: DesignChecks | None = None) -> ModelResult:
     """Estimate one model on a prepared design and tidy it (estimates, fit row, predictions).
 
     Raises :class:`~dyadstats.models.failures.ModelFailure` when the model is not estimable
     (constant outcome or regressor, collinear columns).
 
     ``fitted``: the spec's point estimate from :func:`fit_estimator`, reused (specs that differ
-    only in the covariance share one fit); ``None`` fits it here.
+    only in the covariance share one fit); ``None`` fits it here. ``covariance``: the spec's
+    covariance at that fit, computed by the caller (only with ``fitted``; a logit or Firth spec),
+    else :func:`model_covariance`. ``checks``: :func:`design_checks` of ``design``, shared.
     """
     spec = spec or design.resolved.spec
     resolved = design.resolved
     if fitted is None:  # (a given fit passed the check in fit_estimator)
         check_estimable(design)
-    params, cov, info, cov_note, n_clusters = _estimate(design, spec, fitted)
+    if covariance is not None and (fitted is None or spec.estimator not in ("logit", "firth")):
+        raise ModelSpecError(f"model {spec.name!r}: a given covariance needs a given logit or Firth fit")
+    params, cov, info, cov_note, n_clusters = _estimate(design, spec, fitted, covariance)
     estimates = tidy_estimates(spec.name, params, cov, resolved.focal_term)
 
-    separation = separation_checks(design.X, design.y)
-    scales = term_scales(design.X)
+    checks = checks or design_checks(design)
+    separation, scales = list(checks.separation), checks.scales
     separation += [
         f"{r.term}: estimate {r.estimate:.3g}, SE {r.std_error:.3g}"
         + (f" ({r.scaled_estimate:.3g} log odds per SD)" if scales[r.term] != 1.0 else "")

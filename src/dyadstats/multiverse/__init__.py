@@ -8,11 +8,14 @@ the combinations that make no sense, each with its reason (:class:`Skipped`), e.
 for BMR (a published dichotomy) or an era outside a measure's coverage. What remains are
 :class:`Specification` objects, each carrying a :class:`~dyadstats.models.ModelSpec`.
 
-Specifications are estimated with the models stage (:func:`dyadstats.models.prepare` and
-:func:`dyadstats.models.fit_design`; no second estimator here), in chunks that Snakemake runs
-as separate jobs (:func:`chunk_specifications`, :func:`run_chunk`). A chunk reads the analysis
-frame once, projected to the columns its specifications need, and builds each design matrix
-once: specifications that differ only in the estimator share it. :func:`gather` concatenates
+Specifications are estimated in chunks that Snakemake runs as separate jobs
+(:func:`chunk_specifications`, :func:`run_chunk`). A chunk reads the analysis frame once,
+projected to the columns its specifications need, brings them into NumPy once and builds each
+design from those arrays (:mod:`~dyadstats.multiverse.prepared`; what it does not cover goes
+through :func:`dyadstats.models.prepare`); specifications that differ only in the estimator or
+the covariance share the design, and each estimator is fitted once per design with warm starts
+from its neighbours (:mod:`~dyadstats.multiverse.fits`; the fit row, notes and separation checks
+are :func:`dyadstats.models.fit_design`'s). :func:`gather` concatenates
 the chunks into ``model_multiverse`` (one row per specification: choices, joint-democracy
 estimate, SE, CI, p, N, events) and writes the summary counts and which choices move the
 estimate most (:func:`summary_counts`, :func:`choice_effects`).
@@ -22,7 +25,9 @@ Behaviour 4.
 
 Modules: :mod:`~dyadstats.multiverse.space` (dimensions and the choice space),
 :mod:`~dyadstats.multiverse.expansion` (specifications, skip rules, chunks),
-:mod:`~dyadstats.multiverse.estimate` (fitting a chunk) and
+:mod:`~dyadstats.multiverse.estimate` (fitting a chunk), :mod:`~dyadstats.multiverse.prepared`
+(designs from the chunk's arrays), :mod:`~dyadstats.multiverse.fits` (warm-started fits, sandwiches
+from dyad sums), :mod:`~dyadstats.multiverse.memory` (malloc reuse in chunk jobs) and
 :mod:`~dyadstats.multiverse.summary` (gather, counts, choice effects). Every public name is
 re-exported here: ``from dyadstats import multiverse as mv`` works as before.
 """

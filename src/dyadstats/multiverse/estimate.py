@@ -16,15 +16,29 @@ import pyarrow.parquet as pq
 
 from dyadstats.errors import DyadstatsError
 from dyadstats.models import (
+    Design,
     ModelSpec,
+    ModelSpecError,
+    Resolved,
+    check_estimable,
+    design_checks,
     fit_design,
-    fit_estimator,
     frame_columns,
     prepare,
     resolve,
     spec_from_dict,
 )
+from dyadstats.models.design import frame_peace_rule
 from dyadstats.multiverse.expansion import Specification
+from dyadstats.multiverse.fits import (
+    EstimatorFit,
+    WarmStarts,
+    dyad_sums,
+    fit_firth,
+    fit_logit,
+    sums_covariance,
+)
+from dyadstats.multiverse.prepared import ChunkFrame, build_design, load_chunk_frame
 from dyadstats.multiverse.space import DIMENSIONS
 
 log = logging.getLogger("dyadstats.multiverse")
@@ -42,6 +56,8 @@ TABLE_COLUMNS = [
 # --------------------------------------------------------------------------------------------
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Errors that fail a design or a specification (recorded), not the chunk.
+_ERRORS = (DyadstatsError, ValueError, np.linalg.LinAlgError)
 _ALWAYS = ("ccode1", "ccode2", "year", "dyad_id", "era", "politically_relevant")
 
 
@@ -108,71 +124,137 @@ def _failed_row(spec: Specification, chunk: str, exc: Exception) -> dict[str, An
     }
 
 
+_SCALES = {
+    "regime_vs_autocracy": "joint democracy vs joint autocracy (0/1; mixed dyads entered)",
+    "regime_vs_mixed": "joint democracy vs mixed dyads (0/1; joint autocracies entered)",
+}
+
+
+def _frame_table(frame: Any, specs: Sequence[Specification]) -> tuple[pa.Table, list[str], str | None]:
+    """The frame as an Arrow table (a path: only the columns the specs read), its full column
+    list and its peace-years rule."""
+    available = frame_columns(frame)
+    if isinstance(frame, pa.Table):
+        return frame, available, None
+    if isinstance(frame, pd.DataFrame):
+        return pa.Table.from_pandas(frame, preserve_index=False), available, None
+    columns = needed_columns([s.model for s in specs], available)
+    return pq.read_table(frame, columns=columns), available, frame_peace_rule(frame)
+
+
+def _design(table: pa.Table, chunk_frame: ChunkFrame, res: Resolved) -> Design:
+    """The spec's design from the chunk's arrays, or by :func:`dyadstats.models.prepare`."""
+    return build_design(chunk_frame, res) or prepare(table, res)
+
+
+def _spec_row(spec: Specification, chunk: str, result: Any, frame: pa.Table,
+              sds: dict[str, float]) -> dict[str, Any]:
+    fit = result.fit
+    focal = _focal_row(result, fit["focal_term"])
+    scale = _SCALES.get(spec.choices["link"], "joint democracy (0/1)")
+    if spec.choices["link"] == "weak_link":
+        column = fit["focal_term"]
+        if column not in sds:
+            sds[column] = column_sd(frame, column)
+        focal = rescale_weak_link(focal, sds[column])
+        scale = f"weak link: per SD ({sds[column]:.4g}) of {column} over all dyad-years"
+    return {
+        "spec_id": spec.spec_id, "model": spec.model.name, "slug": spec.slug, "chunk": chunk,
+        **spec.choices,
+        "focal_term": fit["focal_term"],
+        "focal_scale": scale,
+        **focal,
+        "n_obs": fit["n_obs"], "n_events": fit["n_events"], "n_clusters": fit["n_clusters"],
+        "year_min": fit["year_min"], "year_max": fit["year_max"],
+        "converged": fit["converged"], "separation": fit["separation"],
+        "status": _status(fit, focal), "notes": fit["notes"], "formula": fit["formula"],
+    }
+
+
+def _fit_group(design: Design, group: Sequence[Specification], warm: WarmStarts) -> list[Any]:
+    """Each spec's :class:`~dyadstats.models.ModelResult` (or the exception that failed it);
+    a converged logit joins the warm starts."""
+    check_estimable(design)
+    checks = design_checks(design)
+    runs = dyad_sums(design)
+    fits: dict[str, EstimatorFit | Exception] = {}
+    logit: pd.Series | None = None
+    out: list[Any] = []
+    for spec in group:
+        model = spec.model
+        estimator = model.estimator
+        if estimator not in fits:
+            try:
+                if estimator == "logit":
+                    fits[estimator] = fit_logit(design, model, warm.logit_start(design), checks.scales)
+                    if fits[estimator].fitted[1]["converged"]:
+                        logit = fits[estimator].fitted[0]
+                        warm.add_logit(design, logit)
+                elif estimator == "firth":
+                    fits[estimator] = fit_firth(design, model, warm.firth_start(design, logit))
+                    if logit is not None and fits[estimator].fitted[1]["converged"]:
+                        warm.add_firth(design, fits[estimator].fitted[0], logit)
+                else:
+                    raise ModelSpecError(f"model {model.name!r}: estimator {estimator!r} is not a "
+                                         "multiverse estimator")
+            except _ERRORS as exc:
+                fits[estimator] = exc
+        done = fits[estimator]
+        if isinstance(done, Exception):
+            out.append(done)
+            continue
+        try:
+            cov = sums_covariance(model, done.scores, done.bread, runs) if runs else None
+            out.append(fit_design(design, model, fitted=done.fitted, covariance=cov, checks=checks))
+        except _ERRORS as exc:
+            out.append(exc)
+    return out
+
+
 def estimate_specifications(frame: Any, specs: Sequence[Specification], chunk: str = "") -> pd.DataFrame:
     """Fit each specification on ``frame`` (path, Arrow table or pandas); one row per spec.
 
-    A design is prepared once per group of specifications that differ only in the estimator and
-    the covariance, and each estimator is fitted once per design: its point estimate serves
-    every covariance choice (:func:`dyadstats.models.fit_estimator`). Logits are warm-started
-    from the previous design's logit estimate (by term name; neighbours differ in one choice),
-    which changes the number of Newton steps, not the root. Weak-link estimates are reported per SD of the lower score over all dyad-years of the frame
+    The frame is read once (a path: the columns the specs read) and brought into NumPy once
+    (:func:`~dyadstats.multiverse.prepared.load_chunk_frame`); a design is built from those arrays
+    once per group of specifications that differ only in the estimator and the covariance
+    (:func:`~dyadstats.multiverse.prepared.build_design`, else :func:`dyadstats.models.prepare`),
+    and each estimator is fitted once per design: its point estimate and per-dyad score sums
+    serve every covariance choice (:mod:`~dyadstats.multiverse.fits`). Logits are warm-started
+    from a neighbouring design's logit estimate (:class:`~dyadstats.multiverse.fits.WarmStarts`),
+    Firth from its own design's logit; either changes the number of Newton steps, not the root.
+    Weak-link estimates are reported per SD of the lower score over all dyad-years of the frame
     (:func:`rescale_weak_link`), so they sit on a comparable scale across measures.
     A specification that cannot be estimated (no complete rows, singular design) becomes a row
     with ``status = 'failed'`` and the error in ``notes``, so one bad cell never stops the grid.
     """
+    table, available, rule = _frame_table(frame, specs)
+    groups = [list(g) for _, g in itertools.groupby(specs, key=lambda s: s.design_key)]
+    resolved: list[Resolved | Exception] = []
+    for group in groups:
+        try:
+            resolved.append(resolve(group[0].model, available, rule))
+        except _ERRORS as exc:
+            resolved.append(exc)
+    chunk_frame = load_chunk_frame(table, [r for r in resolved if isinstance(r, Resolved)])
     rows: list[dict[str, Any]] = []
     sds: dict[str, float] = {}
-    warm: pd.Series | None = None
-    for key, group in itertools.groupby(specs, key=lambda s: s.design_key):
-        group_list = list(group)
+    warm = WarmStarts()
+    for group, res in zip(groups, resolved, strict=True):
         try:
-            design = prepare(frame, group_list[0].model)
-        except (DyadstatsError, ValueError, np.linalg.LinAlgError) as exc:
-            log.warning("multiverse %s: design failed: %s", key, exc)
-            rows.extend(_failed_row(s, chunk, exc) for s in group_list)
+            if isinstance(res, Exception):
+                raise res
+            design = _design(table, chunk_frame, res)
+            results = _fit_group(design, group, warm)
+        except _ERRORS as exc:
+            log.warning("multiverse %s: design failed: %s", group[0].design_key, exc)
+            rows.extend(_failed_row(s, chunk, exc) for s in group)
             continue
-        fits: dict[str, Any] = {}
-        for spec in group_list:
-            try:
-                estimator = spec.model.estimator
-                if estimator not in fits:
-                    try:
-                        fits[estimator] = fit_estimator(design, spec.model,
-                                                        start=warm if estimator == "logit" else None)
-                    except (DyadstatsError, ValueError, np.linalg.LinAlgError) as exc:
-                        fits[estimator] = exc
-                    if estimator == "logit" and not isinstance(fits[estimator], Exception):
-                        warm = fits[estimator][0] if fits[estimator][1]["converged"] else warm
-                if isinstance(fits[estimator], Exception):
-                    raise fits[estimator]
-                result = fit_design(design, spec.model, fitted=fits[estimator])
-            except (DyadstatsError, ValueError, np.linalg.LinAlgError) as exc:
-                log.warning("multiverse %s: fit failed: %s", spec.slug, exc)
-                rows.append(_failed_row(spec, chunk, exc))
-                continue
-            fit = result.fit
-            focal = _focal_row(result, fit["focal_term"])
-            scale = {
-                "regime_vs_autocracy": "joint democracy vs joint autocracy (0/1; mixed dyads entered)",
-                "regime_vs_mixed": "joint democracy vs mixed dyads (0/1; joint autocracies entered)",
-            }.get(spec.choices["link"], "joint democracy (0/1)")
-            if spec.choices["link"] == "weak_link":
-                column = fit["focal_term"]
-                if column not in sds:
-                    sds[column] = column_sd(frame, column)
-                focal = rescale_weak_link(focal, sds[column])
-                scale = f"weak link: per SD ({sds[column]:.4g}) of {column} over all dyad-years"
-            rows.append({
-                "spec_id": spec.spec_id, "model": spec.model.name, "slug": spec.slug, "chunk": chunk,
-                **spec.choices,
-                "focal_term": fit["focal_term"],
-                "focal_scale": scale,
-                **focal,
-                "n_obs": fit["n_obs"], "n_events": fit["n_events"], "n_clusters": fit["n_clusters"],
-                "year_min": fit["year_min"], "year_max": fit["year_max"],
-                "converged": fit["converged"], "separation": fit["separation"],
-                "status": _status(fit, focal), "notes": fit["notes"], "formula": fit["formula"],
-            })
+        for spec, result in zip(group, results, strict=True):
+            if isinstance(result, Exception):
+                log.warning("multiverse %s: fit failed: %s", spec.slug, result)
+                rows.append(_failed_row(spec, chunk, result))
+            else:
+                rows.append(_spec_row(spec, chunk, result, table, sds))
     return spec_table(rows)
 
 
@@ -199,10 +281,14 @@ def run_chunk(
     """Snakemake entry point: read the frame once (needed columns only), fit, write Parquet.
 
     BLAS is held to the job's declared ``threads``: two chunk jobs on two cores must not each
-    start a thread per core (oversubscription makes the grid slower, not faster).
+    start a thread per core (oversubscription makes the grid slower, not faster). Freed large
+    blocks are kept for reuse (:mod:`dyadstats.multiverse.memory`).
     """
     from threadpoolctl import threadpool_limits
 
+    from dyadstats.multiverse.memory import reuse_freed_memory
+
+    reuse_freed_memory()
     with threadpool_limits(limits=max(1, int(threads))):
         return _run_chunk(frame_path, spec_dicts, chunk, out_path)
 
@@ -213,12 +299,8 @@ def _run_chunk(frame_path: str, spec_dicts: Sequence[Mapping[str, Any]], chunk: 
     specs = [
         Specification(int(d["spec_id"]), dict(d["choices"]), spec_from_dict(d["model"])) for d in spec_dicts
     ]
-    available = frame_columns(frame_path)
-    columns = needed_columns([s.model for s in specs], available)
-    table = pq.read_table(frame_path, columns=columns)
-    log.info("multiverse chunk %s: %d specifications, %d rows x %d columns read once",
-             chunk, len(specs), table.num_rows, len(columns))
-    df = estimate_specifications(table, specs, chunk)
+    log.info("multiverse chunk %s: %d specifications", chunk, len(specs))
+    df = estimate_specifications(frame_path, specs, chunk)
     write_parquet(pa.Table.from_pandas(df, preserve_index=False), out_path)
     bad = df[df["status"] != "ok"]
     log.info("multiverse chunk %s: %d ok, %d not ok", chunk, len(df) - len(bad), len(bad))

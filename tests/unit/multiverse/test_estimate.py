@@ -54,13 +54,15 @@ def test_shared_fits_and_warm_starts_equal_one_fit_per_specification(frame, expa
 
 def test_one_fit_serves_every_covariance(frame, expansion, monkeypatch):
     calls: list[str] = []
-    real = mv.estimate.fit_estimator
 
-    def counting(design, spec, start=None):
-        calls.append(spec.estimator)
-        return real(design, spec, start=start)
+    def counting(real):
+        def fit(design, spec, *args):
+            calls.append(spec.estimator)
+            return real(design, spec, *args)
+        return fit
 
-    monkeypatch.setattr(mv.estimate, "fit_estimator", counting)
+    monkeypatch.setattr(mv.estimate, "fit_logit", counting(mv.estimate.fit_logit))
+    monkeypatch.setattr(mv.estimate, "fit_firth", counting(mv.estimate.fit_firth))
     specs = expansion.specifications[:12]
     rows = mv.estimate_specifications(frame, specs)
     designs = len({s.design_key for s in specs})
@@ -71,3 +73,27 @@ def test_one_fit_serves_every_covariance(frame, expansion, monkeypatch):
     first = rows[rows["spec_id"].isin([s.spec_id for s in specs[:3]])]
     assert first["estimate"].nunique() == 1 and first["std_error"].nunique() == 3
     assert np.isfinite(rows["std_error"]).all()
+
+
+def test_firth_falls_back_to_firthmodels_with_the_same_answer(frame, expansion, monkeypatch):
+    specs = [s for s in expansion.specifications if s.choices["estimator"] == "firth"][:6]
+    fast = mv.estimate_specifications(frame, specs).set_index("spec_id")
+    monkeypatch.setattr(mv.fits, "firth_logit", lambda *args, **kwargs: None)
+    library = mv.estimate_specifications(frame, specs).set_index("spec_id")
+    assert (fast["status"] == "ok").all() and (library["status"] == "ok").all()
+    for col in ("estimate", "std_error", "p_value"):
+        np.testing.assert_allclose(fast[col], library[col], rtol=1e-7, atol=1e-12)
+    assert list(fast["notes"]) == list(library["notes"])
+
+
+def test_a_chunk_of_lagged_specifications_reads_the_unlagged_names_it_resolves(frame, expansion, tmp_path):
+    # Resolution lags the controls only when it sees both names: a chunk of lag-1 specs read
+    # from a path must resolve against the whole frame, not against the columns it read.
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "frame.parquet"
+    pq.write_table(frame, path)
+    specs = [s for s in expansion.specifications if s.choices["lag"] == "1"][:8]
+    rows = mv.run_chunk(str(path), [s.to_dict() for s in specs], "000", str(tmp_path / "out.parquet"))
+    assert (rows["status"] == "ok").all(), rows["notes"].tolist()
+    assert rows["formula"].str.contains("_lag1").all()
