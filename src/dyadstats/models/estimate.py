@@ -57,14 +57,7 @@ def _fit_logit(design: Design, spec: ModelSpec,
     if fast is None:
         fast = newton_logit(X, design.y, max_iter=spec.max_iter)
     if fast is not None and float(np.max(np.abs(fast.params) * term_scales(design.X).to_numpy())) <= HUGE_COEF:
-        info = {
-            "log_likelihood": fast.log_likelihood,
-            "ll_null": _ll_null(design.y),
-            "converged": True,
-            "iterations": fast.iterations,
-            "warnings": [],
-            "k": design.X.shape[1],
-        }
+        info = converged_info(fast.log_likelihood, design.y, fast.iterations, design.X.shape[1])
         return pd.Series(fast.params, index=design.X.columns), info
     return _fit_logit_statsmodels(design, spec)
 
@@ -226,6 +219,12 @@ def _estimate(design: Design, spec: ModelSpec,
         params, cov, correction = relogit(design.X, design.y, params, cov, tau)
         info = {**info, "notes": [describe(correction, tau)]}
     return params, cov, info, covariance.note, n_clusters
+
+
+def converged_info(log_likelihood: float, y: np.ndarray, iterations: int, k: int) -> dict[str, Any]:
+    """The fit record of an own fit that converged cleanly (no warnings to pass on)."""
+    return {"log_likelihood": log_likelihood, "ll_null": _ll_null(y), "converged": True,
+            "iterations": iterations, "warnings": [], "k": k}
 
 
 def _ll_null(y: np.ndarray) -> float:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from dyadstats.models import Design, ModelSpec
 from dyadstats.models import covariance as dcov
-from dyadstats.models.estimate import _fit_firth, _fit_logit_statsmodels, _ll_null
+from dyadstats.models.estimate import _fit_firth, _fit_logit_statsmodels, converged_info
 from dyadstats.models.firth import firth_logit
 from dyadstats.models.newton import expit, newton_logit
 from dyadstats.models.spec import HUGE_COEF
@@ -153,8 +153,7 @@ def fit_logit(design: Design, spec: ModelSpec, start: np.ndarray | None, scales:
     if fast is None:
         fast = newton_logit(X, y, max_iter=spec.max_iter)
     if fast is not None and float(np.max(np.abs(fast.params) * scales.to_numpy())) <= HUGE_COEF:
-        info = {"log_likelihood": fast.log_likelihood, "ll_null": _ll_null(y), "converged": True,
-                "iterations": fast.iterations, "warnings": [], "k": X.shape[1]}
+        info = converged_info(fast.log_likelihood, y, fast.iterations, X.shape[1])
         scores = X * (y - expit(X @ fast.params))[:, None]
         return EstimatorFit((pd.Series(fast.params, index=design.X.columns), info), scores, fast.bread)
     params, info = _fit_logit_statsmodels(design, spec)
@@ -170,13 +169,6 @@ def fit_firth(design: Design, spec: ModelSpec, start: np.ndarray) -> EstimatorFi
         params, info = _fit_firth(design, spec)
         scores, bread = dcov.firth_scores(X, design.y, params.to_numpy())
         return EstimatorFit((params, info), scores, bread)
-    info = {
-        "log_likelihood": fast.log_likelihood,
-        "ll_null": _ll_null(design.y),
-        "converged": True,
-        "iterations": fast.iterations,
-        "warnings": [],
-        "k": X.shape[1],
-        "penalized_log_likelihood": fast.penalized_log_likelihood,
-    }
+    info = {**converged_info(fast.log_likelihood, design.y, fast.iterations, X.shape[1]),
+            "penalized_log_likelihood": fast.penalized_log_likelihood}
     return EstimatorFit((pd.Series(fast.params, index=design.X.columns), info), fast.scores, fast.bread)
