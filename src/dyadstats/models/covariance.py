@@ -158,10 +158,8 @@ def robust(scores: FloatArray, bread: FloatArray) -> Covariance:
 
 
 def _crv1(scores: FloatArray, bread: FloatArray, groups: np.ndarray) -> tuple[FloatArray, int]:
-    codes, g = _codes(groups)
-    sums = _group_sums(scores, codes, g)
-    n, k = scores.shape
-    return _sandwich(bread, sums.T @ sums) * crv1_factor(g, n, k), g
+    one_way = cluster(scores, bread, groups)
+    return one_way.matrix, int(one_way.n_clusters or 0)
 
 
 def cluster(scores: FloatArray, bread: FloatArray, groups: np.ndarray, label: str = "dyad") -> Covariance:
