@@ -72,6 +72,24 @@ def frame_peace_rule(source: Any) -> str | None:
     return rule.decode() if rule else None
 
 
+def no_complete_rows(resolved: Resolved, n_sample: int) -> DyadstatsError:
+    """The error of a sample that listwise deletion leaves empty."""
+    return DyadstatsError(
+        f"model {resolved.spec.name!r}: no complete rows in the sample "
+        f"({resolved.spec.sample.describe()}; {n_sample} rows before listwise deletion)"
+    )
+
+
+def check_binary_outcome(resolved: Resolved, y: np.ndarray) -> None:
+    """Refuse an outcome holding anything but 0 and 1 (a logit's outcome)."""
+    bad = ~np.isin(y, (0.0, 1.0))
+    if bad.any():
+        raise DyadstatsError(
+            f"model {resolved.spec.name!r}: outcome {resolved.outcome!r} must be 0/1; "
+            f"{int(bad.sum())} rows hold other values (e.g. {y[bad][:3].tolist()})"
+        )
+
+
 def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
     """Read the sample (needed columns only, filter pushed down), drop incomplete rows, build X.
 
@@ -120,18 +138,10 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
     # .df()'s cost on 0.7 M rows
     data = pd.DataFrame(columns, copy=False)
     if data.empty:
-        raise DyadstatsError(
-            f"model {resolved.spec.name!r}: no complete rows in the sample "
-            f"({resolved.spec.sample.describe()}; {n_sample} rows before listwise deletion)"
-        )
+        raise no_complete_rows(resolved, n_sample)
     frame = data
     y, X = dmatrices(resolved.formula, frame, eval_namespace())
-    bad = ~np.isin(y, (0.0, 1.0))
-    if bad.any():
-        raise DyadstatsError(
-            f"model {resolved.spec.name!r}: outcome {resolved.outcome!r} must be 0/1; "
-            f"{int(bad.sum())} rows hold other values (e.g. {y[bad][:3].tolist()})"
-        )
+    check_binary_outcome(resolved, y)
     log.info("%s: %d sample rows, %d complete, %d events, %d regressors",
              resolved.spec.name, n_sample, len(y), int(y.sum()), X.shape[1])
     return Design(resolved=resolved, data=frame, y=y, X=X, groups=groups, n_sample=n_sample,

@@ -33,8 +33,8 @@ from patsy.mgcv_cubic_splines import (
     _get_free_crs_dmatrix,
 )
 
-from dyadstats.errors import DyadstatsError
 from dyadstats.models import Design, Resolved
+from dyadstats.models.design import check_binary_outcome, no_complete_rows
 
 #: Row order of a prepared sample (dyadstats.models.design.prepare with ``dyad_id`` clusters).
 ORDER = ("dyad_id", "year", "ccode1", "ccode2")
@@ -175,17 +175,9 @@ def build_design(frame: ChunkFrame, resolved: Resolved) -> Design | None:
         complete &= ~missing
     rows = np.flatnonzero(complete)
     if rows.size == 0:
-        raise DyadstatsError(
-            f"model {spec.name!r}: no complete rows in the sample "
-            f"({spec.sample.describe()}; {n_sample} rows before listwise deletion)"
-        )
+        raise no_complete_rows(resolved, n_sample)
     y = outcome[rows]
-    bad = ~np.isin(y, (0.0, 1.0))
-    if bad.any():
-        raise DyadstatsError(
-            f"model {spec.name!r}: outcome {resolved.outcome!r} must be 0/1; "
-            f"{int(bad.sum())} rows hold other values (e.g. {y[bad][:3].tolist()})"
-        )
+    check_binary_outcome(resolved, y)
     blocks: list[np.ndarray] = [np.ones(rows.size)]
     names = ["Intercept"]
     for column, df in _terms(resolved) or []:
