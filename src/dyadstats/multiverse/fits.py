@@ -55,11 +55,10 @@ def dyad_sums(design: Design) -> DyadSums | None:
     run = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, groups.size]))
     if np.any(low != low[starts][run]) or np.any(high != high[starts][run]) or np.any(c1 == c2):
         return None
-    pair_codes, n_pairs = dcov._pair_codes(low[starts], high[starts])
+    _, n_pairs = dcov._pair_codes(low[starts], high[starts])
     if n_pairs != starts.size:
         return None  # two cluster ids for one pair: the dyadic meat's dyads differ from clusters
     codes, n_states = dcov._codes(np.concatenate([low[starts], high[starts]]))
-    del pair_codes
     return DyadSums(starts, (codes[: starts.size], codes[starts.size:]), n_states)
 
 
