@@ -8,8 +8,9 @@ parameters the workflow's run plan gives them (:mod:`dyadstats.plan`), on the Pa
 the only difference from ``snakemake`` is that nothing parses a workflow or builds a DAG (and
 the frame step builds both frames in one process).
 
-Stages: ``startup`` (imports only), ``universe``, ``events``, ``frame``, ``fit`` (one logit:
-the field's standard model below), and the chains ``build`` (universe + events + frame),
+Stages: ``startup`` (imports only), ``universe``, ``events``, ``upstream`` (the two side by side,
+as the workflow runs them: :func:`dyadstats.pipeline.run_upstream`), ``frame``, ``fit`` (one
+logit: the field's standard model below), and the chains ``build`` (upstream + frame),
 ``build_fit`` and ``job`` (build + fit in one process).
 """
 
@@ -22,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dyadstats import stages
+from dyadstats import pipeline, stages
 from dyadstats.io.yamlfile import load_yaml
 from dyadstats.paths import MODEL_PARTS, Layout
 from dyadstats.plan import RunPlan
@@ -56,17 +57,6 @@ def stage_plan(ingest: Path, out: Path, config: Mapping[str, Any]) -> RunPlan:
     return RunPlan.from_config(config, root, Layout(root=out, ingest_dir=ingest))
 
 
-def stage_universe(plan: RunPlan) -> None:
-    first, last = plan.years
-    stages.run_universe(plan.layout.ingest("cow_states"), plan.universe_outputs(),
-                        plan.layout.audit("universe"), first, last)
-
-
-def stage_events(plan: RunPlan) -> None:
-    stages.run_events(plan.events_inputs(), plan.events_outputs(), plan.layout.audit("events"),
-                      plan.event_source, plan.whittle_order, plan.event_role)
-
-
 def stage_frame(plan: RunPlan) -> None:
     # both frames in one process (the shared tables built once), as one bench step
     stages.run_frames(plan.frame_inputs(), {t: plan.layout.frame(t) for t in plan.frame_tables},
@@ -96,15 +86,17 @@ def stage_startup(plan: RunPlan) -> None:
 
 STAGES: dict[str, Callable[[RunPlan], None]] = {
     "startup": stage_startup,
-    "universe": stage_universe,
-    "events": stage_events,
+    "universe": pipeline.run_universe,
+    "events": pipeline.run_events,
+    # universe and events side by side, as Snakemake runs the two jobs (dyadstats.pipeline)
+    "upstream": pipeline.run_upstream,
     "frame": stage_frame,
     "fit": stage_fit,
 }
 CHAINS: dict[str, Sequence[str]] = {
-    "build": BUILD_STAGES,
-    "build_fit": STANDARD_STAGES,
-    "job": STANDARD_STAGES,
+    "build": ("upstream", "frame"),
+    "build_fit": ("upstream", "frame", "fit"),
+    "job": ("upstream", "frame", "fit"),
 }
 
 

@@ -59,7 +59,9 @@ def test_verbs_only_record_a_recipe(no_stages: list[str]) -> None:
 def test_materialising_runs_the_stages_in_order(no_stages: list[str], tmp_path: Path) -> None:
     recipe = ds.dyad_years(1990, 2000).add_mids(outcomes="coercion_onset").add_democracy("vdem").recipe
     built = api_build.materialise(recipe, Home(tmp_path, REPO))
-    assert no_stages == ["ensure_ingested", "run_universe", "run_events", "run_frame"]
+    # universe and events run side by side (dyadstats.pipeline), then the frame
+    assert no_stages[0] == "ensure_ingested" and no_stages[-1] == "run_frame"
+    assert sorted(no_stages[1:-1]) == ["run_events", "run_universe"]
     assert built.directory.parent == tmp_path / "results" / "api"
     assert built.path == built.directory / "results" / "frames" / "analysis_dyad_years.parquet"
 

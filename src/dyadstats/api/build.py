@@ -2,8 +2,9 @@
 
 The recipe becomes a ``build`` config section (:meth:`Recipe.build_section`), the config a
 :class:`dyadstats.plan.RunPlan` whose layout is the recipe's cache directory; then the same
-stage functions the workflow's rules call run in order (:mod:`dyadstats.stages`): ingest (via
-:func:`dyadstats.api.home.ensure_ingested`), universe, roles, events and the frame. The frame
+stage functions the workflow's rules call run (:mod:`dyadstats.stages`): ingest (via
+:func:`dyadstats.api.home.ensure_ingested`), universe and roles beside events
+(:func:`dyadstats.pipeline.run_upstream`), then the frame. The frame
 is a narrow build (``build.frame``) of the workflow's frame: the same SQL with fewer columns and
 joins, so every column it has equals the full frame's.
 """
@@ -21,6 +22,7 @@ from dyadstats import stages
 from dyadstats.api.home import Home, code_fingerprint, ensure_ingested, load_config
 from dyadstats.api.recipe import Recipe
 from dyadstats.paths import frame_name
+from dyadstats.pipeline import run_upstream
 from dyadstats.plan import EVENT_SOURCES, RunPlan, frame_sources
 
 if TYPE_CHECKING:
@@ -104,22 +106,6 @@ def materialise(recipe: Recipe, home: Home | None = None) -> Built:
     if not path.is_file():
         log.info("building %s for the recipe in %s", name, Path(layout.frame(name)).parent.parent)
         ensure_ingested(plan, needed_tables(plan), home)
-        first, last = plan.years
-        stages.run_universe(layout.ingest("cow_states"), plan.universe_outputs(), layout.audit("universe"),
-                            first, last)
-        _run_roles(plan)
-        stages.run_events(plan.events_inputs(), plan.events_outputs(), layout.audit("events"),
-                          plan.event_source, plan.whittle_order, plan.event_role)
+        run_upstream(plan)
         stages.run_frame(plan.frame_inputs(), recipe.directed, path, layout.frame_part(name), options)
     return Built(path, visible_columns(recipe, options), Path(layout.root or "."))
-
-
-def _run_roles(plan: RunPlan) -> None:
-    """The config's declared roles (their tables join the events or the frame)."""
-    from dyadstats.roles.parse import role_kind
-
-    layout = plan.layout
-    for role in plan.roles.all():
-        kind = role_kind(role)
-        stages.run_role(role, layout.ingest(role.table), layout.frame("state_years"),
-                        layout.role(kind, role.name), layout.role_audit(kind, role.name))
