@@ -45,13 +45,13 @@ def check_estimable(design: Design) -> None:
     if events == n:
         raise ModelFailure(f"{where}: outcome {design.resolved.outcome!r} is an event in every one "
                            f"of the {n} complete rows ({spec.sample.describe()})")
-    X = design.X.to_numpy(dtype=float)
-    columns = [str(c) for c in design.X.columns]
+    X = np.asarray(design.matrix, dtype=float)
+    columns = design.terms
     constant = [c for c, lo, hi in zip(columns, X.min(axis=0), X.max(axis=0), strict=True) if lo == hi]
     # One constant column is the intercept (or acts as one); a second duplicates it.
     if len(constant) > 1:
         named = [c for c in constant if c != "Intercept"] or constant[1:]
-        values = {c: float(design.X[c].iloc[0]) for c in named}
+        values = {c: float(X[0, columns.index(c)]) for c in named}
         raise ModelFailure(f"{where}: regressor(s) constant in the {n} complete rows: "
                            + ", ".join(f"{c} = {v:g}" for c, v in values.items())
                            + _threshold_hint(design, named))
