@@ -23,6 +23,7 @@ from dyadstats.errors import DyadstatsError
 from dyadstats.models.design_matrix import DesignMatrix, design_info, dmatrices, numpy_design
 from dyadstats.models.resolve import _IDENT, Resolved, resolve
 from dyadstats.models.sample_sql import sample_select
+from dyadstats.models.separation import column_scales
 from dyadstats.models.spec import ModelSpec
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class Design:
         self.dropped_by_column = dropped_by_column
         self._data = data
         self._X = X
-        self._frames: dict[str, Any] = {}  # the pandas views, built once
+        self._cache: dict[str, Any] = {}  # the pandas views and the term scales, built once
 
     @property
     def n_dropped(self) -> int:
@@ -80,6 +81,12 @@ class Design:
         """Whether the complete-case rows hold column ``name``."""
         return name in self._data
 
+    def scales(self) -> np.ndarray:
+        """:func:`~dyadstats.models.separation.column_scales` of the matrix (computed once)."""
+        if "scales" not in self._cache:
+            self._cache["scales"] = column_scales(self.matrix)
+        return self._cache["scales"]
+
     def shares_matrix(self, other: Design) -> bool:
         """Whether ``other`` is this design or a view of it (the same matrix object)."""
         return self._X is other._X
@@ -93,26 +100,26 @@ class Design:
         return int(data + self.matrix.nbytes + self.y.nbytes + self.groups.nbytes)
 
     def with_resolved(self, resolved: Resolved) -> Design:
-        """This design under another spec's resolution (same arrays, same pandas views)."""
+        """This design under another spec's resolution (same arrays, same pandas views and scales)."""
         twin = Design(resolved, self._data, self.y, self._X, self.groups, self.n_sample,
                       self.dropped_by_column)
-        twin._frames = self._frames
+        twin._cache = self._cache
         return twin
 
     @property
     def data(self) -> pd.DataFrame:
         """The complete-case rows as a pandas frame (its columns are the arrays, not copies)."""
-        if "data" not in self._frames:
+        if "data" not in self._cache:
             import pandas as pd
 
-            self._frames["data"] = (self._data if isinstance(self._data, pd.DataFrame)
+            self._cache["data"] = (self._data if isinstance(self._data, pd.DataFrame)
                                     else pd.DataFrame(dict(self._data), copy=False))
-        return self._frames["data"]
+        return self._cache["data"]
 
     @property
     def X(self) -> pd.DataFrame:
         """The design matrix as patsy's DataFrame, ``design_info`` attached."""
-        if "X" not in self._frames:
+        if "X" not in self._cache:
             if isinstance(self._X, DesignMatrix):
                 import pandas as pd
 
@@ -121,10 +128,10 @@ class Design:
                 frame = pd.DataFrame(self._X.values, columns=list(self._X.columns),
                                      index=self.data.index, copy=False)
                 frame.design_info = design_info(self._X.formula, self.data, eval_namespace())  # type: ignore[attr-defined]
-                self._frames["X"] = frame
+                self._cache["X"] = frame
             else:
-                self._frames["X"] = self._X
-        return self._frames["X"]
+                self._cache["X"] = self._X
+        return self._cache["X"]
 
 
 def _in_memory(source: Any) -> bool:

@@ -23,7 +23,7 @@ from dyadstats.models import covariance as dcov
 from dyadstats.models.design import Design, prepare
 from dyadstats.models.failures import check_estimable
 from dyadstats.models.newton import newton_logit, two_sided_p
-from dyadstats.models.separation import column_scales, column_separation
+from dyadstats.models.separation import column_separation
 from dyadstats.models.spec import (
     CLUSTER_DIMENSIONS,
     ESTIMATE_COLUMNS,
@@ -150,7 +150,7 @@ def _fit_logit(design: Design, spec: ModelSpec,
         fast = newton_logit(X, design.y, max_iter=spec.max_iter, start=warm)
     if fast is None:
         fast = newton_logit(X, design.y, max_iter=spec.max_iter)
-    if fast is not None and float(np.max(np.abs(fast.params) * column_scales(X))) <= HUGE_COEF:
+    if fast is not None and float(np.max(np.abs(fast.params) * design.scales())) <= HUGE_COEF:
         info = converged_info(fast.log_likelihood, design.y, fast.iterations, X.shape[1])
         return Coefficients(tuple(design.terms), fast.params), info
     return _fit_logit_statsmodels(design, spec)
@@ -391,7 +391,7 @@ class DesignChecks:
 def design_checks(design: Design) -> DesignChecks:
     """The design-only checks of :func:`fit_design`, computed once to share across its fits."""
     X = design.matrix
-    return DesignChecks(column_separation(X, design.terms, design.y), column_scales(X),
+    return DesignChecks(column_separation(X, design.terms, design.y), design.scales(),
                         tuple(design.terms))
 
 
