@@ -16,15 +16,18 @@
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from collections.abc import Collection
 from types import MappingProxyType, SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import patsy
 
 from dyadstats.errors import ConfigError
+
+if TYPE_CHECKING:
+    import patsy
 
 #: Patsy's own formula functions (evaluated by patsy; listed so the check accepts them).
 PATSY_FUNCTIONS = frozenset({
@@ -48,8 +51,31 @@ class UnsafeExpressionError(ConfigError):
     """A config expression uses something outside its allowed language."""
 
 
+#: A formula of bare names only: ``outcome ~ name + name + ...`` (ASCII identifiers, any spaces).
+_BARE_FORMULA = re.compile(r"\s*([A-Za-z_]\w*)\s*~\s*([A-Za-z_]\w*(?:\s*\+\s*[A-Za-z_]\w*)*)\s*", re.ASCII)
+
+
+def bare_formula(formula: str) -> tuple[str, tuple[str, ...]] | None:
+    """``(outcome, regressors)`` of a formula that is only bare names joined by ``+``, each
+    regressor once, in first-appearance order (patsy's terms of such a formula, after its
+    intercept); ``None`` for anything else (functions, ``:``, ``*``, ``-``, numbers, keywords).
+
+    It lets the common formula be read without patsy (whose import pulls in pandas).
+    """
+    match = _BARE_FORMULA.fullmatch(formula)
+    if match is None:
+        return None
+    outcome = match.group(1)
+    names = tuple(dict.fromkeys(n.strip() for n in match.group(2).split("+")))
+    if any(keyword.iskeyword(n) for n in (outcome, *names)):
+        return None
+    return outcome, names
+
+
 def eval_namespace() -> patsy.EvalEnvironment:
     """The only names a checked formula is evaluated with (no module globals, no builtins)."""
+    import patsy
+
     from dyadstats.models.splines import cr  # patsy's cr, evaluated per distinct value
 
     np_subset = SimpleNamespace(**{name: getattr(np, name) for name in sorted(NUMPY_FUNCTIONS)})
@@ -58,6 +84,11 @@ def eval_namespace() -> patsy.EvalEnvironment:
 
 def formula_factors(formula: str) -> list[str]:
     """The Python code of every factor on both sides of a patsy formula."""
+    bare = bare_formula(formula)
+    if bare is not None:  # the factors of bare names are the names (no patsy import)
+        return [bare[0], *bare[1]]
+    import patsy
+
     try:
         desc = patsy.ModelDesc.from_formula(formula)
     except patsy.PatsyError as exc:

@@ -1,50 +1,159 @@
 """Sample and design: the resolved sample read through DuckDB, listwise deletion, X
-(:mod:`dyadstats.models.design_matrix`)."""
+(:mod:`dyadstats.models.design_matrix`).
+
+A :class:`Design` holds NumPy arrays: the sample's columns by name and the design matrix with
+its column names. The common formula (bare numeric names) is built and fitted without pandas
+or patsy; ``Design.X`` and ``Design.data`` give the pandas views (patsy's ``DesignInfo``
+attached to ``X``) to the code that wants them (predictions, mixed and relogit fits), built on
+first use from the same arrays.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
-import pandas as pd
-import pyarrow as pa
 
 from dyadstats.errors import DyadstatsError
-from dyadstats.models.design_matrix import dmatrices
+from dyadstats.models.design_matrix import DesignMatrix, design_info, dmatrices, numpy_design
 from dyadstats.models.resolve import _IDENT, Resolved, resolve
 from dyadstats.models.sample_sql import sample_select
+from dyadstats.models.separation import column_scales
 from dyadstats.models.spec import ModelSpec
-from dyadstats.safe_expr import eval_namespace
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger("dyadstats.models")
 
+#: The complete-case rows by column name: NumPy arrays, or a pandas frame.
+Columns = Mapping[str, np.ndarray]
 
-@dataclass
+
 class Design:
-    """Complete-case data and design matrices of one resolved spec (reusable across fits)."""
+    """Complete-case data and design matrices of one resolved spec (reusable across fits).
 
-    resolved: Resolved
-    data: pd.DataFrame              # complete-case rows: model columns, keys, regime pair
-    y: np.ndarray
-    X: pd.DataFrame
-    groups: np.ndarray
-    n_sample: int
-    dropped_by_column: dict[str, int]
+    ``data``: the complete-case rows (model columns, keys, regime pair) as NumPy columns by
+    name or a pandas frame; ``X``: a :class:`~dyadstats.models.design_matrix.DesignMatrix` or
+    patsy's DataFrame. Either way :attr:`matrix`, :attr:`terms` and :meth:`column` read them
+    as NumPy, and :attr:`X` / :attr:`data` as pandas.
+    """
+
+    def __init__(self, resolved: Resolved, data: Columns | pd.DataFrame, y: np.ndarray,
+                 X: DesignMatrix | pd.DataFrame, groups: np.ndarray, n_sample: int,
+                 dropped_by_column: dict[str, int]) -> None:
+        self.resolved = resolved
+        self.y = y
+        self.groups = groups
+        self.n_sample = n_sample
+        self.dropped_by_column = dropped_by_column
+        self._data = data
+        self._X = X
+        self._cache: dict[str, Any] = {}  # the pandas views and the term scales, built once
 
     @property
     def n_dropped(self) -> int:
         return self.n_sample - len(self.y)
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The design matrix as a NumPy array (column-major as built; no copy)."""
+        if isinstance(self._X, DesignMatrix):
+            return self._X.values
+        return self._X.to_numpy()
+
+    @property
+    def terms(self) -> list[str]:
+        """The design's column names (patsy's)."""
+        return [str(c) for c in self._X.columns]
+
+    def column(self, name: str) -> np.ndarray:
+        """One column of the complete-case rows as a NumPy array."""
+        col = self._data[name]
+        return col if isinstance(col, np.ndarray) else col.to_numpy()
+
+    def has_column(self, name: str) -> bool:
+        """Whether the complete-case rows hold column ``name``."""
+        return name in self._data
+
+    def scales(self) -> np.ndarray:
+        """:func:`~dyadstats.models.separation.column_scales` of the matrix (computed once)."""
+        if "scales" not in self._cache:
+            self._cache["scales"] = column_scales(self.matrix)
+        return self._cache["scales"]
+
+    def shares_matrix(self, other: Design) -> bool:
+        """Whether ``other`` is this design or a view of it (the same matrix object)."""
+        return self._X is other._X
+
+    def nbytes(self) -> int:
+        """Memory held by the arrays of the rows, the matrix and the vectors (shallow)."""
+        if isinstance(self._data, Mapping):
+            data = sum(np.asarray(c).nbytes for c in self._data.values())
+        else:
+            data = int(self._data.memory_usage(index=True).sum())
+        return int(data + self.matrix.nbytes + self.y.nbytes + self.groups.nbytes)
+
+    def with_resolved(self, resolved: Resolved) -> Design:
+        """This design under another spec's resolution (same arrays, same pandas views and scales)."""
+        twin = Design(resolved, self._data, self.y, self._X, self.groups, self.n_sample,
+                      self.dropped_by_column)
+        twin._cache = self._cache
+        return twin
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The complete-case rows as a pandas frame (its columns are the arrays, not copies)."""
+        if "data" not in self._cache:
+            import pandas as pd
+
+            self._cache["data"] = (self._data if isinstance(self._data, pd.DataFrame)
+                                    else pd.DataFrame(dict(self._data), copy=False))
+        return self._cache["data"]
+
+    @property
+    def X(self) -> pd.DataFrame:
+        """The design matrix as patsy's DataFrame, ``design_info`` attached."""
+        if "X" not in self._cache:
+            if isinstance(self._X, DesignMatrix):
+                import pandas as pd
+
+                from dyadstats.safe_expr import eval_namespace
+
+                frame = pd.DataFrame(self._X.values, columns=list(self._X.columns),
+                                     index=self.data.index, copy=False)
+                frame.design_info = design_info(self._X.formula, self.data, eval_namespace())  # type: ignore[attr-defined]
+                self._cache["X"] = frame
+            else:
+                self._cache["X"] = self._X
+        return self._cache["X"]
+
+
+def _in_memory(source: Any) -> bool:
+    """An Arrow table or pandas frame (without importing either for a path)."""
+    return _is_arrow(source) or _is_pandas(source)
+
+
+def _is_arrow(source: Any) -> bool:
+    pa = sys.modules.get("pyarrow")
+    return pa is not None and isinstance(source, pa.Table)
+
+
+def _is_pandas(source: Any) -> bool:
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(source, pd.DataFrame)
 
 
 def _relation_name(con: duckdb.DuckDBPyConnection, source: Any) -> str:
     """Register or reference the frame: Parquet path, Arrow table or pandas frame."""
     if isinstance(source, str | Path):
         return f"read_parquet('{Path(source).as_posix()}')"
-    if isinstance(source, pa.Table | pd.DataFrame):
+    if _in_memory(source):
         con.register("analysis_frame", source)
         return "analysis_frame"
     raise TypeError(f"frame source must be a path, Arrow table or pandas frame, got {type(source)}")
@@ -52,9 +161,9 @@ def _relation_name(con: duckdb.DuckDBPyConnection, source: Any) -> str:
 
 def frame_columns(source: Any) -> list[str]:
     """Column names of a frame source without reading its data."""
-    if isinstance(source, pa.Table):
+    if _is_arrow(source):
         return list(source.column_names)
-    if isinstance(source, pd.DataFrame):
+    if _is_pandas(source):
         return [str(c) for c in source.columns]
     import pyarrow.parquet as pq
 
@@ -99,7 +208,7 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
     """
     available = frame_columns(source)
     resolved = spec if isinstance(spec, Resolved) else resolve(spec, available, frame_peace_rule(source))
-    if isinstance(source, pa.Table | pd.DataFrame):
+    if _in_memory(source):
         # Project in-memory frames to the referenced columns first (cheap, avoids wide scans).
         referenced = set(_IDENT.findall(" ".join([
             *resolved.columns, *resolved.derived.values(), resolved.where, resolved.cluster_expr,
@@ -107,7 +216,7 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
             *(resolved.spells.inputs if resolved.spells else ()),
         ])))
         keep_cols = [c for c in available if c in referenced]
-        source = source.select(keep_cols) if isinstance(source, pa.Table) else source[keep_cols]
+        source = source.select(keep_cols) if _is_arrow(source) else source[keep_cols]
     con = duckdb.connect()
     try:
         rel = _relation_name(con, source)
@@ -134,15 +243,29 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
     finally:
         con.close()
     groups = np.asarray(columns.pop("__cluster"))
-    # NumPy columns straight from DuckDB, kept as they are (no block copy): a fifth of
-    # .df()'s cost on 0.7 M rows
-    data = pd.DataFrame(columns, copy=False)
-    if data.empty:
+    if not len(groups):
         raise no_complete_rows(resolved, n_sample)
-    frame = data
-    y, X = dmatrices(resolved.formula, frame, eval_namespace())
+    data, y, X = _design_arrays(resolved.formula, columns)
     check_binary_outcome(resolved, y)
     log.info("%s: %d sample rows, %d complete, %d events, %d regressors",
              resolved.spec.name, n_sample, len(y), int(y.sum()), X.shape[1])
-    return Design(resolved=resolved, data=frame, y=y, X=X, groups=groups, n_sample=n_sample,
+    return Design(resolved=resolved, data=data, y=y, X=X, groups=groups, n_sample=n_sample,
                   dropped_by_column=dropped)
+
+
+def _design_arrays(formula: str, columns: dict[str, np.ndarray],
+                   ) -> tuple[Columns | pd.DataFrame, np.ndarray, DesignMatrix | pd.DataFrame]:
+    """``(data, y, X)`` of the complete-case NumPy ``columns``: a bare numeric formula without
+    pandas or patsy, any other through patsy on a pandas frame of the same columns."""
+    built = numpy_design(formula, columns)
+    if built is not None:
+        return columns, *built
+    import pandas as pd
+
+    from dyadstats.safe_expr import eval_namespace
+
+    # NumPy columns straight from DuckDB, kept as they are (no block copy): a fifth of
+    # .df()'s cost on 0.7 M rows
+    frame = pd.DataFrame(columns, copy=False)
+    y, X = dmatrices(formula, frame, eval_namespace())
+    return frame, y, X

@@ -1,64 +1,158 @@
-"""Estimation: logit, Firth, mixed and relogit fits, covariances, separation checks, tidy rows."""
+"""Estimation: logit, Firth, mixed and relogit fits, covariances, separation checks, tidy rows.
+
+The standard logit (NumPy Newton, any sandwich covariance) runs on NumPy arrays alone: its
+point estimate is a :class:`Coefficients`, its tidy rows are columns of arrays, and the
+:class:`ModelResult` builds the pandas objects (``params``, ``cov``, ``estimates``,
+``predictions``) only when they are read. statsmodels, Firth, mixed and relogit fits, and
+predictions, use pandas as before.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
-import pandas as pd
 
 from dyadstats.io.job_warnings import captured_warnings, warning_texts
 from dyadstats.models import covariance as dcov
 from dyadstats.models.design import Design, prepare
 from dyadstats.models.failures import check_estimable
 from dyadstats.models.newton import newton_logit, two_sided_p
-from dyadstats.models.separation import huge_terms, separation_checks, term_scales
+from dyadstats.models.separation import column_separation
 from dyadstats.models.spec import (
     CLUSTER_DIMENSIONS,
     ESTIMATE_COLUMNS,
     FIT_OK,
     HUGE_COEF,
+    HUGE_SE,
     PREDICTION_COLUMNS,
     Z975,
     ModelSpec,
     ModelSpecError,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 log = logging.getLogger("dyadstats.models")
 
 
-@dataclass
-class ModelResult:
-    """Everything one fitted model contributes to the tidy tables."""
+@dataclass(frozen=True)
+class Coefficients:
+    """Point estimates by term, without pandas (:meth:`to_series` gives the pandas Series)."""
 
-    name: str
-    params: pd.Series
-    cov: pd.DataFrame
-    estimates: pd.DataFrame
-    fit: dict[str, Any]
-    predictions: pd.DataFrame
+    terms: tuple[str, ...]
+    values: np.ndarray
+
+    def copy(self) -> Coefficients:
+        return Coefficients(self.terms, self.values.copy())
+
+    def to_series(self) -> pd.Series:
+        import pandas as pd
+
+        return pd.Series(self.values, index=list(self.terms))
+
+
+#: A point estimate: own coefficients or a pandas Series by term (statsmodels, Firth, mixed, ...).
+Params = Union[Coefficients, "pd.Series"]
+#: Tidy estimate rows as columns (:data:`~dyadstats.models.spec.ESTIMATE_COLUMNS` order).
+EstimateColumns = dict[str, Any]
+
+
+def named(params: Params) -> tuple[list[str], np.ndarray]:
+    """``(terms, values)`` of a point estimate of either kind."""
+    if isinstance(params, Coefficients):
+        return list(params.terms), params.values
+    return [str(t) for t in params.index], params.to_numpy(dtype=float)
+
+
+def as_series(params: Params) -> pd.Series:
+    """A point estimate as a pandas Series by term."""
+    return params.to_series() if isinstance(params, Coefficients) else params
+
+
+def _cov_frame(matrix: np.ndarray, terms: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(matrix, index=list(terms), columns=list(terms))
+
+
+class ModelResult:
+    """Everything one fitted model contributes to the tidy tables.
+
+    ``params``, ``cov``, ``estimates`` and ``predictions`` are pandas objects, built on first
+    read when the fit gave arrays (:class:`Coefficients`, a covariance matrix, tidy columns,
+    no predictions): the models stage writes those arrays without pandas
+    (:mod:`dyadstats.models.tables`).
+    """
+
+    def __init__(self, name: str, params: Params, cov: pd.DataFrame | np.ndarray,
+                 estimates: pd.DataFrame | EstimateColumns, fit: dict[str, Any],
+                 predictions: pd.DataFrame | None) -> None:
+        self.name = name
+        self.fit = fit
+        self._params = params
+        self._cov = cov
+        self._estimates = estimates
+        self._predictions = predictions
+
+    @property
+    def params(self) -> pd.Series:
+        self._params = as_series(self._params)
+        return self._params
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        if isinstance(self._cov, np.ndarray):
+            self._cov = _cov_frame(self._cov, named(self._params)[0])
+        return self._cov
+
+    @property
+    def estimates(self) -> pd.DataFrame:
+        if isinstance(self._estimates, dict):
+            self._estimates = estimates_frame(self._estimates)
+        return self._estimates
+
+    @property
+    def predictions(self) -> pd.DataFrame:
+        if self._predictions is None:
+            import pandas as pd
+
+            self._predictions = pd.DataFrame(columns=PREDICTION_COLUMNS)
+        return self._predictions
+
+    @property
+    def estimate_columns(self) -> EstimateColumns | None:
+        """The tidy estimates as columns when the fit gave them so (else None: a frame)."""
+        return self._estimates if isinstance(self._estimates, dict) else None
+
+    @property
+    def has_predictions_frame(self) -> bool:
+        """Whether predictions were computed (a frame); False: the empty table."""
+        return self._predictions is not None
 
 
 def _fit_logit(design: Design, spec: ModelSpec,
-               start: pd.Series | None = None) -> tuple[pd.Series, dict[str, Any]]:
+               start: pd.Series | None = None) -> tuple[Params, dict[str, Any]]:
     """The logit MLE: NumPy Newton-Raphson (:mod:`dyadstats.models.newton`) where its answer is
     clean, else statsmodels (non-convergence, separation, rank deficiency: its warnings, its
     conventions). ``start``: a warm start by term name (missing terms start at 0); if the
     iteration fails from there it is rerun from 0 before statsmodels is asked."""
-    X = design.X.to_numpy()
+    X = design.matrix
     fast = None
     if start is not None:
-        warm = start.reindex(design.X.columns).fillna(0.0).to_numpy(dtype=float)
+        warm = start.reindex(design.terms).fillna(0.0).to_numpy(dtype=float)
         fast = newton_logit(X, design.y, max_iter=spec.max_iter, start=warm)
     if fast is None:
         fast = newton_logit(X, design.y, max_iter=spec.max_iter)
-    if fast is not None and float(np.max(np.abs(fast.params) * term_scales(design.X).to_numpy())) <= HUGE_COEF:
-        info = converged_info(fast.log_likelihood, design.y, fast.iterations, design.X.shape[1])
-        return pd.Series(fast.params, index=design.X.columns), info
+    if fast is not None and float(np.max(np.abs(fast.params) * design.scales())) <= HUGE_COEF:
+        info = converged_info(fast.log_likelihood, design.y, fast.iterations, X.shape[1])
+        return Coefficients(tuple(design.terms), fast.params), info
     return _fit_logit_statsmodels(design, spec)
 
 
@@ -81,9 +175,10 @@ def _fit_logit_statsmodels(design: Design, spec: ModelSpec) -> tuple[pd.Series, 
 
 
 def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, Any]]:
+    import pandas as pd
     from firthmodels import FirthLogisticRegression
 
-    X = design.X.to_numpy()
+    X = design.matrix
     # Firth's penalty (Jeffreys prior) is invariant to rescaling columns, so fit on rescaled
     # columns and map back exactly: b = b_scaled / scale. This spares Newton-Raphson the
     # step-halving that raw cubic peace-year columns (up to ~10^7) provoke. Root-mean-square
@@ -103,7 +198,7 @@ def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, An
             ).fit(X / scale, design.y)
         if model.converged_:
             break
-    params = pd.Series(model.coef_ / scale, index=design.X.columns)
+    params = pd.Series(model.coef_ / scale, index=design.terms)
     p = 1.0 / (1.0 + np.exp(-(X @ params.to_numpy())))
     with np.errstate(divide="ignore"):
         llf = float(np.sum(design.y * np.log(p) + (1 - design.y) * np.log1p(-p)))
@@ -129,20 +224,20 @@ def _twoway_dims(spec: ModelSpec) -> tuple[str, str]:
 def _dimension_ids(design: Design, dim: str) -> np.ndarray:
     """Cluster ids of one dimension per design row (dyad = the unordered pair of states)."""
     if dim == "year":
-        return design.data["year"].to_numpy()
-    return dcov.unordered_dyads(design.data["ccode1"].to_numpy(), design.data["ccode2"].to_numpy())
+        return design.column("year")
+    return dcov.unordered_dyads(design.column("ccode1"), design.column("ccode2"))
 
 
-def model_covariance(design: Design, spec: ModelSpec, params: pd.Series) -> dcov.Covariance:
+def model_covariance(design: Design, spec: ModelSpec, params: Params) -> dcov.Covariance:
     """The spec's covariance at ``params`` (formulas and factors: :mod:`dyadstats.models.covariance`).
 
     Logit sandwiches use the score contributions x_i (y_i - p_i); Firth sandwiches use the
     Firth-modified contributions x_i (y_i - p_i + h_i (1/2 - p_i)) at the penalized estimate.
     The bread is (X'WX)^-1 at the estimate either way; ``nonrobust`` is the bread itself.
     """
-    X = design.X.to_numpy()
+    X = design.matrix
     score_fn = dcov.firth_scores if spec.estimator == "firth" else dcov.logit_scores
-    scores, bread = score_fn(X, design.y, params.to_numpy())
+    scores, bread = score_fn(X, design.y, named(params)[1])
     if spec.covariance == "nonrobust":
         return dcov.nonrobust(bread)
     if spec.covariance == "robust":
@@ -150,8 +245,7 @@ def model_covariance(design: Design, spec: ModelSpec, params: pd.Series) -> dcov
     if spec.covariance == "cluster":
         return dcov.cluster(scores, bread, design.groups, str(spec.cluster_by))
     if spec.covariance == "dyadic":
-        data = design.data
-        return dcov.dyadic(scores, bread, data["ccode1"].to_numpy(), data["ccode2"].to_numpy())
+        return dcov.dyadic(scores, bread, design.column("ccode1"), design.column("ccode2"))
     if spec.covariance == "twoway":
         dims = _twoway_dims(spec)
         return dcov.twoway(scores, bread, _dimension_ids(design, dims[0]),
@@ -169,7 +263,7 @@ def _cov_type(spec: ModelSpec) -> str:
 
 
 def fit_estimator(design: Design, spec: ModelSpec,
-                  start: pd.Series | None = None) -> tuple[pd.Series, dict[str, Any]]:
+                  start: pd.Series | None = None) -> tuple[Params, dict[str, Any]]:
     """The point estimate of a logit or Firth spec and its fit facts, before any covariance.
 
     One such fit serves every covariance choice of the spec (pass it to :func:`fit_design` as
@@ -185,9 +279,9 @@ def fit_estimator(design: Design, spec: ModelSpec,
 
 
 def _estimate(design: Design, spec: ModelSpec,
-              fitted: tuple[pd.Series, dict[str, Any]] | None = None,
+              fitted: tuple[Params, dict[str, Any]] | None = None,
               covariance: dcov.Covariance | None = None,
-              ) -> tuple[pd.Series, pd.DataFrame, dict[str, Any], str, int]:
+              ) -> tuple[Params, pd.DataFrame | np.ndarray, dict[str, Any], str, int]:
     """Fit by the spec's estimator: ``(params, cov, info, covariance note, n_clusters)``.
 
     logit and Firth take any covariance (:func:`model_covariance`); relogit corrects the logit
@@ -206,17 +300,18 @@ def _estimate(design: Design, spec: ModelSpec,
         (_fit_firth if spec.estimator == "firth" else _fit_logit)(design, spec))
     if covariance is None:
         covariance = model_covariance(design, spec, params)
-    cov = pd.DataFrame(covariance.matrix, index=params.index, columns=params.index)
+    cov: pd.DataFrame | np.ndarray = covariance.matrix
     n_clusters = int(covariance.n_clusters if covariance.n_clusters is not None
                      else len(np.unique(design.groups)))
     if spec.estimator == "relogit":
         from dyadstats.models.relogit import describe, relogit
 
         tau = spec.population_event_rate
-        if tau is not None and "Intercept" not in design.X.columns:
+        if tau is not None and "Intercept" not in design.terms:
             raise ModelSpecError(f"model {spec.name!r}: population_event_rate needs an intercept "
                                  "in the formula (prior correction shifts it)")
-        params, cov, correction = relogit(design.X, design.y, params, cov, tau)
+        params, cov, correction = relogit(design.X, design.y, as_series(params),
+                                          _cov_frame(covariance.matrix, named(params)[0]), tau)
         info = {**info, "notes": [describe(correction, tau)]}
     return params, cov, info, covariance.note, n_clusters
 
@@ -236,16 +331,19 @@ def _ll_null(y: np.ndarray) -> float:
     return e * math.log(pbar) + (n - e) * math.log1p(-pbar)
 
 
-def tidy_estimates(name: str, params: pd.Series, cov: pd.DataFrame, focal: str | None) -> pd.DataFrame:
-    """One row per term: estimate, SE, z, two-sided normal p, 95% Wald CI, odds ratio."""
-    se = np.sqrt(np.clip(np.diag(cov.to_numpy()), 0.0, None))
-    est = params.to_numpy()
+def tidy_columns(name: str, terms: Sequence[str], est: np.ndarray, cov: np.ndarray,
+                 focal: str | None) -> EstimateColumns:
+    """One row per term as columns: estimate, SE, z, two-sided normal p, 95% Wald CI, odds
+    ratio (``model`` and ``term`` as lists of str, the rest NumPy arrays)."""
+    se = np.sqrt(np.clip(np.diag(np.asarray(cov, dtype=float)), 0.0, None))
+    est = np.asarray(est, dtype=float)
+    terms = [str(t) for t in terms]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = est / se
-        out = pd.DataFrame({
-            "model": name,
-            "term": params.index.astype(str),
-            "term_index": np.arange(len(params), dtype=np.int64),
+        out = {
+            "model": [name] * len(terms),
+            "term": terms,
+            "term_index": np.arange(len(terms), dtype=np.int64),
             "estimate": est,
             "std_error": se,
             "statistic": z,
@@ -253,26 +351,66 @@ def tidy_estimates(name: str, params: pd.Series, cov: pd.DataFrame, focal: str |
             "conf_low": est - Z975 * se,
             "conf_high": est + Z975 * se,
             "odds_ratio": np.exp(est),
-        })
-    out["is_focal"] = out["term"] == (focal or "")
-    return out[ESTIMATE_COLUMNS]
+            "is_focal": np.array([t == (focal or "") for t in terms], dtype=bool),
+        }
+    return {c: out[c] for c in ESTIMATE_COLUMNS}
+
+
+def estimates_frame(columns: EstimateColumns) -> pd.DataFrame:
+    """Tidy estimate columns (:func:`tidy_columns`) as the estimates DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame(columns)[ESTIMATE_COLUMNS]
+
+
+def tidy_estimates(name: str, params: pd.Series, cov: pd.DataFrame, focal: str | None) -> pd.DataFrame:
+    """One row per term: estimate, SE, z, two-sided normal p, 95% Wald CI, odds ratio."""
+    return estimates_frame(tidy_columns(name, params.index.astype(str), params.to_numpy(),
+                                        cov.to_numpy(), focal))
 
 
 @dataclass(frozen=True)
 class DesignChecks:
     """What a fit row reports about its design alone (the same for every fit on it)."""
 
-    separation: list[str]   # :func:`~dyadstats.models.separation.separation_checks`
-    scales: pd.Series       # :func:`~dyadstats.models.separation.term_scales`
+    separation: list[str]       # :func:`~dyadstats.models.separation.separation_checks`
+    scale_values: np.ndarray    # :func:`~dyadstats.models.separation.term_scales`, as an array
+    terms: tuple[str, ...]
+
+    @property
+    def scales(self) -> pd.Series:
+        """The term scales by term (:func:`~dyadstats.models.separation.term_scales`)."""
+        import pandas as pd
+
+        return pd.Series(self.scale_values, index=list(self.terms))
+
+    def scale_of(self) -> dict[str, float]:
+        return dict(zip(self.terms, self.scale_values.tolist(), strict=True))
 
 
 def design_checks(design: Design) -> DesignChecks:
     """The design-only checks of :func:`fit_design`, computed once to share across its fits."""
-    return DesignChecks(separation_checks(design.X, design.y), term_scales(design.X))
+    X = design.matrix
+    return DesignChecks(column_separation(X, design.terms, design.y), design.scales(),
+                        tuple(design.terms))
+
+
+def _huge_notes(est: EstimateColumns, scale_of: dict[str, float]) -> list[str]:
+    """Terms whose scaled estimate exceeds HUGE_COEF or scaled SE exceeds HUGE_SE log odds."""
+    notes = []
+    for term, estimate, se in zip(est["term"], est["estimate"].tolist(), est["std_error"].tolist(),
+                                  strict=True):
+        scale = scale_of.get(term, 1.0)
+        size, spread = abs(estimate) * scale, se * scale
+        if size > HUGE_COEF or spread > HUGE_SE:
+            notes.append(f"{term}: estimate {estimate:.3g}, SE {se:.3g}"
+                         + (f" ({size:.3g} log odds per SD)" if scale != 1.0 else "")
+                         + " (suspected separation)")
+    return notes
 
 
 def fit_design(design: Design, spec: ModelSpec | None = None,
-               fitted: tuple[pd.Series, dict[str, Any]] | None = None,
+               fitted: tuple[Params, dict[str, Any]] | None = None,
                covariance: dcov.Covariance | None = None,
                checks: DesignChecks | None = None) -> ModelResult:
     """Estimate one model on a prepared design and tidy it (estimates, fit row, predictions).
@@ -292,16 +430,12 @@ def fit_design(design: Design, spec: ModelSpec | None = None,
     if covariance is not None and (fitted is None or spec.estimator not in ("logit", "firth")):
         raise ModelSpecError(f"model {spec.name!r}: a given covariance needs a given logit or Firth fit")
     params, cov, info, cov_note, n_clusters = _estimate(design, spec, fitted, covariance)
-    estimates = tidy_estimates(spec.name, params, cov, resolved.focal_term)
+    terms, values = named(params)
+    cov_matrix = cov if isinstance(cov, np.ndarray) else cov.to_numpy()
+    estimates = tidy_columns(spec.name, terms, values, cov_matrix, resolved.focal_term)
 
     checks = checks or design_checks(design)
-    separation, scales = list(checks.separation), checks.scales
-    separation += [
-        f"{r.term}: estimate {r.estimate:.3g}, SE {r.std_error:.3g}"
-        + (f" ({r.scaled_estimate:.3g} log odds per SD)" if scales[r.term] != 1.0 else "")
-        + " (suspected separation)"
-        for r in huge_terms(estimates, scales).itertuples()
-    ]
+    separation = list(checks.separation) + _huge_notes(estimates, checks.scale_of())
     notes = list(resolved.notes) + info["warnings"] + info.get("notes", [])
     if not info["converged"]:
         notes.append(f"did not converge in {info['iterations']} iterations")
@@ -315,12 +449,12 @@ def fit_design(design: Design, spec: ModelSpec | None = None,
                "; sandwich from the Firth-modified scores at the penalized estimate")
         )
     notes.append(cov_note)
-    if resolved.focal_term and resolved.focal_term not in set(estimates["term"]):
+    if resolved.focal_term and resolved.focal_term not in set(terms):
         notes.append(f"focal term {resolved.focal_term!r} is not a coefficient of this model")
 
     n, k = len(design.y), info["k"]
     llf = info["log_likelihood"]
-    years = design.data["year"]
+    years = design.column("year")
     fit = {
         "model": spec.name,
         "description": spec.description,
@@ -354,17 +488,17 @@ def fit_design(design: Design, spec: ModelSpec | None = None,
         "failure_reason": None,
         "spec": json.dumps(spec.to_dict(), sort_keys=True),
     }
+    preds = None
     if spec.predictions:
         from dyadstats.models.predictions import model_predictions  # scipy: only when asked
 
-        preds = model_predictions(design, params, cov)
-    else:
-        preds = pd.DataFrame(columns=PREDICTION_COLUMNS)
-    if not preds.empty:
-        preds.insert(0, "model", spec.name)
+        found = model_predictions(design, as_series(params), _cov_frame(cov_matrix, terms))
+        if not found.empty:
+            found.insert(0, "model", spec.name)
+        preds = found.reindex(columns=PREDICTION_COLUMNS)
     log.info("%s: %s estimator, N=%d, events=%d, clusters=%d, converged=%s",
              spec.name, spec.estimator, n, fit["n_events"], fit["n_clusters"], fit["converged"])
-    return ModelResult(spec.name, params, cov, estimates, fit, preds.reindex(columns=PREDICTION_COLUMNS))
+    return ModelResult(spec.name, params, cov, estimates, fit, preds)
 
 
 def fit_spec(source: Any, spec: ModelSpec) -> tuple[pd.DataFrame, dict[str, Any], pd.DataFrame]:

@@ -1,23 +1,33 @@
 """Separation warnings: binary columns that split the outcome, and estimates too large for their
-column's scale (the fit row's ``separation`` column)."""
+column's scale (the fit row's ``separation`` column).
+
+The checks run on NumPy arrays (:func:`column_separation`, :func:`column_scales`; the models
+stage's own fits); :func:`separation_checks`, :func:`term_scales` and :func:`huge_terms` are the
+same checks on pandas objects.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from dyadstats.models.spec import HUGE_COEF, HUGE_SE
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def separation_checks(X: pd.DataFrame, y: np.ndarray) -> list[str]:
+
+def column_separation(X: np.ndarray, terms: Sequence[str], y: np.ndarray) -> list[str]:
     """Binary design columns whose 1-rows or 0-rows hold no events or no non-events.
 
     Such a column has an infinite maximum-likelihood coefficient (quasi-complete separation).
     """
     found = []
     events_total, n = float(y.sum()), len(y)
-    for name in X.columns:
-        col = X[name].to_numpy()
+    for j, name in enumerate(terms):
+        col = X[:, j]
         if name == "Intercept" or not np.isin(col, (0.0, 1.0)).all():
             continue
         ones = col == 1.0
@@ -34,7 +44,12 @@ def separation_checks(X: pd.DataFrame, y: np.ndarray) -> list[str]:
     return found
 
 
-def term_scales(X: pd.DataFrame) -> pd.Series:
+def separation_checks(X: pd.DataFrame, y: np.ndarray) -> list[str]:
+    """:func:`column_separation` of a design DataFrame."""
+    return column_separation(X.to_numpy(), [str(c) for c in X.columns], y)
+
+
+def column_scales(X: np.ndarray) -> np.ndarray:
     """What one unit of each coefficient is worth in the linear predictor, for judging its size.
 
     A 0/1 column: 1 (its coefficient is the log-odds change from 0 to 1, the rule for dummies
@@ -43,10 +58,17 @@ def term_scales(X: pd.DataFrame) -> pd.Series:
     odds per SD) is ordinary while a continuous column that (quasi-)separates the outcome, whose
     estimate diverges, still shows as tens of log odds per SD.
     """
-    values = X.to_numpy(dtype=float)
+    values = np.asarray(X, dtype=float)
     sd = values.std(axis=0)
     binary = ((values == 0.0) | (values == 1.0)).all(axis=0)
-    return pd.Series(np.where(binary | (sd == 0.0), 1.0, sd), index=X.columns)
+    return np.where(binary | (sd == 0.0), 1.0, sd)
+
+
+def term_scales(X: pd.DataFrame) -> pd.Series:
+    """:func:`column_scales` of a design DataFrame, by term."""
+    import pandas as pd
+
+    return pd.Series(column_scales(X.to_numpy(dtype=float)), index=X.columns)
 
 
 def huge_terms(estimates: pd.DataFrame, scales: pd.Series) -> pd.DataFrame:

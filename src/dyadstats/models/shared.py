@@ -27,10 +27,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from dyadstats.models.design import Design, frame_columns, frame_peace_rule, prepare
-from dyadstats.models.estimate import fit_estimator
+from dyadstats.models.estimate import Params, fit_estimator
 from dyadstats.models.resolve import Resolved, resolve
 from dyadstats.models.spec import ModelSpec
 
@@ -44,7 +42,7 @@ MAX_SHARED_BYTES = 2 * 1024**3
 #: corrects the logit MLE afterwards, so it shares the logit's.
 _POINT_FAMILY = {"logit": "logit", "relogit": "logit", "firth": "firth"}
 
-PointEstimate = tuple[pd.Series, dict[str, Any]]
+PointEstimate = tuple[Params, dict[str, Any]]
 
 
 def frame_identity(source: Any) -> tuple[str, int, int] | None:
@@ -71,9 +69,8 @@ def design_key(resolved: Resolved) -> str:
 
 
 def design_bytes(design: Design) -> int:
-    """Memory held by a design's frame, matrix and vectors (shallow: numeric columns)."""
-    return int(design.data.memory_usage(index=True).sum() + design.X.memory_usage(index=True).sum()
-               + design.y.nbytes + design.groups.nbytes)
+    """Memory held by a design's rows, matrix and vectors (shallow: numeric columns)."""
+    return design.nbytes()
 
 
 @dataclasses.dataclass
@@ -131,8 +128,8 @@ class SharedDesigns:
             self._evict()
             return entry.design
         log.info("%s: the design of %s (same sample and formula): %d complete rows, %d regressors",
-                 spec.name, entry.owner, len(entry.design.y), entry.design.X.shape[1])
-        return dataclasses.replace(entry.design, resolved=resolved)
+                 spec.name, entry.owner, len(entry.design.y), len(entry.design.terms))
+        return entry.design.with_resolved(resolved)
 
     def point_estimate(self, design: Design, spec: ModelSpec) -> PointEstimate | None:
         """``fit_estimator(design, spec)`` for logit, relogit and Firth specs, fitted once per
@@ -158,7 +155,7 @@ class SharedDesigns:
         """The key of the entry whose design ``design`` is (or is a view of), if any."""
         with self._lock:
             for key, entry in self._entries.items():
-                if entry.design is not None and entry.design.X is design.X:
+                if entry.design is not None and entry.design.shares_matrix(design):
                     return key
         return None
 

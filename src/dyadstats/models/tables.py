@@ -1,14 +1,16 @@
-"""Tidy tables on disk: per-model Parquet outputs, the Snakemake entry point, the gather step."""
+"""Tidy tables on disk: per-model Parquet outputs, the Snakemake entry point, the gather step.
+
+A cleanly fitted model's tables are written from its arrays without pandas
+(:mod:`dyadstats.models.parquet_tables`, the same bytes); a failed model's, and computed
+predictions, through pandas.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import pandas as pd
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from dyadstats.errors import ConfigError, DyadstatsError
 from dyadstats.models.design import Design, prepare
@@ -25,6 +27,9 @@ from dyadstats.models.spec import (
     spec_from_dict,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 log = logging.getLogger("dyadstats.models")
 
 # Nullable integers: a failed model's row has no years, clusters or iterations.
@@ -38,6 +43,8 @@ _ESTIMATE_TYPES = {"model": "object", "term": "object", "term_index": "int64", "
 
 def fit_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Fit rows as a typed frame in the contract's column order."""
+    import pandas as pd
+
     df = pd.DataFrame(list(rows), columns=FIT_COLUMNS)
     # a string column even when every row is fitted (all null), so every part's schema agrees
     return df.astype({**_FIT_TYPES, "failure_reason": "string"})
@@ -47,6 +54,8 @@ def failed_result(spec: ModelSpec, exc: BaseException, design: Design | None = N
     """The tidy tables of a model that could not be estimated: one fit row with ``status``
     failed and the reason, no estimates, no predictions. What is known (the formula, the sample
     counts once the design was built) is filled in."""
+    import pandas as pd
+
     reason = str(exc) if isinstance(exc, DyadstatsError) else f"{type(exc).__name__} in the fit: {exc}"
     fit: dict[str, Any] = {c: None for c in FIT_COLUMNS}
     fit.update({
@@ -59,7 +68,7 @@ def failed_result(spec: ModelSpec, exc: BaseException, design: Design | None = N
     for key in ("log_likelihood", "ll_null", "aic", "bic", "pseudo_r2"):
         fit[key] = float("nan")
     if design is not None:
-        years = design.data["year"]
+        years = design.column("year")
         fit.update({
             "formula": design.resolved.formula, "n_sample": design.n_sample, "n_obs": len(design.y),
             "n_events": int(design.y.sum()), "n_dropped_missing": design.n_dropped,
@@ -100,11 +109,22 @@ def fit_or_fail(source: Any, spec: ModelSpec, shared: SharedDesigns | None = Non
 def write_model_outputs(result: ModelResult, estimates_path: str, fit_path: str, predictions_path: str) -> None:
     """Per-model Parquet outputs (atomic, deterministic)."""
     from dyadstats.io.files import write_parquet
+    from dyadstats.models import parquet_tables
 
-    write_parquet(pa.Table.from_pandas(result.estimates, preserve_index=False), estimates_path)
-    write_parquet(pa.Table.from_pandas(fit_frame([result.fit]), preserve_index=False), fit_path)
-    write_parquet(pa.Table.from_pandas(result.predictions.astype({"n_obs": "int64"}), preserve_index=False),
-                  predictions_path)
+    columns = result.estimate_columns
+    estimates = parquet_tables.estimates_table(columns) if columns is not None else None
+    fit = parquet_tables.fit_table(result.fit)
+    predictions = None if result.has_predictions_frame else parquet_tables.empty_predictions_table()
+    if estimates is None or fit is None or predictions is None:
+        import pyarrow as pa
+
+        estimates = estimates or pa.Table.from_pandas(result.estimates, preserve_index=False)
+        fit = fit or pa.Table.from_pandas(fit_frame([result.fit]), preserve_index=False)
+        predictions = predictions or pa.Table.from_pandas(
+            result.predictions.astype({"n_obs": "int64"}), preserve_index=False)
+    write_parquet(estimates, estimates_path)
+    write_parquet(fit, fit_path)
+    write_parquet(predictions, predictions_path)
 
 
 def run_model(frame_path: str, spec_dict: Mapping[str, Any], estimates_path: str, fit_path: str,
@@ -127,6 +147,9 @@ def gather_models(model_names: Sequence[str], estimates: Sequence[str], fits: Se
                   predictions: Sequence[str], out_estimates: str, out_fit: str,
                   out_predictions: str, audit_path: str) -> None:
     """Concatenate per-model tables in config order into the three tidy tables + stage audit."""
+    import pandas as pd
+    import pyarrow as pa
+
     from dyadstats.audit import profile_frame, table_record, write_stage_audit
     from dyadstats.io.files import write_parquet
 
