@@ -35,10 +35,10 @@ from dyadstats.models.estimate import (
     fit_estimator,
     fit_spec,
     model_covariance,
-    tidy_estimates,
 )
 from dyadstats.models.failures import NOT_ESTIMABLE, ModelFailure, check_estimable
 from dyadstats.models.resolve import Resolved, placeholder_columns, regime_terms, resolve
+from dyadstats.models.results import tidy_estimates
 from dyadstats.models.separation import huge_terms, separation_checks, term_scales
 from dyadstats.models.spec import (
     CLUSTER_DIMENSIONS,

@@ -155,7 +155,7 @@ def fit_table(fit: Mapping[str, Any]) -> pa.Table | None:
 
 
 def estimates_table(columns: Mapping[str, Sequence[Any]]) -> pa.Table | None:
-    """The estimates table of tidy columns (``estimate.tidy_columns``); ``None`` without rows."""
+    """The estimates table of tidy columns (``results.tidy_columns``); ``None`` without rows."""
     if not len(columns["term"]) or not all(isinstance(t, str) for t in (*columns["model"], *columns["term"])):
         return None
     return arrow_table(columns, ESTIMATE_KINDS)

@@ -12,7 +12,7 @@ import pytest
 
 from dyadstats.io.files import write_parquet
 from dyadstats.models import parquet_tables as pt
-from dyadstats.models.estimate import estimates_frame, tidy_columns
+from dyadstats.models.results import estimates_frame, tidy_columns
 from dyadstats.models.spec import FIT_COLUMNS, FIT_FAILED, FIT_OK, PREDICTION_COLUMNS
 from dyadstats.models.tables import fit_frame
 
