@@ -128,8 +128,12 @@ def narrow_sql(
         # ongoing rule: an onset year is an event year (its new dispute is active too)
         event = o if options.peace_rule == "onset" else f"greatest({o}, _act_{o})"
         stage_one += spell_stage_one(o, event, spell_unit)
-    stage_one += [(f"_l_{k}", f"lag(_r_{k}) OVER w") for k in keys]
-    stage_one += [(f"_l_{c}", f"lag({c}) OVER w") for c in lagged]
+    # every lagged input in one lag() of a STRUCT: one window evaluation instead of one per
+    # column (about 10% of the pass on the full frames), unpacked in the second pass
+    lag_inputs = [(f"_l_{k}", f"_r_{k}") for k in keys] + [(f"_l_{c}", c) for c in lagged]
+    if lag_inputs:
+        packed = ", ".join(f"{name} := {source}" for name, source in lag_inputs)
+        stage_one.append(("_l_packed", f"lag(struct_pack({packed})) OVER w"))
     if lagging:
         stage_one.append(("_has_prev", "coalesce(lag(year) OVER w = year - 1, false)"))
     stage_two = [c for o in outcomes for c in spell_stage_two(o, spell_unit, powers=False)]
@@ -139,7 +143,7 @@ def narrow_sql(
     )
     one = ",\n    ".join(["ccode1, ccode2, year, _keep", *(f"{sql} AS {name}" for name, sql in stage_one)])
     two = ",\n    ".join(["ccode1, ccode2, year", *(["_has_prev"] if lagging else []),
-                          *(f"_l_{k}" for k in keys), *(f"_l_{c}" for c in lagged),
+                          *(f"_l_packed.{name} AS {name}" for name, _ in lag_inputs),
                           *(f"{sql} AS {name}" for name, sql in stage_two)])
     return f"""
 WITH pass_one AS (
