@@ -25,25 +25,22 @@ from dyadstats.paths import (
 )
 
 if TYPE_CHECKING:
+    from dyadstats.frame.needs import FrameNeeds
     from dyadstats.frame.options import FrameOptions
     from dyadstats.ingest.manifest import SourceFile
     from dyadstats.models.spec import ModelSpec
     from dyadstats.roles.parse import EventRole, Roles
 
-#: The events stage's ingest inputs (all sources: the stage reads the one ``source`` names).
+#: Every ingest input the events stage can read (the plan declares those its tables need,
+#: :meth:`dyadstats.frame.needs.FrameNeeds.event_sources`).
 EVENT_SOURCES = ("mid5_participants", "mid5_disputes", "dyadic_mid402", "ties", "icb_actors", "cow_states",
                  "ps_cow_war_inter")
-#: The frame stage's ingest inputs: democracy measures, then the control sources.
-FRAME_SOURCES = ("polity5", "vdem", "bmr", "uds", "cow_contdird", "nmc", "cow_majors",
-                 "ps_cow_alliance", "ps_atop_alliance", "ps_cow_mindist")
-#: Read only under ``build.controls.contiguity_slice: first`` (peacesciencer's spell table).
-FIRST_SLICE_SOURCE = "ps_cow_contdir"
 #: Snakemake priority of a model job by estimator: the mixed fits (gpboost, seconds each) and the
 #: Firth fits first, the quick logits last (they fill the cores while the long fits run).
 MODEL_PRIORITY = {"mixed": 2, "firth": 1}
-#: The events stage's tables the frames join (not the whittle log, a reviewer's table).
-FRAME_EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years",
-                      "icb_directed_dyad_years", "war_directed_dyad_years")
+#: The events stage's table that no frame reads (every dispute-dyad-year with the whittle rule
+#: that removed it, a reviewer's table): always built.
+WHITTLE_LOG = "mid_whittle_log"
 
 
 def rooted_sources(extra: Mapping[str, Any] | None, root: str | Path) -> dict[str, Any]:
@@ -68,14 +65,13 @@ def event_source_table(source: str, role: EventRole | None) -> str:
 
 
 def frame_sources(build: Mapping[str, Any]) -> tuple[str, ...]:
-    """The ingest tables the frame stage reads under this ``build`` section: the built-in
-    covariate groups' tables only when ``build.frame.controls`` selects them."""
-    from dyadstats.frame.covariates import COVARIATE_TABLES
+    """The ingest tables the frame stage reads under this resolved ``build`` section (the
+    :func:`dyadstats.frame.needs.frame_needs` of its options; event coverages do not matter)."""
+    from dyadstats.frame.needs import frame_needs
+    from dyadstats.frame.options import frame_options
 
-    first = build["controls"]["contiguity_slice"] == "first"  # a resolved build section
-    groups = build["frame"]["controls"]
-    covariates = tuple(t for g, tables in COVARIATE_TABLES.items() if g in groups for t in tables)
-    return (*FRAME_SOURCES, *((FIRST_SLICE_SOURCE,) if first else ()), *covariates)
+    span = (0, 0)  # every event source given a coverage: the ingest tables do not depend on it
+    return frame_needs(frame_options(build, span, span, icb_coverage=span, war_coverage=span)).frame_sources()
 
 
 class RunPlan:
@@ -173,13 +169,15 @@ class RunPlan:
     def events_inputs(self) -> dict[str, str]:
         from dyadstats.roles.parse import role_output
 
-        inputs = {t: self.layout.ingest(t) for t in EVENT_SOURCES}
+        inputs = {t: self.layout.ingest(t) for t in self.frame_needs.event_sources()}
         if self.event_role is not None:
             inputs["role_events"] = self._rooted(role_output(self.event_role))
         return inputs
 
     def events_outputs(self) -> dict[str, str]:
-        return {t: self.layout.frame(t) for t in EVENT_TABLES}
+        """The event tables the frames read (:attr:`frame_needs`) and the whittle log."""
+        tables = (*self.frame_needs.event_tables, WHITTLE_LOG)
+        return {t: self.layout.frame(t) for t in EVENT_TABLES if t in tables}
 
     # -- frame ---------------------------------------------------------------------------------
     @property
@@ -200,10 +198,11 @@ class RunPlan:
 
     def frame_inputs(self) -> dict[str, str]:
         """Every input of one frame job, keyed by its view name."""
-        upstream = (*(t for t in self.universe_tables if t != "state_years"), *FRAME_EVENT_TABLES)
+        needs = self.frame_needs
+        upstream = (*(t for t in self.universe_tables if t != "state_years"), *needs.event_tables)
         return {
             **{t: self.layout.frame(t) for t in upstream},
-            **{t: self.layout.ingest(t) for t in frame_sources(self.build)},
+            **{t: self.layout.ingest(t) for t in needs.frame_sources()},
             **self.frame_roles(),
         }
 
@@ -221,6 +220,13 @@ class RunPlan:
 
         cov = self.frame_coverages()
         return frame_options(self.build, cov["mid"], cov["ties"], self.roles, cov["icb"], war_coverage=cov["war"])
+
+    @cached_property
+    def frame_needs(self) -> FrameNeeds:
+        """The event tables, democracy measures and control tables the frames read."""
+        from dyadstats.frame.needs import frame_needs
+
+        return frame_needs(self.frame_options())
 
     # -- models --------------------------------------------------------------------------------
     @cached_property
@@ -259,7 +265,7 @@ class RunPlan:
         tables = {name: self.layout.ingest(name) for name in self.manifest}
         tables |= {t: self.layout.frame(t) for t in self.universe_tables}
         tables |= {f"role_{role_kind(r)}_{r.name}": self._rooted(role_output(r)) for r in self.roles.all()}
-        tables |= {t: self.layout.frame(t) for t in EVENT_TABLES}
+        tables |= self.events_outputs()
         tables |= {t: self.layout.frame(t) for t in self.frame_tables}
         tables |= {f"model_{p}": self.layout.models(p) for p in ("estimates", "fit", "predictions")}
         if self.multiverse_section["enabled"]:

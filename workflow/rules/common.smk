@@ -10,7 +10,7 @@ from dyadstats import stages
 from dyadstats.config import check_renamed_keys, resolved_config
 from dyadstats.io.keep import failures_of, keep_previous, require_inputs_present
 from dyadstats.io.logs import job_log
-from dyadstats.paths import EVENT_TABLES, MODEL_PARTS, UNIVERSE_TABLES
+from dyadstats.paths import MODEL_PARTS, UNIVERSE_TABLES
 from dyadstats.plan import RunPlan
 from dyadstats.roles.parse import role_output
 

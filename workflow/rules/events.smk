@@ -4,7 +4,8 @@
 
 
 rule events:
-    """MID 5.0 (or Dyadic MID 4.02), TIES 4.1 and ICB v14 -> event dyad-year tables (+ audit)."""
+    """MID 5.0 (or Dyadic MID 4.02), TIES 4.1, ICB v14 and COW wars -> the event dyad-year tables
+    the frames read (PLAN.events_outputs: dyadstats.frame.needs) (+ audit)."""
     input:
         **PLAN.events_inputs(),
     output:
@@ -17,5 +18,5 @@ rule events:
         "logs/events.log",
     run:
         with job_log(log[0]):
-            stages.run_events(dict(input), {t: output[t] for t in EVENT_TABLES}, output.audit,
+            stages.run_events(dict(input), {t: output[t] for t in PLAN.events_outputs()}, output.audit,
                               params.source, params.whittle_order, PLAN.event_role)

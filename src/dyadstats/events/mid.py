@@ -81,8 +81,10 @@ def create_mid_tables(
     order: Sequence[str] | None = None,
     role: EventRole | None = None,
     role_path: str | Path | None = None,
+    directed: bool = True,
 ) -> dict[str, int]:
-    """Create ``dispute_dyad_years``, ``mid_dyad_years`` and ``mid_directed_dyad_years``."""
+    """Create ``dispute_dyad_years``, ``mid_dyad_years`` and (unless ``directed`` is false)
+    ``mid_directed_dyad_years``."""
     create_dispute_dyad_years(con, source, role, role_path)
     removed = whittle(con, "dispute_dyad_years", "mid_whittled", order or DEFAULT_WHITTLE_ORDER,
                       log_table="mid_whittle_log")
@@ -94,6 +96,8 @@ def create_mid_tables(
         ORDER BY ccode1, ccode2, year
         """
     )
+    if not directed:
+        return removed
     con.execute(
         "CREATE OR REPLACE TEMP VIEW directed_dispute_dyad_years AS "
         + _both_directions("dispute_dyad_years")

@@ -107,13 +107,15 @@ def control_coverage(
     con: duckdb.DuckDBPyConnection, contiguity_slice: str = DEFAULT_CONTIGUITY_SLICE,
     groups: Collection[str] = CONTROL_GROUPS,
 ) -> dict[str, Coverage]:
-    """Coverage of every control source; major-power spells span styear..endyear, and with
-    ``contiguity_slice = "first"`` contiguity spans the spell table's first..last spell year
-    (peacesciencer hard-codes 1816-2016, the same years for v3.2). The covariate groups'
-    coverages (keys of ``dyadstats.frame.covariates.COVARIATE_COVERAGE``) only for those in
+    """Coverage of the control sources of ``groups``; major-power spells span styear..endyear,
+    and with ``contiguity_slice = "first"`` contiguity spans the spell table's first..last
+    spell year (peacesciencer hard-codes 1816-2016, the same years for v3.2). The covariate
+    groups' keys are those of ``dyadstats.frame.covariates.COVARIATE_COVERAGE``. Only groups in
     ``groups``: a frame without them need not read their tables."""
     out = {k: Coverage(*span) for k, span in covariate_coverage(con, groups).items()}
     for name, (table, year) in CONTROL_SOURCES.items():
+        if name not in groups:
+            continue
         if name == "contiguity" and _check_slice(contiguity_slice) == "first":
             lo, hi = con.execute(
                 f"SELECT min(year(CAST(stdate AS DATE))), max(year(CAST(enddate AS DATE))) FROM {CONTIGUITY_SPELLS}"
@@ -295,7 +297,9 @@ def control_columns(
     the frame passes last year's raw values and ``year - 1`` to build the ``_lag1`` twins.
     """
     r = dict(raw or CONTROL_RAW)
-    cov = {k: v.sql(year) for k, v in coverage.items()}
+    # a source without a coverage was not read (a group build.frame.controls leaves out): its
+    # columns are NULL here, and the frame drops them (FrameOptions.keeps_control)
+    cov = {k: "NULL" for k in CONTROL_SOURCES} | {k: v.sql(year) for k, v in coverage.items()}
     ct = f"coalesce({r['conttype']}, 0)"
     c1, c2 = r["cinc1"], r["cinc2"]
     conttype = f"CASE WHEN {cov['contiguity']} THEN {ct} END"

@@ -223,16 +223,24 @@ FROM ranked WHERE pick = 1
 
 
 def create_democracy_state_years(
-    con: duckdb.DuckDBPyConnection, table: str = "democracy_state_years"
+    con: duckdb.DuckDBPyConnection, table: str = "democracy_state_years",
+    measures: Sequence[str] = tuple(MEASURES),
 ) -> dict[str, Any]:
-    """Create ``table`` (ccode, year, one score column per measure) from the four sources.
+    """Create ``table`` (ccode, year, one score column per measure) from the sources of
+    ``measures`` (default all four, in ``MEASURES`` order whatever the order given).
 
     The sources must be visible in ``con`` under their ingested names (polity5, vdem, bmr,
-    uds). Returns per-measure facts for the audit: rows, non-missing scores, year coverage
-    of non-missing scores and the number of transition-year duplicates resolved.
+    uds; only those of ``measures``). A measure's scores do not depend on the others: the
+    state-years no selected measure has are rows with every score missing. Returns
+    per-measure facts for the audit: rows, non-missing scores, year coverage of non-missing
+    scores and the number of transition-year duplicates resolved.
     """
+    unknown = sorted(set(measures) - set(MEASURES))
+    if unknown:
+        raise ValueError(f"unknown democracy measure(s) {unknown}; known: {list(MEASURES)}")
+    chosen = {name: m for name, m in MEASURES.items() if name in measures}
     facts: dict[str, Any] = {}
-    for m in MEASURES.values():
+    for m in chosen.values():
         con.execute(f"CREATE OR REPLACE TEMP TABLE dem_{m.name} AS {measure_state_years_sql(m)}")
         rows, scored, lo, hi, dups = con.execute(
             f"SELECT count(*), count({m.score}), min(year) FILTER (WHERE {m.score} IS NOT NULL), "
@@ -250,14 +258,17 @@ def create_democracy_state_years(
                 for r in CROSSWALKS[m.name]
             ],
         }
-    keys = " UNION ".join(f"SELECT ccode, year FROM dem_{name}" for name in MEASURES)
-    joins = " ".join(f"LEFT JOIN dem_{name} USING (ccode, year)" for name in MEASURES)
-    scores = ", ".join(f"dem_{name}.{m.score}" for name, m in MEASURES.items())
+    if not chosen:  # no measure: an empty table of the keys (the frame joins none)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (ccode BIGINT, year BIGINT)")
+        return facts
+    keys = " UNION ".join(f"SELECT ccode, year FROM dem_{name}" for name in chosen)
+    joins = " ".join(f"LEFT JOIN dem_{name} USING (ccode, year)" for name in chosen)
+    scores = ", ".join(f"dem_{name}.{m.score}" for name, m in chosen.items())
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table} AS "
         f"SELECT k.ccode, k.year, {scores} FROM ({keys}) k {joins}"
     )
-    for name in MEASURES:
+    for name in chosen:
         con.execute(f"DROP TABLE dem_{name}")
     return facts
 
