@@ -74,7 +74,7 @@ def write_parquet(
     with atomic_path(path) as tmp:
         if isinstance(source, str):
             _copy_query(source, tmp, con, params, meta)
-        elif _is_arrow_table(source) or _is_dataframe(source):
+        elif is_arrow_table(source) or is_dataframe(source):
             import pyarrow as pa
             import pyarrow.parquet as pq
 
@@ -127,13 +127,13 @@ def _with_metadata(target: Any, metadata: Mapping[str, str]) -> Any:
     return target.with_metadata(merged) if isinstance(target, pa.Schema) else target.replace_schema_metadata(merged)
 
 
-def _is_arrow_table(obj: Any) -> bool:
+def is_arrow_table(obj: Any) -> bool:
     """An Arrow table, without importing pyarrow (the build stages write through DuckDB only)."""
     pyarrow = sys.modules.get("pyarrow")
     return pyarrow is not None and isinstance(obj, pyarrow.Table)
 
 
-def _is_dataframe(obj: Any) -> bool:
+def is_dataframe(obj: Any) -> bool:
     """A pandas DataFrame, without importing pandas for callers that never pass one."""
     pandas = sys.modules.get("pandas")
     return pandas is not None and isinstance(obj, pandas.DataFrame)

@@ -11,7 +11,6 @@ first use from the same arrays.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ import duckdb
 import numpy as np
 
 from dyadstats.errors import DyadstatsError
+from dyadstats.io.files import is_arrow_table, is_dataframe
 from dyadstats.models.design_matrix import DesignMatrix, design_info, dmatrices, numpy_design
 from dyadstats.models.resolve import _IDENT, Resolved, resolve
 from dyadstats.models.sample_sql import sample_select
@@ -136,17 +136,7 @@ class Design:
 
 def _in_memory(source: Any) -> bool:
     """An Arrow table or pandas frame (without importing either for a path)."""
-    return _is_arrow(source) or _is_pandas(source)
-
-
-def _is_arrow(source: Any) -> bool:
-    pa = sys.modules.get("pyarrow")
-    return pa is not None and isinstance(source, pa.Table)
-
-
-def _is_pandas(source: Any) -> bool:
-    pd = sys.modules.get("pandas")
-    return pd is not None and isinstance(source, pd.DataFrame)
+    return is_arrow_table(source) or is_dataframe(source)
 
 
 def _relation_name(con: duckdb.DuckDBPyConnection, source: Any) -> str:
@@ -161,9 +151,9 @@ def _relation_name(con: duckdb.DuckDBPyConnection, source: Any) -> str:
 
 def frame_columns(source: Any) -> list[str]:
     """Column names of a frame source without reading its data."""
-    if _is_arrow(source):
+    if is_arrow_table(source):
         return list(source.column_names)
-    if _is_pandas(source):
+    if is_dataframe(source):
         return [str(c) for c in source.columns]
     import pyarrow.parquet as pq
 
@@ -216,7 +206,7 @@ def prepare(source: Any, spec: ModelSpec | Resolved) -> Design:
             *(resolved.spells.inputs if resolved.spells else ()),
         ])))
         keep_cols = [c for c in available if c in referenced]
-        source = source.select(keep_cols) if _is_arrow(source) else source[keep_cols]
+        source = source.select(keep_cols) if is_arrow_table(source) else source[keep_cols]
     con = duckdb.connect()
     try:
         rel = _relation_name(con, source)
