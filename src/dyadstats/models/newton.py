@@ -76,15 +76,28 @@ def _clearly_full_rank(gram: FloatArray, n_rows: int) -> bool:
     return float(values.min()) > tol_sq + rounding
 
 
-def _information(X: FloatArray, p: FloatArray, out: FloatArray | None = None) -> FloatArray:
-    """``X'WX`` as ``A'A`` with ``A = W^1/2 X``: numpy hands ``A.T @ A`` to BLAS syrk (half the work).
+#: Rows per block of :func:`_information`: a block of ``W^1/2 X`` stays in cache.
+INFORMATION_BLOCK = 32768
 
-    ``out`` (X's shape and order) holds ``A``: one buffer for every iteration, because an n x k
-    array is above malloc's mmap threshold and a new one per iteration is mapped and
-    page-faulted afresh each time (a quarter of the iteration's cost on 0.7 M rows).
+
+def _information(X: FloatArray, p: FloatArray) -> FloatArray:
+    """``X'WX`` as the sum over row blocks of ``A'A`` with ``A = W^1/2 X`` (numpy hands ``A.T @ A``
+    to BLAS syrk: half the work of a general product).
+
+    Block by block, ``A`` lives in one small buffer: an n x k scratch array costs a page fault
+    per 4 KB the first time a process touches it (about a third of a fresh process's Newton fit
+    on 0.7 M rows) and twice the memory traffic of a block that stays in cache.
     """
-    a = np.multiply(X, np.sqrt(p * (1.0 - p))[:, None], out=out)
-    return a.T @ a
+    n, k = X.shape
+    weight = np.sqrt(p * (1.0 - p))
+    block = min(INFORMATION_BLOCK, max(n, 1))
+    buffer = np.empty((block, k), order="F")
+    total = np.zeros((k, k))
+    for start in range(0, n, block):
+        rows = min(block, n - start)
+        a = np.multiply(X[start:start + rows], weight[start:start + rows, None], out=buffer[:rows])
+        total += a.T @ a
+    return total
 
 
 def newton_logit(X: FloatArray, y: FloatArray, max_iter: int = 100,
@@ -102,13 +115,12 @@ def newton_logit(X: FloatArray, y: FloatArray, max_iter: int = 100,
         return None
     beta = np.zeros(k) if start is None else np.asarray(start, dtype=float).copy()
     ridge = RIDGE * np.eye(k)
-    scratch = np.empty_like(X)
     iterations = 0
     step = np.full(k, np.inf)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         while iterations < max_iter and np.any(np.abs(step) > TOLERANCE):
             p = expit(X @ beta)
-            hessian = _information(X, p, scratch) / n + ridge
+            hessian = _information(X, p) / n + ridge
             try:
                 step = np.linalg.solve(hessian, (X.T @ (y - p)) / n)
             except np.linalg.LinAlgError:
@@ -122,7 +134,7 @@ def newton_logit(X: FloatArray, y: FloatArray, max_iter: int = 100,
             # and says so with its own warning: let it.
             return None
         try:
-            bread = np.linalg.inv(_information(X, expit(X @ beta), scratch))
+            bread = np.linalg.inv(_information(X, expit(X @ beta)))
         except np.linalg.LinAlgError:
             return None
     llf = log_likelihood(X, y, beta)
