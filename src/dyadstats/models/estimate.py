@@ -21,6 +21,8 @@ from dyadstats.io.job_warnings import captured_warnings, warning_texts
 from dyadstats.models import covariance as dcov
 from dyadstats.models.design import Design, prepare
 from dyadstats.models.failures import check_estimable
+from dyadstats.models.firth_fit import fit_firth_estimate
+from dyadstats.models.fit_info import converged_info, ll_null
 from dyadstats.models.newton import newton_logit
 from dyadstats.models.results import (
     Coefficients,
@@ -77,53 +79,13 @@ def _fit_logit_statsmodels(design: Design, spec: ModelSpec) -> tuple[pd.Series, 
     info = {
         "log_likelihood": float(res.llf),
         # Closed form: statsmodels' res.llnull refits a null model by Nelder-Mead (slow).
-        "ll_null": _ll_null(design.y),
+        "ll_null": ll_null(design.y),
         "converged": bool(res.mle_retvals.get("converged", False)),
         "iterations": int(res.mle_retvals.get("iterations", -1)),
         "warnings": warning_texts(caught),
         "k": int(res.df_model) + 1,
     }
     return res.params, info
-
-
-def _fit_firth(design: Design, spec: ModelSpec) -> tuple[pd.Series, dict[str, Any]]:
-    import pandas as pd
-    from firthmodels import FirthLogisticRegression
-
-    X = design.matrix
-    # Firth's penalty (Jeffreys prior) is invariant to rescaling columns, so fit on rescaled
-    # columns and map back exactly: b = b_scaled / scale. This spares Newton-Raphson the
-    # step-halving that raw cubic peace-year columns (up to ~10^7) provoke. Root-mean-square
-    # first: a heavy-tailed column (1 / capability ratio, max 19,336, RMS ~ 30) scaled by its
-    # maximum needs a scaled coefficient near -108 reached in bounded steps (the polyprod
-    # replication on all dyads stopped unconverged at 100 iterations; by RMS it converges in 17).
-    # Where the RMS fit's line search stalls at the optimum (the weak-link replication on all
-    # dyads), the max-scaled fit converges (in 32): the first converged fit is kept, the same
-    # estimate either way up to the tolerance.
-    for scale in (np.sqrt(np.mean(X * X, axis=0)), np.abs(X).max(axis=0)):
-        scale[scale == 0] = 1.0
-        with captured_warnings() as caught:
-            # Tight tolerances (library default 1e-4): Newton converges quadratically, so this
-            # costs one or two iterations and makes the estimates reproducible to ~1e-8.
-            model = FirthLogisticRegression(
-                fit_intercept=False, max_iter=spec.max_iter, gtol=1e-8, xtol=1e-8
-            ).fit(X / scale, design.y)
-        if model.converged_:
-            break
-    params = pd.Series(model.coef_ / scale, index=design.terms)
-    p = 1.0 / (1.0 + np.exp(-(X @ params.to_numpy())))
-    with np.errstate(divide="ignore"):
-        llf = float(np.sum(design.y * np.log(p) + (1 - design.y) * np.log1p(-p)))
-    info = {
-        "log_likelihood": llf,
-        "ll_null": _ll_null(design.y),
-        "converged": bool(model.converged_),
-        "iterations": int(model.n_iter_),
-        "warnings": warning_texts(caught),
-        "k": X.shape[1],
-        "penalized_log_likelihood": float(model.loglik_),
-    }
-    return params, info
 
 
 def _twoway_dims(spec: ModelSpec) -> tuple[str, str]:
@@ -184,7 +146,7 @@ def fit_estimator(design: Design, spec: ModelSpec,
     """
     check_estimable(design)
     if spec.estimator == "firth":
-        return _fit_firth(design, spec)
+        return fit_firth_estimate(design, spec)
     if spec.estimator in ("logit", "relogit"):
         return _fit_logit(design, spec, start)
     raise ModelSpecError(f"model {spec.name!r}: estimator {spec.estimator!r} has no point-estimate-only fit")
@@ -204,12 +166,12 @@ def _estimate(design: Design, spec: ModelSpec,
         from dyadstats.models.mixed import fit_design_mixed
 
         params, cov, info = fit_design_mixed(design, spec)
-        info = {**info, "ll_null": _ll_null(design.y)}
+        info = {**info, "ll_null": ll_null(design.y)}
         note = ("model-based covariance of the fixed effects: inverse joint precision at the "
                 "Laplace mode, given the variance components")
         return params, cov, info, note, int(len(np.unique(design.groups)))
     params, info = fitted if fitted is not None else (
-        (_fit_firth if spec.estimator == "firth" else _fit_logit)(design, spec))
+        (fit_firth_estimate if spec.estimator == "firth" else _fit_logit)(design, spec))
     if covariance is None:
         covariance = model_covariance(design, spec, params)
     cov: pd.DataFrame | np.ndarray = covariance.matrix
@@ -226,21 +188,6 @@ def _estimate(design: Design, spec: ModelSpec,
                                           cov_frame(covariance.matrix, named(params)[0]), tau)
         info = {**info, "notes": [describe(correction, tau)]}
     return params, cov, info, covariance.note, n_clusters
-
-
-def converged_info(log_likelihood: float, y: np.ndarray, iterations: int, k: int) -> dict[str, Any]:
-    """The fit record of an own fit that converged cleanly (no warnings to pass on)."""
-    return {"log_likelihood": log_likelihood, "ll_null": _ll_null(y), "converged": True,
-            "iterations": iterations, "warnings": [], "k": k}
-
-
-def _ll_null(y: np.ndarray) -> float:
-    """Log-likelihood of the intercept-only logit (closed form)."""
-    n, e = len(y), float(y.sum())
-    if e in (0.0, float(n)):
-        return 0.0
-    pbar = e / n
-    return e * math.log(pbar) + (n - e) * math.log1p(-pbar)
 
 
 @dataclass(frozen=True)

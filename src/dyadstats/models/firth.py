@@ -2,8 +2,8 @@
 
 Firth's (1993) estimate is the root of the modified score
 ``U*(b) = X'(y - p + h (1/2 - p))``, ``h`` the diagonal of the weighted hat matrix
-``W^1/2 X (X'WX)^-1 X' W^1/2``. firthmodels (the library behind
-:func:`dyadstats.models.estimate._fit_firth`) finds it by Newton-Raphson steps
+``W^1/2 X (X'WX)^-1 X' W^1/2``. firthmodels (the library the models
+stage asks when this module has no answer, :func:`dyadstats.models.firth_fit.fit_firth_estimate`) finds it by Newton-Raphson steps
 ``b <- b + (X'WX)^-1 U*(b)`` from zero with step-halving on the penalized log-likelihood; this
 module takes the same steps from a warm start (the logit MLE of the same design, which is
 within O(1/n) of the Firth estimate), so a few steps reach the root, and stops only when every

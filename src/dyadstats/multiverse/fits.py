@@ -27,8 +27,10 @@ import pandas as pd
 
 from dyadstats.models import Design, ModelSpec
 from dyadstats.models import covariance as dcov
-from dyadstats.models.estimate import _fit_firth, _fit_logit_statsmodels, converged_info
+from dyadstats.models.estimate import _fit_logit_statsmodels
 from dyadstats.models.firth import firth_logit
+from dyadstats.models.firth_fit import fit_firth_estimate
+from dyadstats.models.fit_info import converged_info
 from dyadstats.models.newton import expit, newton_logit
 from dyadstats.models.spec import HUGE_COEF
 
@@ -165,7 +167,7 @@ def fit_firth(design: Design, spec: ModelSpec, start: np.ndarray) -> EstimatorFi
     X = design.X.to_numpy()
     fast = firth_logit(X, design.y, start)
     if fast is None:
-        params, info = _fit_firth(design, spec)
+        params, info = fit_firth_estimate(design, spec, warm=False)
         scores, bread = dcov.firth_scores(X, design.y, params.to_numpy())
         return EstimatorFit((params, info), scores, bread)
     info = {**converged_info(fast.log_likelihood, design.y, fast.iterations, X.shape[1]),

@@ -24,7 +24,7 @@ def _data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _library(X: np.ndarray, y: np.ndarray) -> tuple[FirthLogisticRegression, np.ndarray]:
-    # As the models stage calls it (dyadstats.models.estimate._fit_firth): RMS-scaled columns,
+    # As the models stage calls it (dyadstats.models.firth_fit.fit_firth_estimate): RMS-scaled columns,
     # max-scaled where that stalls; tolerances 1e-8.
     for scale in (np.sqrt(np.mean(X * X, axis=0)), np.abs(X).max(axis=0)):
         with warnings.catch_warnings():
