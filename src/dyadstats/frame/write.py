@@ -16,7 +16,13 @@ from dyadstats.frame.democracy import rules_summary
 from dyadstats.frame.options import FrameOptions
 from dyadstats.frame.prepare import FrameBuild
 from dyadstats.frame.roles import attach_roles, role_lag_columns
-from dyadstats.frame.sql import base_select_sql, check_aligned, final_sql, narrow_sql
+from dyadstats.frame.sql import (
+    base_select_sql,
+    check_aligned,
+    create_sorted_base,
+    final_sql,
+    narrow_sql,
+)
 from dyadstats.io.files import write_parquet, write_text
 from dyadstats.roles.attach import role_columns
 
@@ -52,8 +58,8 @@ def write_frame(build: FrameBuild, name: str, path: str | Path, directed: bool) 
             + ("" if set(columns) != set(registry) else " (order differs)")
         )
     log.info("frame: joining %s", name)
-    order = "ccode1, ccode2, year" if role_columns(options.roles) else "u.ccode1, u.ccode2, u.year"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE frame_base AS {base} ORDER BY {order}")
+    universe = "directed_dyad_years" if directed else "dyad_years"
+    create_sorted_base(con, base, universe)
     log.info("frame: peace years and lags of %s", name)
     narrow = narrow_sql(options, directed, lagged=lagged_roles)
     con.execute(f"CREATE OR REPLACE TEMP TABLE frame_narrow AS {narrow}")
@@ -63,7 +69,6 @@ def write_frame(build: FrameBuild, name: str, path: str | Path, directed: bool) 
     write_parquet(sql, path, con=con, metadata=_metadata(options))
     con.execute("DROP TABLE frame_narrow")
     con.execute("DROP TABLE frame_base")
-    universe = "directed_dyad_years" if directed else "dyad_years"
     rows_in = con.execute(f"SELECT count(*) FROM {universe}").fetchone()[0]
     profile = profile_parquet(con, path, ["ccode1", "ccode2", "year"])
     dropped = {"ongoing_mid_years_dropped": int(rows_in - profile["rows"])} if options.ongoing == "drop" else {}
