@@ -59,9 +59,16 @@ def column_scales(X: np.ndarray) -> np.ndarray:
     estimate diverges, still shows as tens of log odds per SD.
     """
     values = np.asarray(X, dtype=float)
-    sd = values.std(axis=0)
-    binary = ((values == 0.0) | (values == 1.0)).all(axis=0)
-    return np.where(binary | (sd == 0.0), 1.0, sd)
+    scales = np.ones(values.shape[1])
+    # column by column: whole-matrix temporaries (x - mean, the 0/1 tests) cost twice as much
+    for j in range(values.shape[1]):
+        column = values[:, j]
+        low, high = column.min(), column.max()
+        # x (1 - x) >= 0 on [0, 1], and 0 exactly at 0 and 1: a 0/1 column has no nonzero one
+        if low == high or (low >= 0.0 and high <= 1.0 and not np.any(column * (1.0 - column))):
+            continue
+        scales[j] = column.std()
+    return scales
 
 
 def term_scales(X: pd.DataFrame) -> pd.Series:
