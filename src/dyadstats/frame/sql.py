@@ -193,7 +193,6 @@ def check_aligned(con: duckdb.DuckDBPyConnection, base: str = "frame_base", narr
         raise AssertionError(f"{base} and {narrow} are not in the same key order ({bad} rows differ)")
 
 
-
 #: Rows per key-range slice of the join pass (see :func:`create_sorted_base`).
 SORT_SLICE_ROWS = 500_000
 

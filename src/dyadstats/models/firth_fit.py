@@ -29,10 +29,14 @@ def fit_firth_estimate(design: Design, spec: ModelSpec, warm: bool = True) -> tu
     if warm:
         fast = _firth_from_logit(design, spec)
         if fast is not None:
-            info = {**converged_info(fast.log_likelihood, design.y, fast.iterations, design.matrix.shape[1]),
-                    "penalized_log_likelihood": fast.penalized_log_likelihood}
-            return pd.Series(fast.params, index=design.terms), info
+            return pd.Series(fast.params, index=design.terms), firth_info(fast, design.y)
     return _fit_firth_library(design, spec)
+
+
+def firth_info(fit: FirthFit, y: np.ndarray) -> dict[str, Any]:
+    """The fit record of an own Firth fit that converged cleanly."""
+    return {**converged_info(fit.log_likelihood, y, fit.iterations, len(fit.params)),
+            "penalized_log_likelihood": fit.penalized_log_likelihood}
 
 
 def _firth_from_logit(design: Design, spec: ModelSpec) -> FirthFit | None:

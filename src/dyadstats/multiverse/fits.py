@@ -29,7 +29,7 @@ from dyadstats.models import Design, ModelSpec
 from dyadstats.models import covariance as dcov
 from dyadstats.models.estimate import _fit_logit_statsmodels
 from dyadstats.models.firth import firth_logit
-from dyadstats.models.firth_fit import fit_firth_estimate
+from dyadstats.models.firth_fit import firth_info, fit_firth_estimate
 from dyadstats.models.fit_info import converged_info
 from dyadstats.models.newton import expit, newton_logit
 from dyadstats.models.spec import HUGE_COEF
@@ -170,6 +170,5 @@ def fit_firth(design: Design, spec: ModelSpec, start: np.ndarray) -> EstimatorFi
         params, info = fit_firth_estimate(design, spec, warm=False)
         scores, bread = dcov.firth_scores(X, design.y, params.to_numpy())
         return EstimatorFit((params, info), scores, bread)
-    info = {**converged_info(fast.log_likelihood, design.y, fast.iterations, X.shape[1]),
-            "penalized_log_likelihood": fast.penalized_log_likelihood}
-    return EstimatorFit((pd.Series(fast.params, index=design.X.columns), info), fast.scores, fast.bread)
+    return EstimatorFit((pd.Series(fast.params, index=design.X.columns), firth_info(fast, design.y)),
+                        fast.scores, fast.bread)
