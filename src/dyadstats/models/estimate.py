@@ -110,7 +110,7 @@ def model_covariance(design: Design, spec: ModelSpec, params: Params) -> dcov.Co
     The bread is (X'WX)^-1 at the estimate either way; ``nonrobust`` is the bread itself.
     """
     X = design.matrix
-    score_fn = dcov.firth_scores if spec.estimator == "firth" else dcov.logit_scores
+    score_fn = dcov.firth_scores if spec.estimator == "firth" else dcov.logit_score_rows
     scores, bread = score_fn(X, design.y, named(params)[1])
     if spec.covariance == "nonrobust":
         return dcov.nonrobust(bread)

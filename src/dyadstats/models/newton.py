@@ -69,11 +69,11 @@ def _clearly_full_rank(gram: FloatArray, n_rows: int) -> bool:
     return float(values.min()) > tol_sq + rounding
 
 
-#: Rows per block of :func:`_newton_pass`: a block of X and of ``W^1/2 X`` stay in cache.
+#: Rows per block of :func:`newton_pass`: a block of X and of ``W^1/2 X`` stay in cache.
 BLOCK_ROWS = 8192
 
 
-def _newton_pass(X: FloatArray, y: FloatArray, beta: FloatArray,
+def newton_pass(X: FloatArray, y: FloatArray, beta: FloatArray,
                  with_log_likelihood: bool = False) -> tuple[FloatArray, FloatArray, float]:
     """``(X'WX, X'(y - p), log-likelihood)`` at ``beta`` in one pass over X, block by block.
 
@@ -123,7 +123,7 @@ def newton_logit(X: FloatArray, y: FloatArray, max_iter: int = 100,
     step = np.full(k, np.inf)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         while iterations < max_iter and np.any(np.abs(step) > TOLERANCE):
-            information, score, _ = _newton_pass(X, y, beta)
+            information, score, _ = newton_pass(X, y, beta)
             try:
                 step = np.linalg.solve(information / n + ridge, score / n)
             except np.linalg.LinAlgError:
@@ -136,7 +136,7 @@ def newton_logit(X: FloatArray, y: FloatArray, max_iter: int = 100,
             # statsmodels calls reaching max_iter non-convergence (even on a last small step)
             # and says so with its own warning: let it.
             return None
-        information, _, llf = _newton_pass(X, y, beta, with_log_likelihood=True)
+        information, _, llf = newton_pass(X, y, beta, with_log_likelihood=True)
         try:
             bread = np.linalg.inv(information)
         except np.linalg.LinAlgError:

@@ -293,3 +293,33 @@ def test_benchmark_dgp_is_an_exact_logit_with_shared_state_parts():
     a = bench.replicate(bench.Design(states=8, years=2), 4, 7)
     b = bench.replicate(bench.Design(states=8, years=2), 4, 7)
     assert a == b
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_score_rows_give_the_full_score_arrays_covariances(directed):
+    """ScoreRows (X and y - p, no n x k array) against the materialised scores: the cluster,
+    dyadic and two-way meats are the same bincount sums (bit-equal); HC0's S'S is summed block
+    by block and the bread comes from the blocked Newton pass (equal to rounding)."""
+    df = _panel(directed, seed=3, keep=1.0)
+    X, y, res = _logit(df)
+    X = np.asfortranarray(X)
+    full, bread = dcov.logit_scores(X, y, res.params)
+    rows, rows_bread = dcov.logit_score_rows(X, y, res.params)
+    np.testing.assert_allclose(rows_bread, bread, rtol=1e-12)
+    s1, s2 = df.ccode1.to_numpy(), df.ccode2.to_numpy()
+    dyad = dcov.unordered_dyads(s1, s2)
+    year = df.year.to_numpy()
+    np.testing.assert_array_equal(dcov._group_sums(rows, dyad, int(dyad.max()) + 1),
+                                  dcov._group_sums(full, dyad, int(dyad.max()) + 1))
+    np.testing.assert_array_equal(dcov.dyadic_meat(rows, s1, s2)[0], dcov.dyadic_meat(full, s1, s2)[0])
+    pairs = [
+        (dcov.cluster(rows, rows_bread, dyad), dcov.cluster(full, bread, dyad)),
+        (dcov.robust(rows, rows_bread), dcov.robust(full, bread)),
+        (dcov.dyadic(rows, rows_bread, s1, s2), dcov.dyadic(full, bread, s1, s2)),
+        (dcov.twoway(rows, rows_bread, dyad, year), dcov.twoway(full, bread, dyad, year)),
+    ]
+    for got, want in pairs:
+        np.testing.assert_allclose(got.matrix, want.matrix, rtol=1e-11, atol=1e-15)
+        assert (got.n_clusters, got.note) == (want.n_clusters, want.note)
+    assert rows.shape == full.shape
+    np.testing.assert_array_equal(rows.column(2), full[:, 2])
