@@ -124,7 +124,13 @@ def format_report(results: Mapping[str, Any], machine: Mapping[str, Any]) -> str
             + ", ".join(f"{k} {v}" for k, v in machine["versions"].items() if v))
     text = head + "\n\n" + format_table(table_rows(results), TABLE_COLUMNS)
     side = (results.get("standard") or {}).get("side_by_side")
-    return text + ("\n\n" + format_side_by_side(side) if side else "")
+    text += "\n\n" + format_side_by_side(side) if side else ""
+    grids = [s for s in (results.get("multiverse") or {}).get("steps", []) if s.get("specs")]
+    if grids:
+        text += "\n\nmultiverse: " + "; ".join(
+            f"{s['step']}: {s['specs']} specifications in {s['wall_s']['median']:.1f} s, "
+            f"{s['specs_per_second']:.1f} per second" for s in grids)
+    return text
 
 
 def derived_figures(results: dict[str, Any]) -> None:
@@ -146,12 +152,11 @@ def derived_figures(results: dict[str, Any]) -> None:
                                    "time_per_row_ratio": ratio / rows}
             scale["growth_vs_1x"] = growth
     mv = results.get("multiverse")
-    if mv and mv.get("steps"):
-        step = mv["steps"][0]
+    for step in (mv or {}).get("steps") or []:
         n_specs = _count_specs(Path(step.get("specs_from", "")))
         if n_specs:
-            mv["specs"] = n_specs
-            mv["specs_per_second"] = n_specs / step["wall_s"]["median"]
+            step["specs"] = n_specs
+            step["specs_per_second"] = n_specs / step["wall_s"]["median"]
 
 
 def _count_specs(audit: Path) -> int | None:

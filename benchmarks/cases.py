@@ -206,10 +206,27 @@ def rerun_steps(ctx: Context) -> list[Step]:
                  extra={"model": model, "change": change})]
 
 
+def multiverse_grid_config(cfg: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The config with ``multiverse.choices`` changed: each dimension in ``changes`` replaced,
+    or dropped where its value is None."""
+    new = copy.deepcopy(dict(cfg))
+    section = dict(new.get("multiverse") or {})
+    choices = dict(section.get("choices") or {})
+    for dimension, levels in changes.items():
+        if levels is None:
+            choices.pop(dimension, None)
+        else:
+            choices[dimension] = list(levels)
+    section["choices"] = choices
+    new["multiverse"] = section
+    return new
+
+
 def multiverse_steps(ctx: Context) -> list[Step]:
+    """The multiverse stage alone on a built frame: the grid of ``bench.multiverse_choices``
+    (timed ``runs`` times), then the config's own grid once (when the two differ)."""
     template, _, configfile = _snakemake_steps(ctx, "multiverse")
     before = ctx.work / "multiverse-before"
-    work = ctx.work / "multiverse"
     cores = ctx.options.cores
     target = "results/audit/multiverse.json"  # buildable whether or not multiverse.enabled
     fresh_copy(template, before)
@@ -219,11 +236,21 @@ def multiverse_steps(ctx: Context) -> list[Step]:
     )
     if proc.returncode != 0:
         raise BenchError(f"multiverse case: building the frame failed:\n{proc.stderr[-3000:]}")
-    return [Step(name="job", argv=snakemake_cmd(ctx.root, work, configfile, cores, [target],
-                                                 ["--force-use-threads"]),
-                 prepare=lambda: fresh_copy(before, work),
-                 note="the multiverse stage alone (frame already built)",
-                 extra={"specs_from": str(work / target)})]
+    cfg = workflow_config(ctx.root, ctx.config)
+    grids = [("job", multiverse_grid_config(cfg, ctx.options.multiverse_choices), None,
+              f"the multiverse stage alone (frame already built), choices changed by "
+              f"bench.multiverse_choices {dict(ctx.options.multiverse_choices)}")]
+    if ctx.options.multiverse_choices:
+        grids.append(("config_grid", cfg, 1, "the config's own multiverse grid, once"))
+    steps = []
+    for name, grid_cfg, runs, note in grids:
+        work = ctx.work / f"multiverse-{name}"
+        grid_file = write_config(grid_cfg, ctx.work / f"multiverse-{name}-config.yaml")
+        steps.append(Step(name=name, argv=snakemake_cmd(ctx.root, work, grid_file, cores, [target],
+                                                         ["--force-use-threads"]),
+                          prepare=lambda work=work: fresh_copy(before, work), runs=runs, note=note,
+                          extra={"specs_from": str(work / target)}))
+    return steps
 
 
 def scale_steps(ctx: Context) -> list[Step]:

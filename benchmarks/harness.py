@@ -239,6 +239,7 @@ class BenchOptions:
     rerun_model: str | None = _DEFAULTS.rerun_model
     standard_frame: Mapping[str, Any] = field(default_factory=lambda: dict(STANDARD_FRAME))
     scale_frame: Mapping[str, Any] | None = None  # None: the standard case's frame
+    multiverse_choices: Mapping[str, Any] = field(default_factory=lambda: dict(_DEFAULTS.multiverse_choices))
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any] | None) -> BenchOptions:
@@ -254,6 +255,7 @@ class BenchOptions:
             rerun_model=b.rerun_model,
             standard_frame=b.standard_frame.plain(),
             scale_frame=None if b.scale.frame is None else b.scale.frame.plain(),
+            multiverse_choices=dict(b.multiverse_choices),
         )
 
     @property

@@ -91,7 +91,7 @@ class Layout:
         return self._at(f"{AUDIT_DIR}/roles/{kind}/{name}.json")
 
     def models(self, part: str) -> str:
-        """A gathered model table: ``estimates``, ``fit``, ``predictions``, ``sample_membership``."""
+        """A gathered model table: ``estimates``, ``fit``, ``predictions``."""
         return self._at(f"{MODELS_DIR}/{part}.parquet")
 
     def model_part(self, model: str, part: str) -> str:

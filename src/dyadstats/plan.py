@@ -258,8 +258,9 @@ class RunPlan:
         return str(self.config["report"]["multiverse_dir"])
 
     # -- what the run registers and builds -----------------------------------------------------
-    def db_tables(self) -> dict[str, str]:
-        """Every Parquet table registered in the database: name -> path (stage order)."""
+    def db_tables(self) -> dict[str, str | list[str]]:
+        """Every Parquet table registered in the database: name -> path (stage order), or the
+        list of files one view reads (``model_sample``: one file per model)."""
         from dyadstats.roles.parse import role_kind, role_output
 
         tables = {name: self.layout.ingest(name) for name in self.manifest}
@@ -273,8 +274,12 @@ class RunPlan:
             tables["multiverse_skipped"] = f"{self.multiverse_dir}/skipped.parquet"
         tables["audit_stages"] = self.layout.audit_table("audit_stages")
         tables["audit_drops"] = self.layout.audit_table("audit_drops")
-        tables["model_sample"] = self.layout.models("sample_membership")
+        tables["model_sample"] = [self.layout.model_part(m, "sample") for m in self.model_specs]
         return tables
+
+    def db_files(self) -> list[str]:
+        """Every file :meth:`db_tables` registers, once each, sorted."""
+        return sorted({f for v in self.db_tables().values() for f in ([v] if isinstance(v, str) else v)})
 
     def stage_targets(self) -> list[str]:
         """The final outputs of every stage before the report (the report's upstream)."""

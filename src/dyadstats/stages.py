@@ -125,11 +125,13 @@ def run_frames(inputs: Mapping[str, PathLike], outputs: Mapping[str, PathLike], 
 # -- models --------------------------------------------------------------------------------------
 
 def run_model(frame: PathLike, spec: Mapping[str, Any], estimates: PathLike, fit: PathLike,
-              predictions: PathLike) -> ModelResult:
-    """Fit one model spec (a :meth:`ModelSpec.to_dict`) -> its three per-model Parquet tables."""
+              predictions: PathLike, sample: PathLike | None = None) -> ModelResult:
+    """Fit one model spec (a :meth:`ModelSpec.to_dict`) -> its three per-model Parquet tables
+    and, given ``sample``, its sample membership."""
     from dyadstats.models import run_model
 
-    return run_model(str(frame), spec, str(estimates), str(fit), str(predictions))
+    return run_model(str(frame), spec, str(estimates), str(fit), str(predictions),
+                     None if sample is None else str(sample))
 
 
 def run_models(names: Sequence[str], parts: Mapping[str, Sequence[PathLike]],
@@ -140,17 +142,6 @@ def run_models(names: Sequence[str], parts: Mapping[str, Sequence[PathLike]],
     gather_models(list(names), *(list(map(str, parts[p])) for p in ("estimates", "fit", "predictions")),
                   *(str(outputs[p]) for p in ("estimates", "fit", "predictions")), str(audit))
 
-
-def run_sample_membership(specs: Mapping[str, Mapping[str, Any]], frames: Mapping[str, PathLike],
-                          fit: PathLike, out: PathLike) -> pd.DataFrame:
-    """Each model's sample rows: used or dropped, and which missing columns dropped them."""
-    from dyadstats.models import spec_from_dict
-    from dyadstats.models.sample_membership import write_sample_membership
-
-    return write_sample_membership({n: spec_from_dict(raw) for n, raw in specs.items()}, frames, fit, out)
-
-
-# -- multiverse ----------------------------------------------------------------------------------
 
 def run_multiverse_chunk(frame: PathLike, specs: Sequence[Mapping[str, Any]], chunk: str,
                          out: PathLike, threads: int = 1) -> pd.DataFrame:
@@ -201,8 +192,9 @@ def run_audit_tables(audits: Sequence[PathLike], stages_out: PathLike, drops_out
     write_audit_tables(records, stages_out, drops_out)
 
 
-def run_database(tables: Mapping[str, PathLike], out: PathLike) -> None:
-    """Register every stage's Parquet tables as views in one DuckDB file."""
+def run_database(tables: Mapping[str, PathLike | Sequence[PathLike]], out: PathLike) -> None:
+    """Register every stage's Parquet tables as views in one DuckDB file (a list of files:
+    one view over all of them)."""
     from dyadstats.io.db import build_database
 
     build_database(tables, out)

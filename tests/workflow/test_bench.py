@@ -13,6 +13,8 @@ from benchmarks import bench, cases, harness
 from benchmarks.harness import Measurement, Step
 from dyadstats.config.vocab import OUTCOMES
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def test_measure_records_wall_cpu_and_peak_rss_of_the_child(tmp_path: Path) -> None:
     # The child touches ~80 MB, so its own peak RSS must exceed that; the parent's does not count.
@@ -149,3 +151,42 @@ def test_standard_job_is_set_beside_the_yardstick() -> None:
                                          "python": "3", "versions": {}})
     assert "yardstick script" in text and "0.50" in text
     assert bench.side_by_side({"standard": {"steps": [step("job", 1, 1, 1)]}}) is None
+
+
+def test_multiverse_case_grid_is_the_issue_grid_of_672_specifications() -> None:
+    """bench.multiverse_choices by default turns the config's choice space into the grid issue
+    15 set its 45 s target on: 672 specifications (links joint and weak link, no covariance
+    dimension); the config's own grid is untouched and larger."""
+    from dyadstats.config import resolved_config
+    from dyadstats.multiverse import choice_space, expand
+    from dyadstats.plan import RunPlan
+
+    config = harness.load_config(ROOT)
+    options = harness.BenchOptions.from_config(config.get("bench"))
+    grid = cases.multiverse_grid_config(config, options.multiverse_choices)
+    assert "covariance" in config["multiverse"]["choices"]  # the original is untouched
+
+    def n_specs(cfg: dict) -> int:
+        cfg = {**cfg, **resolved_config(cfg)}
+        plan = RunPlan.from_config(cfg, root=ROOT)
+        return len(expand(choice_space(plan.multiverse_section, plan.build)).specifications)
+
+    assert n_specs(grid) == 672
+    assert n_specs(config) > 672
+    assert cases.multiverse_grid_config(config, {}) == config
+
+
+def test_multiverse_specs_per_second_per_grid(tmp_path: Path) -> None:
+    audit = tmp_path / "multiverse.json"
+    audit.write_text(json.dumps({"tables": [{"table": "model_multiverse", "rows_out": 672}]}))
+
+    def step(name: str, wall: float) -> dict:
+        return {"step": name, "runs": [{}], "wall_s": {"min": wall, "median": wall, "max": wall},
+                "cpu_s": {"median": wall}, "peak_rss_mb": {"median": 1.0}, "specs_from": str(audit)}
+
+    results = {"multiverse": {"steps": [step("job", 42.0), step("config_grid", 84.0)]}}
+    bench.derived_figures(results)
+    assert [s["specs_per_second"] for s in results["multiverse"]["steps"]] == [16.0, 8.0]
+    text = bench.format_report(results, {"cores": 2, "cores_usable": 2, "memory_gib": 1, "cpu": "x",
+                                         "python": "3", "versions": {}})
+    assert "job: 672 specifications in 42.0 s, 16.0 per second" in text

@@ -2,8 +2,8 @@
 # - audit_stages: every stage audit (results/audit/<stage>.json) except the report's own (which
 #   reads the database), one row per stage table (rows in/out, dropped, key, years, nulls);
 #   audit_drops: one row per table and drop reason.
-# - model_sample: each model's sample rows, in_sample, and the missing columns that dropped the
-#   rest (checked against model_fit's n_sample and n_obs).
+# (model_sample, each model's sample rows, in_sample and the missing columns that dropped the
+# rest, is written by each model's job: rule model, dyadstats.models.sample_membership.)
 
 
 rule audit_tables:
@@ -19,18 +19,3 @@ rule audit_tables:
         with job_log(log[0]):
             stages.run_audit_tables(list(input), output.stages, output.drops)
 
-
-rule sample_membership:
-    """Each model's sample rows: used or dropped, and which missing columns dropped them."""
-    input:
-        frames=sorted({PLAN.model_frame(name) for name in MODEL_SPECS}),
-        fit=LAYOUT.models("fit"),
-    output:
-        DB_TABLES["model_sample"],
-    params:
-        specs={name: spec.to_dict() for name, spec in MODEL_SPECS.items()},
-    log:
-        "logs/sample_membership.log",
-    run:
-        with job_log(log[0]):
-            stages.run_sample_membership(params.specs, PLAN.model_frames(), input.fit, output[0])

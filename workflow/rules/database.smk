@@ -1,11 +1,11 @@
 # a view over a missing Parquet file would fail at query time: rebuild it and the database
-require_inputs_present(LAYOUT.database(), DB_TABLES.values())
+require_inputs_present(LAYOUT.database(), PLAN.db_files())
 
 
 rule database:
     """Register every stage's Parquet tables in one DuckDB file for reviewers."""
     input:
-        list(DB_TABLES.values()),
+        PLAN.db_files(),
     # update(): the previous database stays in place (and readable) until the new file is
     # renamed over it, and stays if the rebuild fails (dyadstats.io.keep, dyadstats.io.db)
     output:

@@ -6,12 +6,14 @@ wildcard_constraints:
 
 
 rule model:
-    """Fit one model spec on its analysis frame -> per-model estimates, fit row, predictions."""
+    """Fit one model spec on its analysis frame -> per-model estimates, fit row, predictions,
+    and its sample membership (the database's model_sample reads every model's file)."""
     input:
         frame=model_frame,
     # update(): a failed fit keeps the model's previous files (dyadstats.io.keep)
     output:
         **{part: update(f"results/models/fits/{{model}}/{part}.parquet") for part in MODEL_PARTS},
+        sample=update("results/models/fits/{model}/sample.parquet"),
     params:
         # The merged spec dict: editing a spec reruns only that model (params are tracked).
         spec=lambda w: MODEL_SPECS[w.model].to_dict(),
@@ -22,7 +24,8 @@ rule model:
         "logs/models/{model}.log",
     run:
         with job_log(log[0]), keep_previous("model", wildcards):
-            stages.run_model(input.frame, params.spec, output.estimates, output.fit, output.predictions)
+            stages.run_model(input.frame, params.spec, output.estimates, output.fit, output.predictions,
+                             output.sample)
 
 
 rule models:

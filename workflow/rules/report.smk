@@ -19,7 +19,7 @@ rule write_report:
         database="results/dyadstats.duckdb",
         codebook=LAYOUT.codebook(),
         # every table the report reads through the database's views: a missing one is rebuilt
-        stage_tables=sorted(set(DB_TABLES.values())),
+        stage_tables=PLAN.db_files(),
     # update(): a failed report keeps the previous reports/ (dyadstats.io.keep)
     output:
         html=update(report(
@@ -90,7 +90,7 @@ rule write_report:
             labels={"figure": "rate over time"},
         )),
     params:
-        stage_outputs=sorted(set(DB_TABLES.values())),
+        stage_outputs=PLAN.db_files(),
         extra_inputs=[str(Path(workflow.basedir) / config["manifest"]), *workflow.configfiles],
         repo=workflow.basedir,
         # the report section as a param: a changed title, label or table choice reruns the report

@@ -3,7 +3,7 @@ the workflow's rules."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
@@ -48,3 +48,9 @@ class BenchConfig(ConfigModel):
         "build.frame of the standard case (default: Polity, contiguity, NMC, majors, mid_onset, no "
         "lags, no directed frame: the columns its one model reads)"))
     scale: ScaleOptions = Field(ScaleOptions(), description=ScaleOptions.__doc__)
+    multiverse_choices: dict[str, list[Any] | None] = Field(
+        {"link": ["joint", "weak_link"], "covariance": None}, description=(
+            "changes to multiverse.choices for the multiverse case's timed grid (a dimension set to "
+            "null is dropped; {} times the config's own grid). Default: the 672-specification grid "
+            "issue 15 set its target on, before issue 16 added the regime_vs_autocracy link and the "
+            "covariance dimension; the config's own grid is timed once beside it"))

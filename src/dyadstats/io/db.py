@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -44,8 +44,9 @@ def quote_path(path: str | Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def build_database(tables: Mapping[str, str | Path], out_path: str | Path) -> None:
-    """Write ``out_path`` registering one DuckDB view per Parquet file, atomically.
+def build_database(tables: Mapping[str, str | Path | Sequence[str | Path]], out_path: str | Path) -> None:
+    """Write ``out_path`` registering one DuckDB view per table, atomically: a Parquet file,
+    or a list of files read as one table (in list order; an empty list registers nothing).
 
     The database is built in a new file beside ``out_path`` and renamed over it: a reader
     with the old file open keeps reading the old views and never blocks the rebuild.
@@ -61,8 +62,11 @@ def build_database(tables: Mapping[str, str | Path], out_path: str | Path) -> No
         con = duckdb.connect(str(tmp))
         try:
             for name, parquet in sorted(tables.items()):
-                source = quote_path(Path(parquet).resolve())
-                con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet({source})')
+                files = [parquet] if isinstance(parquet, str | Path) else list(parquet)
+                if not files:  # e.g. model_sample of a config without models: no view
+                    continue
+                source = ", ".join(quote_path(Path(f).resolve()) for f in files)
+                con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{source}])')
             con.execute("CHECKPOINT")
         finally:
             con.close()

@@ -128,8 +128,9 @@ def write_model_outputs(result: ModelResult, estimates_path: str, fit_path: str,
 
 
 def run_model(frame_path: str, spec_dict: Mapping[str, Any], estimates_path: str, fit_path: str,
-              predictions_path: str) -> ModelResult:
-    """Snakemake entry point for one model: spec dict -> three per-model Parquet files."""
+              predictions_path: str, sample_path: str | None = None) -> ModelResult:
+    """Snakemake entry point for one model: spec dict -> three per-model Parquet files, and
+    (``sample_path``) its sample membership (:mod:`dyadstats.models.sample_membership`)."""
     from threadpoolctl import threadpool_limits
 
     spec = spec_from_dict(spec_dict)
@@ -140,6 +141,10 @@ def run_model(frame_path: str, spec_dict: Mapping[str, Any], estimates_path: str
     # the twins of this spec (same sample and formula) in this process share its design
     result = fit_or_fail(frame_path, spec, SHARED)
     write_model_outputs(result, estimates_path, fit_path, predictions_path)
+    if sample_path is not None:
+        from dyadstats.models.sample_membership import write_model_sample
+
+        write_model_sample(spec, frame_path, result.fit, sample_path)
     return result
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from dyadstats.errors import DyadstatsError
 from dyadstats.models import parse_specs
-from dyadstats.models.sample_membership import write_sample_membership
+from dyadstats.models.sample_membership import write_model_sample
 
 N = None
 # ccode1, ccode2, year, politically_relevant, joint_democracy_polity, contiguity_land
@@ -45,9 +45,9 @@ def _specs():
 
 def test_membership_names_every_dropped_row_and_its_missing_columns(tmp_path: Path) -> None:
     _frame(tmp_path / "frame.parquet")
-    pd.DataFrame({"model": ["m1"], "n_sample": [5], "n_obs": [2]}).to_parquet(tmp_path / "fit.parquet")
     out = tmp_path / "sample.parquet"
-    write_sample_membership(_specs(), {"dyad": tmp_path / "frame.parquet"}, tmp_path / "fit.parquet", out)
+    counts = write_model_sample(_specs()["m1"], tmp_path / "frame.parquet", {"n_sample": 5, "n_obs": 2}, out)
+    assert counts == (5, 2)
     got = duckdb.sql(f"SELECT * FROM read_parquet('{out}')").df()
     assert got[["ccode1", "ccode2", "year"]].values.tolist() == [
         [2, 20, 1990], [2, 20, 1991], [2, 200, 1990], [2, 200, 1991], [20, 200, 1991]]
@@ -60,8 +60,21 @@ def test_membership_names_every_dropped_row_and_its_missing_columns(tmp_path: Pa
 
 def test_membership_that_disagrees_with_model_fit_fails(tmp_path: Path) -> None:
     _frame(tmp_path / "frame.parquet")
-    pd.DataFrame({"model": ["m1"], "n_sample": [5], "n_obs": [3]}).to_parquet(tmp_path / "fit.parquet")
     with pytest.raises(DyadstatsError, match=r"m1 \(fit 5/3, membership 5/2\)"):
-        write_sample_membership(_specs(), {"dyad": tmp_path / "frame.parquet"}, tmp_path / "fit.parquet",
-                                tmp_path / "sample.parquet")
+        write_model_sample(_specs()["m1"], tmp_path / "frame.parquet", {"n_sample": 5, "n_obs": 3},
+                           tmp_path / "sample.parquet")
     assert not (tmp_path / "sample.parquet").exists()
+
+
+def test_a_model_that_never_read_its_sample_gets_an_empty_file_of_the_same_types(tmp_path: Path) -> None:
+    """A failed model's file (no rows) and a fitted model's read as one table (the database's
+    model_sample view over every model's file)."""
+    _frame(tmp_path / "frame.parquet")
+    write_model_sample(_specs()["m1"], tmp_path / "frame.parquet", {"n_sample": 5, "n_obs": 2}, tmp_path / "a.parquet")
+    assert write_model_sample(_specs()["m1"], tmp_path / "frame.parquet", {"n_sample": None, "n_obs": None},
+                              tmp_path / "b.parquet") == (0, 0)
+    files = [str(tmp_path / "b.parquet"), str(tmp_path / "a.parquet")]
+    assert duckdb.sql(f"SELECT count(*) FROM read_parquet({files})").fetchall() == [(5,)]
+    types = {str(tmp_path / n): duckdb.sql(f"DESCRIBE SELECT * FROM '{tmp_path / n}'").fetchall()
+             for n in ("a.parquet", "b.parquet")}
+    assert [t[:2] for t in types[files[0]]] == [t[:2] for t in types[files[1]]]
