@@ -144,11 +144,12 @@ def run_models(names: Sequence[str], parts: Mapping[str, Sequence[PathLike]],
 
 
 def run_multiverse_chunk(frame: PathLike, specs: Sequence[Mapping[str, Any]], chunk: str,
-                         out: PathLike, threads: int = 1) -> pd.DataFrame:
-    """One chunk of multiverse specifications: read the frame once, fit each."""
-    from dyadstats.multiverse import run_chunk
+                         out: PathLike, threads: int = 1) -> None:
+    """One chunk of multiverse specifications (read the frame once, fit each), in a process of
+    its own: chunk jobs side by side would share one GIL (:mod:`dyadstats.multiverse.child`)."""
+    from dyadstats.multiverse.child import run_chunk_in_child
 
-    return run_chunk(str(frame), specs, chunk, str(out), threads)
+    run_chunk_in_child(str(frame), specs, chunk, str(out), threads)
 
 
 def run_multiverse_gather(chunks: Sequence[PathLike], expansion: Expansion,

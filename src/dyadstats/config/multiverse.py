@@ -94,8 +94,9 @@ class MultiverseConfig(ConfigModel):
     enabled: bool = Field(False, description=(
         "true - the grid is part of rule all, the database (model_multiverse) and the report; "
         "false - a separate target (dyadstats multiverse)"))
-    chunk_size: int = Field(96, ge=1, description=(
-        "specifications per Snakemake job (a design shared by two estimators is never split)"))
+    chunk_size: int = Field(84, ge=1, description=(
+        "specifications per Snakemake job, each in a process of its own (a design shared by two "
+        "estimators is never split)"))
     alpha: Number = Field(0.05, gt=0, lt=1, description=(
         "significance level of the summary shares and the figure's colours"))
     controls: str = Field(

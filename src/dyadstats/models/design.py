@@ -23,7 +23,7 @@ from dyadstats.io.files import is_arrow_table, is_dataframe
 from dyadstats.models.design_matrix import DesignMatrix, design_info, dmatrices, numpy_design
 from dyadstats.models.resolve import _IDENT, Resolved, resolve
 from dyadstats.models.sample_sql import sample_select
-from dyadstats.models.separation import column_scales
+from dyadstats.models.separation import ColumnRanges, column_ranges, column_scales
 from dyadstats.models.spec import ModelSpec
 
 if TYPE_CHECKING:
@@ -84,8 +84,22 @@ class Design:
     def scales(self) -> np.ndarray:
         """:func:`~dyadstats.models.separation.column_scales` of the matrix (computed once)."""
         if "scales" not in self._cache:
-            self._cache["scales"] = column_scales(self.matrix)
+            self._cache["scales"] = column_scales(self.matrix, self.ranges())
         return self._cache["scales"]
+
+    def ranges(self) -> ColumnRanges:
+        """:func:`~dyadstats.models.separation.column_ranges` of the matrix (computed once: the
+        estimability, separation and scale checks all read them)."""
+        if "ranges" not in self._cache:
+            self._cache["ranges"] = column_ranges(self.matrix)
+        return self._cache["ranges"]
+
+    def gram(self) -> np.ndarray:
+        """``X'X`` (computed once: the rank checks of the design and of the Newton fit read it)."""
+        if "gram" not in self._cache:
+            X = self.matrix
+            self._cache["gram"] = X.T @ X
+        return self._cache["gram"]
 
     def shares_matrix(self, other: Design) -> bool:
         """Whether ``other`` is this design or a view of it (the same matrix object)."""

@@ -61,9 +61,9 @@ def _fit_logit(design: Design, spec: ModelSpec,
     fast = None
     if start is not None:
         warm = start.reindex(design.terms).fillna(0.0).to_numpy(dtype=float)
-        fast = newton_logit(X, design.y, max_iter=spec.max_iter, start=warm)
+        fast = newton_logit(X, design.y, max_iter=spec.max_iter, start=warm, gram=design.gram())
     if fast is None:
-        fast = newton_logit(X, design.y, max_iter=spec.max_iter)
+        fast = newton_logit(X, design.y, max_iter=spec.max_iter, gram=design.gram())
     if fast is not None and float(np.max(np.abs(fast.params) * design.scales())) <= HUGE_COEF:
         info = converged_info(fast.log_likelihood, design.y, fast.iterations, X.shape[1])
         return Coefficients(tuple(design.terms), fast.params), info
@@ -212,7 +212,7 @@ class DesignChecks:
 def design_checks(design: Design) -> DesignChecks:
     """The design-only checks of :func:`fit_design`, computed once to share across its fits."""
     X = design.matrix
-    return DesignChecks(column_separation(X, design.terms, design.y), design.scales(),
+    return DesignChecks(column_separation(X, design.terms, design.y, design.ranges()), design.scales(),
                         tuple(design.terms))
 
 

@@ -42,7 +42,7 @@ def firth_info(fit: FirthFit, y: np.ndarray) -> dict[str, Any]:
 def _firth_from_logit(design: Design, spec: ModelSpec) -> FirthFit | None:
     """Firth from the logit MLE of the same design (within O(1/n) of the Firth root: a few
     steps); ``None`` when the logit or the Firth steps have no clean answer (separation, say)."""
-    logit = newton_logit(design.matrix, design.y, max_iter=spec.max_iter)
+    logit = newton_logit(design.matrix, design.y, max_iter=spec.max_iter, gram=design.gram())
     if logit is None or float(np.max(np.abs(logit.params) * design.scales())) > HUGE_COEF:
         return None
     from dyadstats.models.firth import firth_logit  # scipy: off the standard logit's path

@@ -105,17 +105,18 @@ def newton_pass(X: FloatArray, y: FloatArray, beta: FloatArray,
 
 
 def newton_logit(X: FloatArray, y: FloatArray, max_iter: int = 100,
-                 start: FloatArray | None = None) -> NewtonFit | None:
+                 start: FloatArray | None = None, gram: FloatArray | None = None) -> NewtonFit | None:
     """Fit a logit by statsmodels' Newton-Raphson steps; ``None`` when statsmodels should decide.
 
     ``start`` (default zeros, as statsmodels) warm-starts the iteration, e.g. from a neighbouring
-    specification; the root is the same, only the number of iterations can differ.
+    specification; the root is the same, only the number of iterations can differ. ``gram``:
+    ``X'X``, if known (:meth:`dyadstats.models.Design.gram`).
     """
     # Column-major: the row blocks' products and syrk run fastest on it.
     X = np.asfortranarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     n, k = X.shape
-    if n == 0 or k == 0 or not _clearly_full_rank(X.T @ X, n):
+    if n == 0 or k == 0 or not _clearly_full_rank(X.T @ X if gram is None else gram, n):
         return None
     beta = np.zeros(k) if start is None else np.asarray(start, dtype=float).copy()
     ridge = RIDGE * np.eye(k)

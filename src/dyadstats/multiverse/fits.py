@@ -52,7 +52,7 @@ def dyad_sums(design: Design) -> DyadSums | None:
     if groups.size == 0 or groups.dtype.kind not in "iu" or np.any(np.diff(groups) < 0):
         return None
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-    c1, c2 = design.data["ccode1"].to_numpy(), design.data["ccode2"].to_numpy()
+    c1, c2 = design.column("ccode1"), design.column("ccode2")
     low, high = np.minimum(c1, c2), np.maximum(c1, c2)
     run = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, groups.size]))
     if np.any(low != low[starts][run]) or np.any(high != high[starts][run]) or np.any(c1 == c2):
@@ -64,15 +64,22 @@ def dyad_sums(design: Design) -> DyadSums | None:
     return DyadSums(starts, (codes[: starts.size], codes[starts.size:]), n_states)
 
 
-def sums_covariance(spec: ModelSpec, scores: np.ndarray, bread: np.ndarray,
+def _by_dyad(scores: dcov.Scores, starts: np.ndarray) -> np.ndarray:
+    """Per-dyad score sums (rows in dyad runs): column by column for :class:`ScoreRows`."""
+    if isinstance(scores, dcov.ScoreRows):
+        return np.column_stack([np.add.reduceat(scores.column(j), starts) for j in range(scores.shape[1])])
+    return np.add.reduceat(scores, starts, axis=0)
+
+
+def sums_covariance(spec: ModelSpec, scores: dcov.Scores, bread: np.ndarray,
                     runs: DyadSums) -> dcov.Covariance | None:
     """The spec's cluster-by-dyad or dyadic covariance from dyad sums; ``None`` for any other."""
     n, k = scores.shape
     if spec.covariance == "cluster" and spec.cluster_by == "dyad":
-        by_dyad = np.add.reduceat(scores, runs.starts, axis=0)
+        by_dyad = _by_dyad(scores, runs.starts)
         return dcov.cluster_from_sums(by_dyad, bread, n, k, str(spec.cluster_by))
     if spec.covariance == "dyadic":
-        by_dyad = np.add.reduceat(scores, runs.starts, axis=0)
+        by_dyad = _by_dyad(scores, runs.starts)
         first, second = runs.state_codes
         by_state = (dcov._group_sums(by_dyad, first, runs.n_states)
                     + dcov._group_sums(by_dyad, second, runs.n_states))
@@ -141,7 +148,7 @@ class EstimatorFit:
     """One estimator's point estimate on a design, with its score contributions and bread."""
 
     fitted: Fitted
-    scores: np.ndarray
+    scores: dcov.Scores
     bread: np.ndarray
 
 
@@ -150,12 +157,13 @@ def fit_logit(design: Design, spec: ModelSpec, start: np.ndarray | None, scales:
     its answer is clean, else statsmodels) from ``start``, with the scores and the bread at the
     estimate (the Newton fit's own). ``scales``: the design's term scales (its checks)."""
     X, y = design.X.to_numpy(), design.y
-    fast = newton_logit(X, y, max_iter=spec.max_iter, start=start) if start is not None else None
+    gram = design.gram()
+    fast = newton_logit(X, y, max_iter=spec.max_iter, start=start, gram=gram) if start is not None else None
     if fast is None:
-        fast = newton_logit(X, y, max_iter=spec.max_iter)
+        fast = newton_logit(X, y, max_iter=spec.max_iter, gram=gram)
     if fast is not None and float(np.max(np.abs(fast.params) * scales.to_numpy())) <= HUGE_COEF:
         info = converged_info(fast.log_likelihood, y, fast.iterations, X.shape[1])
-        scores = X * (y - expit(X @ fast.params))[:, None]
+        scores = dcov.ScoreRows(X, y - expit(X @ fast.params))
         return EstimatorFit((pd.Series(fast.params, index=design.X.columns), info), scores, fast.bread)
     params, info = _fit_logit_statsmodels(design, spec)
     scores, bread = dcov.logit_scores(X, y, params.to_numpy())

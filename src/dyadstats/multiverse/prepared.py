@@ -140,10 +140,28 @@ def _sort_order(keys: dict[str, np.ndarray]) -> np.ndarray | None:
     return np.lexsort(tuple(reversed(columns)))
 
 
+#: Values a column of small non-negative integers (peace years) may reach to be counted, not sorted.
+COUNTED_MAX = 1 << 16
+
+
+def distinct_values(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(x, return_inverse=True, return_counts=True)`` of a float column; by counting
+    (O(n), no sort) when every value is a small non-negative integer, as peace years are."""
+    if x.size and x.min() >= 0.0 and x.max() < COUNTED_MAX:
+        whole = x.astype(np.int64)
+        if np.array_equal(whole, x):
+            counts = np.bincount(whole)
+            present = np.flatnonzero(counts)
+            rank = np.zeros(counts.size, dtype=np.intp)
+            rank[present] = np.arange(present.size)
+            return present.astype(float), rank[whole], counts[present]
+    return np.unique(x, return_inverse=True, return_counts=True)
+
+
 def cr_center_basis(x: np.ndarray, df: int) -> np.ndarray:
     """patsy's ``cr(x, df=df, constraints='center')`` columns, the basis per distinct value."""
     knots = _get_all_sorted_knots(x, n_inner_knots=df - 2 + 1)
-    distinct, rows, counts = np.unique(x, return_inverse=True, return_counts=True)
+    distinct, rows, counts = distinct_values(x)
     free = _get_free_crs_dmatrix(distinct, knots, cyclic=False)
     constraint = (counts @ free / len(x)).reshape(1, -1)
     return _absorb_constraints(free, constraint)[rows.ravel()]
@@ -178,24 +196,30 @@ def build_design(frame: ChunkFrame, resolved: Resolved) -> Design | None:
         raise no_complete_rows(resolved, n_sample)
     y = outcome[rows]
     check_binary_outcome(resolved, y)
-    blocks: list[np.ndarray] = [np.ones(rows.size)]
+    terms = _terms(resolved) or []
+    # splines first (their width is known only once evaluated), then every column gathered
+    # straight into its column of the (column-major) matrix: no per-column temporaries
+    bases = {column: cr_center_basis(cols[column][rows], df) for column, df in terms if df}
     names = ["Intercept"]
-    for column, df in _terms(resolved) or []:
-        values = cols[column][rows]
+    for column, df in terms:
         if df:
-            basis = cr_center_basis(values, df)
-            blocks += list(basis.T)
             term = f"cr({column}, df={df}, constraints='center')"
-            names += [f"{term}[{j}]" for j in range(basis.shape[1])]
+            names += [f"{term}[{j}]" for j in range(bases[column].shape[1])]
         else:
-            blocks.append(values)
             names.append(column)
-    matrix = np.empty((rows.size, len(blocks)), order="F")
-    for j, block in enumerate(blocks):
-        matrix[:, j] = block
+    matrix = np.empty((rows.size, len(names)), order="F")
+    matrix[:, 0] = 1.0
+    j = 1
+    for column, df in terms:
+        if df:
+            width = bases[column].shape[1]
+            matrix[:, j:j + width] = bases[column]
+            j += width
+        else:
+            np.take(cols[column], rows, out=matrix[:, j])
+            j += 1
     X = pd.DataFrame(matrix, columns=names, copy=False)
     keys = frame.keys
-    data = pd.DataFrame({"ccode1": keys["ccode1"][rows], "ccode2": keys["ccode2"][rows],
-                         "year": keys["year"][rows]})
+    data = {name: keys[name][rows] for name in ("ccode1", "ccode2", "year")}
     return Design(resolved=resolved, data=data, y=y, X=X, groups=keys["dyad_id"][rows],
                   n_sample=n_sample, dropped_by_column=dropped)

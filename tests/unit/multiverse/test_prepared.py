@@ -12,7 +12,12 @@ import pytest
 
 from dyadstats import multiverse as mv
 from dyadstats.models import frame_columns, prepare, resolve
-from dyadstats.multiverse.prepared import build_design, cr_center_basis, load_chunk_frame
+from dyadstats.multiverse.prepared import (
+    build_design,
+    cr_center_basis,
+    distinct_values,
+    load_chunk_frame,
+)
 from dyadstats.testing.simulate import simulate_analysis_frame
 
 CONTROLS = "contiguity_land + capability_ratio + major_power_dyad + defense_pact"
@@ -74,3 +79,17 @@ def test_centred_spline_is_patsys() -> None:
     ours = cr_center_basis(x, 3)
     theirs = patsy.dmatrix("cr(x, df=3, constraints='center') - 1", pd.DataFrame({"x": x}))
     np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("values", [
+    np.array([3.0, 0.0, 7.0, 3.0, 3.0, 12.0, 0.0]),            # small whole numbers: counted
+    np.array([2.5, 0.0, 2.5, -1.0]),                           # fractions and negatives: sorted
+    np.array([float(1 << 17), 1.0, 1.0]),                      # beyond COUNTED_MAX: sorted
+    np.random.default_rng(4).integers(0, 300, 5000).astype(float),
+])
+def test_distinct_values_equal_numpy_unique(values: np.ndarray) -> None:
+    got = distinct_values(values)
+    want = np.unique(values, return_inverse=True, return_counts=True)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype.kind == b.dtype.kind

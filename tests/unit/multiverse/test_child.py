@@ -1,0 +1,45 @@
+"""A multiverse chunk in its own process: the same table as in this process, its log records
+relayed to the calling thread's logger, a failure raised with what the child printed."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from dyadstats import multiverse as mv
+from dyadstats.errors import DyadstatsError
+from dyadstats.multiverse.child import run_chunk_in_child
+from dyadstats.testing.simulate import simulate_analysis_frame
+
+CONTROLS = "contiguity_land + log_capability_ratio + major_power_dyad + defense_pact"
+
+
+def _specs() -> list[dict]:
+    section = {"controls": CONTROLS, "choices": {"democracy": ["polity", "vdem"], "estimator": ["logit", "firth"]}}
+    space = mv.choice_space(section, {"first_year": 1816, "last_year": 2014})
+    return [s.to_dict() for s in mv.expand(space).specifications]
+
+
+def test_the_child_writes_the_chunk_this_process_writes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    frame = tmp_path / "frame.parquet"
+    pq.write_table(simulate_analysis_frame(n_states=30, n_years=60, start_year=1900, event_rate=0.02, seed=3), frame)
+    specs = _specs()
+    here = mv.run_chunk(str(frame), specs, "003", str(tmp_path / "here.parquet"))
+    with caplog.at_level(logging.INFO, logger="dyadstats"):
+        run_chunk_in_child(str(frame), specs, "003", str(tmp_path / "child.parquet"))
+    child = pd.read_parquet(tmp_path / "child.parquet")
+    assert len(child) == len(specs) == len(here) and (child["status"] == "ok").all()
+    pd.testing.assert_frame_equal(child, pd.read_parquet(tmp_path / "here.parquet"))
+    relayed = [r for r in caplog.records if r.name == "dyadstats.multiverse"]
+    assert any(f"multiverse chunk 003: {len(specs)} ok, 0 not ok" in r.getMessage() for r in relayed)
+
+
+def test_a_failed_child_raises_with_its_traceback(tmp_path: Path) -> None:
+    with pytest.raises(DyadstatsError, match=r"multiverse chunk 009: its process failed \(exit status 1\)") as err:
+        run_chunk_in_child(str(tmp_path / "missing.parquet"), _specs(), "009", str(tmp_path / "out.parquet"))
+    assert "Traceback" in str(err.value) and "missing.parquet" in str(err.value)
+    assert not (tmp_path / "out.parquet").exists()
