@@ -91,7 +91,7 @@ class MultiverseConfig(ConfigModel):
     """Specification curve of the joint-democracy estimate over a declared choice space
     (docs/multiverse.md); combinations that make no sense are skipped with their reason."""
 
-    enabled: bool = Field(False, description=(
+    enabled: bool = Field(True, description=(
         "true - the grid is part of rule all, the database (model_multiverse) and the report; "
         "false - a separate target (dyadstats multiverse)"))
     chunk_size: int = Field(84, ge=1, description=(
