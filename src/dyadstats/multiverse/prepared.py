@@ -216,7 +216,7 @@ def build_design(frame: ChunkFrame, resolved: Resolved) -> Design | None:
             matrix[:, j:j + width] = bases[column]
             j += width
         else:
-            np.take(cols[column], rows, out=matrix[:, j])
+            np.take(cols[column], rows, out=matrix[:, j], mode="clip")  # "raise" buffers out
             j += 1
     X = pd.DataFrame(matrix, columns=names, copy=False)
     keys = frame.keys
