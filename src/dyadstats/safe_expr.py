@@ -82,11 +82,56 @@ def eval_namespace() -> patsy.EvalEnvironment:
     return patsy.EvalEnvironment([{"np": np_subset, **MATH_FUNCTIONS, "cr": cr}])
 
 
+_NAME = re.compile(r"[A-Za-z_][\w.]*", re.ASCII)
+_CALL = re.compile(r"[A-Za-z_][\w.]*\s*\(.*\)", re.ASCII | re.DOTALL)
+
+
+def sum_of_factors(formula: str) -> list[str] | None:
+    """The factors of ``name ~ term + term + ...`` where each term is a name or one call
+    (``I(1 / x)``, ``np.log(x)``), split at the ``+`` outside parentheses: patsy's factors
+    of such a formula, each term one factor (their code as written, not patsy's re-spacing:
+    the same Python). ``None`` for any other shape (``-``, ``*``, ``:``, numbers, quotes), which
+    patsy reads.
+
+    The config's formulas are checked when every workflow run parses its config; this reads
+    the common shapes without importing patsy (and numpy with it).
+    """
+    lhs, tilde, rhs = formula.partition("~")
+    if not tilde or "~" in rhs or any(q in rhs for q in "'\"") or not _NAME.fullmatch(lhs.strip()):
+        return None
+    terms, depth, start = [], 0, 0
+    for i, char in enumerate(rhs):
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return None
+        if char == "+" and depth == 0:
+            terms.append(rhs[start:i].strip())
+            start = i + 1
+    terms.append(rhs[start:].strip())
+    if depth or not all(_NAME.fullmatch(t) or (_CALL.fullmatch(t) and _closes_at_end(t)) for t in terms):
+        return None
+    return [lhs.strip(), *dict.fromkeys(terms)]
+
+
+def _closes_at_end(term: str) -> bool:
+    """Whether a call's first ``(`` is closed by its last character (one call, not ``f(a)(b)``
+    or ``f(a) * g(b)``)."""
+    depth = 0
+    for i, char in enumerate(term):
+        depth += (char == "(") - (char == ")")
+        if char == ")" and depth == 0:
+            return i == len(term) - 1
+    return False
+
+
 def formula_factors(formula: str) -> list[str]:
     """The Python code of every factor on both sides of a patsy formula."""
     bare = bare_formula(formula)
     if bare is not None:  # the factors of bare names are the names (no patsy import)
         return [bare[0], *bare[1]]
+    simple = sum_of_factors(formula)
+    if simple is not None:
+        return simple
     import patsy
 
     try:

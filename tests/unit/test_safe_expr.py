@@ -137,3 +137,59 @@ def test_models_refuse_code_in_where_and_formulas(tmp_path):
         prepare(_frame(), _spec(regressors="minimun(x, z)"))
     with pytest.raises(UnsafeExpressionError, match="attribute"):
         prepare(_frame(), _spec(regressors="I(x.__class__)"))
+
+
+@pytest.mark.parametrize("formula", [
+    "coercion_onset ~ x + I(1 / z) + major",
+    "coercion_onset ~ np.minimum(x, z)+np.log(z) + x",
+    "coercion_onset ~ I(x ** 2) + I( x ** 2 ) + I(x > 3)",
+    "coercion_onset ~ I(x.__class__) + z",
+    "coercion_onset ~ open(x)",
+    "coercion_onset ~ I([c for c in x])",
+    "coercion_onset ~ I((lambda: 1)())",
+    "coercion_onset ~ I(x[0]) + np.where(x > 0, x, 0)",
+])
+def test_sums_of_names_and_calls_are_read_as_patsy_reads_them(formula):
+    """The patsy-free reading of ``y ~ name + call(...)`` gives patsy's factors (as the same
+    Python), hence the same columns, unknown names and refusals."""
+    from dyadstats.safe_expr import formula_names, sum_of_factors
+
+    ours = sum_of_factors(formula)
+    assert ours is not None
+    desc = patsy.ModelDesc.from_formula(formula)
+    theirs = [f.code for t in (*desc.lhs_termlist, *desc.rhs_termlist) for f in t.factors]
+    assert list(dict.fromkeys(map(ast_dump, ours))) == list(dict.fromkeys(map(ast_dump, theirs)))
+    try:
+        result = formula_names(formula, COLUMNS)
+    except UnsafeExpressionError as exc:
+        result = str(exc)
+    with_patsy = _patsy_formula_names(formula)
+    assert result == with_patsy
+
+
+@pytest.mark.parametrize("formula", [
+    "y ~ a - 1", "y ~ a * b", "y ~ a:b", "y ~ a + 0", "y ~ (a + b)", "y ~ f(a)(b)", "y ~ f(a) * g(b)",
+    "y ~ C(x, Treatment('a'))", "y ~ a + I(b", "y ~ a + b)", "y ~ a ~ b", "1 ~ a",
+])
+def test_other_shapes_are_left_to_patsy(formula):
+    from dyadstats.safe_expr import sum_of_factors
+
+    assert sum_of_factors(formula) is None
+
+
+def ast_dump(code: str) -> str:
+    import ast
+
+    return ast.dump(ast.parse(code, mode="eval"))
+
+
+def _patsy_formula_names(formula: str):
+    import unittest.mock
+
+    from dyadstats import safe_expr
+
+    with unittest.mock.patch.object(safe_expr, "sum_of_factors", lambda f: None):
+        try:
+            return safe_expr.formula_names(formula, COLUMNS)
+        except UnsafeExpressionError as exc:
+            return str(exc)

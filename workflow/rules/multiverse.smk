@@ -80,7 +80,7 @@ rule multiverse_gather:
         summary=f"{MV_DIR}/summary.json",
         audit=LAYOUT.audit("multiverse"),
     params:
-        skipped=lambda w: mv_expansion().skipped_frame().to_dict("records"),
+        skipped=lambda w: mv_expansion().skipped_records(),
         alpha=MULTIVERSE["alpha"],
     threads: 1
     resources:

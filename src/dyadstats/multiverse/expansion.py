@@ -6,9 +6,7 @@ import itertools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from dyadstats.models import (
     MEASURE_SCORE,
@@ -24,6 +22,9 @@ from dyadstats.multiverse.space import (
     MultiverseConfigError,
     Threshold,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger("dyadstats.multiverse")
 
@@ -68,10 +69,15 @@ class Expansion:
     specifications: list[Specification]
     skipped: list[Skipped]
 
-    def skipped_frame(self) -> pd.DataFrame:
-        rows = [{**{d: str(s.choices[d]) for d in DIMENSIONS}, "rule": s.rule, "reason": s.reason}
+    def skipped_records(self) -> list[dict[str, str]]:
+        """One dict per skipped combination: each dimension's level, the rule, the reason."""
+        return [{**{d: str(s.choices[d]) for d in DIMENSIONS}, "rule": s.rule, "reason": s.reason}
                 for s in self.skipped]
-        return pd.DataFrame(rows, columns=[*DIMENSIONS, "rule", "reason"])
+
+    def skipped_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self.skipped_records(), columns=[*DIMENSIONS, "rule", "reason"])
 
 
 def _effective_years(space: ChoiceSpace, era: Era, measure: str) -> tuple[int, int] | None:
