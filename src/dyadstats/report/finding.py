@@ -103,6 +103,31 @@ UNCLUSTERED = ("nonrobust", "robust")
 
 
 @dataclass(frozen=True)
+class CurveFacts:
+    """The specification curve in numbers: its size and where its democracy terms fall."""
+
+    specifications: int
+    estimated: int
+    share_negative: float
+    share_negative_significant: float
+    median_estimate: float
+
+
+def curve_facts(curve: pd.DataFrame | None, alpha: float) -> CurveFacts | None:
+    """:class:`CurveFacts` of ``model_multiverse`` rows (the multiverse summary's own counts:
+    :func:`dyadstats.multiverse.summary.summary_counts`); None without a curve or an estimate."""
+    if curve is None:
+        return None
+    from dyadstats.multiverse.summary import summary_counts
+
+    counts = summary_counts(curve, alpha)
+    if not counts["estimated"]:
+        return None
+    return CurveFacts(counts["specifications"], counts["estimated"], counts["share negative"],
+                      counts["share negative and significant"], counts["median estimate"])
+
+
+@dataclass(frozen=True)
 class Finding:
     model: str
     outcome: str
@@ -125,6 +150,8 @@ class Finding:
     predictions: dict[str, Interval]
     robustness: dict[str, object]
     other_way: tuple[OtherWay, ...]
+    #: the specification curve's numbers, when the run has one
+    curve: CurveFacts | None = None
 
     @property
     def direction(self) -> str:
@@ -279,7 +306,8 @@ def regime_model(tables: ModelTables, options: ReportOptions, outcome: str) -> s
     return same[0] if same else None
 
 
-def compute_finding(tables: ModelTables, options: ReportOptions) -> Finding:
+def compute_finding(tables: ModelTables, options: ReportOptions, curve: pd.DataFrame | None = None) -> Finding:
+    """The finding of the main model; ``curve``: ``model_multiverse`` rows (:func:`curve_facts`)."""
     name = main_model(tables, options)
     robust = robustness_table(tables, options)
     focal = focal_rows(tables).set_index("model").loc[name]
@@ -314,4 +342,5 @@ def compute_finding(tables: ModelTables, options: ReportOptions) -> Finding:
             OtherWay(str(r.model), str(r.outcome), str(r.focal_term), float(r.odds_ratio), float(r.p_value))
             for r in against.itertuples()
         ),
+        curve=curve_facts(curve, options.alpha),
     )

@@ -94,3 +94,17 @@ def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
     if not path.is_file():
         raise SchemaError(f"{path}: the stage database does not exist; run the pipeline first")
     return duckdb.connect(str(path), read_only=True)
+
+
+#: The specification curve's columns the finding reads (``model_multiverse``, when the run has it).
+CURVE_COLUMNS = ("spec_id", "status", "estimator", "estimate", "p_value")
+
+
+def read_curve(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """The specification curve's rows (:data:`CURVE_COLUMNS`), or None when the database has
+    no ``model_multiverse`` (``multiverse.enabled: false``)."""
+    (present,) = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'model_multiverse'").fetchone()
+    if not present:
+        return None
+    return con.execute(f"SELECT {', '.join(CURVE_COLUMNS)} FROM model_multiverse ORDER BY spec_id").df()

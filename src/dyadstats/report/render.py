@@ -23,7 +23,7 @@ from dyadstats.io.files import sha256_file, write_json, write_text
 from dyadstats.report import figures, regression, sample, tables
 from dyadstats.report.failures import drop_unavailable, unavailable_models
 from dyadstats.report.finding import Finding, compute_finding, robustness_table
-from dyadstats.report.inputs import FRAME_TABLE, open_database, read_model_tables
+from dyadstats.report.inputs import FRAME_TABLE, open_database, read_curve, read_model_tables
 from dyadstats.report.labels import term_label
 from dyadstats.report.methods import methods_paragraph
 from dyadstats.report.options import ReportOptions, report_options
@@ -200,6 +200,7 @@ def build_report(
     con = open_database(database)
     try:
         models = read_model_tables(con, where)
+        curve = read_curve(con)
         sample.check_frame(con, options)
         log.info("report: counting the sample in %s", FRAME_TABLE)
         by_outcome = sample.sample_by_outcome(con, options)
@@ -211,7 +212,7 @@ def build_report(
 
     # Report options that name a model which did not run (disabled, failed) skip it, noted.
     options, skipped_notes = drop_unavailable(options, unavailable_models(config, list(models.failed)))
-    finding = compute_finding(models, options)
+    finding = compute_finding(models, options, curve)
     robust = robustness_table(models, options)
     main_models = regression.main_table_models(models, options)
     rendered = {

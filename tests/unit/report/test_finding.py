@@ -210,3 +210,26 @@ def test_a_per_unit_focal_term_with_model_based_ses_is_worded_as_such(models) ->
     assert "compared here with all other dyads pooled" not in text
     lagged = dataclasses.replace(dummy, focal_term="joint_democracy_polity_lag1")
     assert lagged.focal_is_dummy
+
+
+def test_the_specification_curve_is_summed_up_in_the_finding(models) -> None:
+    """With a curve, the finding states its size, shares and median (the multiverse summary's
+    counts); without one it says nothing about it."""
+    options = report_options({"term_labels": {"joint_democracy_polity": "joint democracy"}})
+    curve = pd.DataFrame({
+        "spec_id": [1, 2, 3, 4, 5],
+        "status": ["ok", "ok", "ok", "ok", "failed"],
+        "estimator": ["logit", "logit", "firth", "logit", "logit"],
+        "estimate": [-0.9, -0.4, -0.2, 0.3, None],
+        "p_value": [0.001, 0.03, 0.4, 0.2, None],
+    })
+    f = compute_finding(models, options, curve)
+    assert f.curve is not None
+    assert (f.curve.specifications, f.curve.estimated) == (5, 4)
+    assert (f.curve.share_negative, f.curve.share_negative_significant) == (0.75, 0.5)
+    assert f.curve.median_estimate == pytest.approx(-0.3)
+    text = finding_text(f, options)
+    assert ("Across the specification curve (4 of 5 specifications estimated; their choices are in "
+            "its section below), 75.0% of the democracy terms are negative and 50.0% negative with "
+            "p < 0.05; the median is -0.30 on the log-odds scale.") in text
+    assert "specification curve" not in finding_text(compute_finding(models, options), options)
