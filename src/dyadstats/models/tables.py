@@ -140,11 +140,13 @@ def run_model(frame_path: str, spec_dict: Mapping[str, Any], estimates_path: str
     threadpool_limits(limits=1)
     # the twins of this spec (same sample and formula) in this process share its design
     result = fit_or_fail(frame_path, spec, SHARED)
-    write_model_outputs(result, estimates_path, fit_path, predictions_path)
     if sample_path is not None:
         from dyadstats.models.sample_membership import write_model_sample
 
+        # first: a membership that disagrees with the fit fails the job before any of the
+        # model's files changes (the previous ones stay, dyadstats.io.keep)
         write_model_sample(spec, frame_path, result.fit, sample_path)
+    write_model_outputs(result, estimates_path, fit_path, predictions_path)
     return result
 
 

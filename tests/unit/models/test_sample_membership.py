@@ -78,3 +78,21 @@ def test_a_model_that_never_read_its_sample_gets_an_empty_file_of_the_same_types
     types = {str(tmp_path / n): duckdb.sql(f"DESCRIBE SELECT * FROM '{tmp_path / n}'").fetchall()
              for n in ("a.parquet", "b.parquet")}
     assert [t[:2] for t in types[files[0]]] == [t[:2] for t in types[files[1]]]
+
+
+def test_a_failed_membership_check_leaves_the_models_files_unchanged(tmp_path: Path, monkeypatch) -> None:
+    """run_model writes the membership first: when it disagrees with the fit, the job fails
+    before the model's estimates, fit row or predictions are written."""
+    from dyadstats.models import sample_membership
+    from dyadstats.models.tables import run_model
+
+    _frame(tmp_path / "frame.parquet")
+
+    def disagree(*args, **kwargs):
+        raise DyadstatsError("sample membership disagrees with model_fit for model m1")
+
+    monkeypatch.setattr(sample_membership, "write_model_sample", disagree)
+    parts = [str(tmp_path / f"{p}.parquet") for p in ("estimates", "fit", "predictions", "sample")]
+    with pytest.raises(DyadstatsError, match="disagrees"):
+        run_model(str(tmp_path / "frame.parquet"), _specs()["m1"].to_dict(), *parts)
+    assert not any(Path(p).exists() for p in parts)
