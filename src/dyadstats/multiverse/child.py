@@ -11,20 +11,21 @@ settings (:mod:`dyadstats.multiverse.memory`) and memory out of the Snakemake pr
 The job goes to the child as JSON on stdin; the child's log records come back as JSON lines on
 stderr and are logged again in the calling thread (so they reach the job's log file), anything
 else it prints (a traceback) as warnings. The child dies with the calling thread
-(``PR_SET_PDEATHSIG``), and a job interrupted while waiting kills it, so no chunk outlives its
-run; its output is written atomically either way.
+(``PR_SET_PDEATHSIG``, set by the child itself), and a job interrupted while waiting kills it,
+so no chunk outlives its run; its output is written atomically either way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import ctypes.util
 import json
 import logging
+import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dyadstats.errors import DyadstatsError
@@ -37,32 +38,23 @@ PR_SET_PDEATHSIG = 1
 ERROR_TAIL_LINES = 30
 
 
-def _load_prctl() -> Callable[[int, int], int] | None:
-    """libc's ``prctl``, looked up in the parent (never between fork and exec); None off Linux."""
-    name = ctypes.util.find_library("c")
-    if not name:
-        return None
-    try:
-        return ctypes.CDLL(name).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-def _die_with_parent_hook() -> Callable[[], None] | None:
-    """A ``preexec_fn`` asking for SIGTERM when the starting thread ends (only a C call)."""
-    prctl = _load_prctl()
-    if prctl is None:
-        return None
-    return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGTERM) and None
+def die_with_parent(parent: int) -> None:
+    """In the child: ask for SIGTERM when the thread that started it ends (Linux's prctl; off
+    Linux nothing), and leave at once if that parent is gone already. Set by the child itself:
+    a ``preexec_fn`` would run Python between fork and exec in a process full of threads."""
+    with contextlib.suppress(OSError, AttributeError):  # the process's own symbols: libc's prctl
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        raise SystemExit(f"multiverse chunk: its run (process {parent}) has ended")
 
 
 def run_chunk_in_child(frame_path: str, spec_dicts: Sequence[Mapping[str, Any]], chunk: str,
                        out_path: str, threads: int = 1) -> None:
     """:func:`dyadstats.multiverse.run_chunk` with the same arguments, in a child process."""
-    job = {"frame": frame_path, "specs": list(spec_dicts), "chunk": chunk, "out": out_path, "threads": threads}
+    job = {"frame": frame_path, "specs": list(spec_dicts), "chunk": chunk, "out": out_path, "threads": threads,
+           "parent": os.getpid()}
     proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                            preexec_fn=_die_with_parent_hook())
+                            stderr=subprocess.PIPE, text=True, encoding="utf-8")
     other: list[str] = []
     try:
         assert proc.stdin is not None and proc.stderr is not None
@@ -109,6 +101,7 @@ class _JsonLines(logging.Handler):
 
 def main() -> int:
     job = json.loads(sys.stdin.read())
+    die_with_parent(int(job["parent"]))
     logger = logging.getLogger("dyadstats")
     logger.setLevel(logging.INFO)
     logger.addHandler(_JsonLines())

@@ -43,3 +43,17 @@ def test_a_failed_child_raises_with_its_traceback(tmp_path: Path) -> None:
         run_chunk_in_child(str(tmp_path / "missing.parquet"), _specs(), "009", str(tmp_path / "out.parquet"))
     assert "Traceback" in str(err.value) and "missing.parquet" in str(err.value)
     assert not (tmp_path / "out.parquet").exists()
+
+
+def test_a_child_whose_run_has_ended_leaves_at_once() -> None:
+    """In a child process (the parent-death signal is set on the calling process): with its
+    parent's pid it carries on; with any other it leaves, saying why."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys; from dyadstats.multiverse.child import die_with_parent; die_with_parent(int(sys.argv[1]))"
+    alive = subprocess.run([sys.executable, "-c", code, str(os.getpid())], capture_output=True, text=True)
+    assert alive.returncode == 0, alive.stderr
+    gone = subprocess.run([sys.executable, "-c", code, str(os.getpid() + 1_000_000)], capture_output=True, text=True)
+    assert gone.returncode == 1 and "has ended" in gone.stderr
