@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dyadstats.models.newton import BLOCK_ROWS, expit, newton_pass
+from dyadstats.models.newton import expit, newton_pass, row_blocks
 
 FloatArray = np.ndarray
 
@@ -76,8 +76,7 @@ class ScoreRows:
         """``S'S``, block by block (one cache-sized block of ``S`` at a time)."""
         n, k = self.X.shape
         out = np.zeros((k, k))
-        for start in range(0, n, BLOCK_ROWS):
-            rows = slice(start, min(start + BLOCK_ROWS, n))
+        for rows in row_blocks(n):
             block = self.X[rows] * self.factor[rows, None]
             out += block.T @ block
         return out

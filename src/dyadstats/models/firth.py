@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import LinAlgError, cho_solve, cholesky, solve_triangular
 
-from dyadstats.models.newton import BLOCK_ROWS, expit
+from dyadstats.models.newton import BLOCK_ROWS, expit, row_blocks
 
 FloatArray = np.ndarray
 
@@ -68,9 +68,8 @@ def _weighted_blocks(X: FloatArray, root_w: FloatArray) -> Iterator[tuple[slice,
     n, k = X.shape
     block = min(BLOCK_ROWS, max(n, 1))
     buffer = np.empty((block, k), order="F")
-    for start in range(0, n, block):
-        rows = slice(start, min(start + block, n))
-        yield rows, np.multiply(X[rows], root_w[rows, None], out=buffer[: rows.stop - start])
+    for rows in row_blocks(n, block):
+        yield rows, np.multiply(X[rows], root_w[rows, None], out=buffer[: rows.stop - rows.start])
 
 
 def _state(X: FloatArray, y: FloatArray, beta: FloatArray) -> _State:

@@ -19,6 +19,7 @@ deficient (by numpy's rank rule), i.e. whenever separation or collinearity makes
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +74,12 @@ def _clearly_full_rank(gram: FloatArray, n_rows: int) -> bool:
 BLOCK_ROWS = 8192
 
 
+def row_blocks(n: int, size: int = BLOCK_ROWS) -> Iterator[slice]:
+    """Consecutive row slices of at most ``size`` rows covering ``0..n`` (the blocked passes)."""
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+
+
 def newton_pass(X: FloatArray, y: FloatArray, beta: FloatArray,
                  with_log_likelihood: bool = False) -> tuple[FloatArray, FloatArray, float]:
     """``(X'WX, X'(y - p), log-likelihood)`` at ``beta`` in one pass over X, block by block.
@@ -90,8 +97,7 @@ def newton_pass(X: FloatArray, y: FloatArray, beta: FloatArray,
     information = np.zeros((k, k))
     score = np.zeros(k)
     llf = 0.0 if with_log_likelihood else math.nan
-    for start in range(0, n, block):
-        rows = slice(start, min(start + block, n))
+    for rows in row_blocks(n, block):
         x = X[rows]
         eta = x @ beta
         p = expit(eta)

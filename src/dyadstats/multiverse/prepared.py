@@ -200,24 +200,19 @@ def build_design(frame: ChunkFrame, resolved: Resolved) -> Design | None:
     # splines first (their width is known only once evaluated), then every column gathered
     # straight into its column of the (column-major) matrix: no per-column temporaries
     bases = {column: cr_center_basis(cols[column][rows], df) for column, df in terms if df}
+    width = 1 + sum(bases[c].shape[1] if df else 1 for c, df in terms)
+    matrix = np.empty((rows.size, width), order="F")
+    matrix[:, 0] = 1.0
     names = ["Intercept"]
     for column, df in terms:
+        j = len(names)
         if df:
             term = f"cr({column}, df={df}, constraints='center')"
-            names += [f"{term}[{j}]" for j in range(bases[column].shape[1])]
+            names += [f"{term}[{i}]" for i in range(bases[column].shape[1])]
+            matrix[:, j:len(names)] = bases[column]
         else:
             names.append(column)
-    matrix = np.empty((rows.size, len(names)), order="F")
-    matrix[:, 0] = 1.0
-    j = 1
-    for column, df in terms:
-        if df:
-            width = bases[column].shape[1]
-            matrix[:, j:j + width] = bases[column]
-            j += width
-        else:
             np.take(cols[column], rows, out=matrix[:, j], mode="clip")  # "raise" buffers out
-            j += 1
     X = pd.DataFrame(matrix, columns=names, copy=False)
     keys = frame.keys
     data = {name: keys[name][rows] for name in ("ccode1", "ccode2", "year")}
