@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 from dyadstats.testing.browser import find_chromium
-from dyadstats.testing.repo import base_config, default_mirror, repo_root, run_workflow
+from dyadstats.testing.repo import (
+    default_mirror,
+    main_run_config,
+    repo_root,
+    run_workflow,
+)
 
 TESTS = Path(__file__).resolve().parent
 #: directory under tests/ -> marker (registered in pyproject.toml)
@@ -50,7 +55,7 @@ def main_run(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Pat
     Integration tests read its outputs instead of each re-running the workflow.
     """
     workdir = tmp_path_factory.mktemp("main_run")
-    result = run_workflow(workdir, base_config(shared_data))
+    result = run_workflow(workdir, main_run_config(shared_data))
     assert result.returncode == 0, result.stderr[-6000:]
     return workdir
 

@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from dyadstats.ingest.manifest import load_manifest
-from dyadstats.testing.repo import base_config, repo_root
+from dyadstats.testing.repo import main_run_config, repo_root
 
 REPO = repo_root()
 
@@ -316,7 +316,7 @@ def test_killed_report_leaves_the_previous_reports_whole(
     """kill -9 while the report stage writes: reports/ is the previous run's, byte for byte
     (the new tree was being written aside, dyadstats.io.swap); the next run swaps in a whole one."""
     workdir = copy_run(main_run, tmp_path / "run")
-    (workdir / "overlay.yaml").write_text(yaml.safe_dump(base_config(shared_data), sort_keys=False))
+    (workdir / "overlay.yaml").write_text(yaml.safe_dump(main_run_config(shared_data), sort_keys=False))
     before = _tree(workdir / "reports")
     codebook = workdir / "results" / "frames" / "codebook.md"
     codebook.write_text(codebook.read_text() + "\n")  # a changed input: the report reruns

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from dyadstats.testing.browser import MAIN_TABLE_WIDTH, render_checks
-from dyadstats.testing.repo import base_config, repo_root, run_workflow
+from dyadstats.testing.repo import main_run_config, repo_root, run_workflow
 
 REPO = repo_root()
 
@@ -65,6 +65,22 @@ def test_finding_and_table_agree_with_model_estimates(run: Path) -> None:
     assert f"{b:.3f}{stars} ({se:.3f})" in main and "peace_years_" not in main.split("\n", 1)[1].split(",term")[0]
 
 
+def test_report_carries_the_runs_specification_curve(run: Path) -> None:
+    """The main job's report has its curve section, and the finding counts the grid the run was
+    given (MAIN_RUN_CURVE: 36 specifications, worked out by hand in its comment)."""
+    con = duckdb.connect(str(run / "results" / "dyadstats.duckdb"), read_only=True)
+    rows, estimated, negative = con.execute(
+        "SELECT count(*), count(estimate), count(*) FILTER (WHERE estimate < 0) FROM model_multiverse"
+    ).fetchone()
+    con.close()
+    assert rows == 36
+    md = (run / "reports" / "report.md").read_text()
+    assert "## Specification curve" in md
+    assert f"Across the specification curve ({estimated} of 36 specifications estimated" in md
+    assert f"{100 * negative / estimated:.1f}% of the democracy terms are negative" in md
+    assert 'src="data:image/png;base64,' in (run / "reports" / "report.html").read_text()
+
+
 def test_every_default_model_converged(run: Path) -> None:
     """Each of the default models reached its optimum (Firth on all dyads with the heavy-tailed
     1 / capability ratio once stopped at its iteration limit: dyadstats.models.estimate)."""
@@ -88,7 +104,7 @@ def test_second_run_is_byte_identical(main_run: Path, shared_data: Path, tmp_pat
     shutil.rmtree(run / "results" / "models" / "fits" / next(iter(first_model)))
     for part in ("estimates", "fit", "predictions"):
         (run / "results" / "models" / f"{part}.parquet").unlink()
-    result = run_workflow(run, base_config(shared_data))
+    result = run_workflow(run, main_run_config(shared_data))
     assert result.returncode == 0, result.stderr[-6000:]
     assert _hashes(run) == before
     prov_after = json.loads((run / "reports" / "provenance.json").read_text())
@@ -116,14 +132,14 @@ def test_failed_report_leaves_reports_whole_and_the_next_run_heals(
     text = codebook.read_text()
     codebook.unlink()
     codebook.mkdir()  # the report reads it after writing its tables and figures: it fails mid-way
-    failed = run_workflow(run, base_config(shared_data), ["reports/report.html"])
+    failed = run_workflow(run, main_run_config(shared_data), ["reports/report.html"])
     assert failed.returncode != 0
     assert "codebook.md" in failed.stderr
     assert _tree(run / "reports") == before
     assert not [p.name for p in run.iterdir() if p.name.startswith(".reports.")]
     codebook.rmdir()
     codebook.write_text(text + "\n")  # a changed codebook: the report reruns and carries it
-    healed = run_workflow(run, base_config(shared_data), ["reports/report.html"])
+    healed = run_workflow(run, main_run_config(shared_data), ["reports/report.html"])
     assert healed.returncode == 0, healed.stderr[-4000:]
     assert (run / "reports" / "codebook.md").read_text() == text + "\n"
     assert set(_tree(run / "reports")) == set(before)

@@ -42,6 +42,40 @@ def base_config(mirror: str | Path) -> dict[str, Any]:
     return config
 
 
+#: The specification curve of the tests' main job: every dimension of the default grid but with
+#: fewer values (both estimators and covariances, two links, outcomes and measures, one of them
+#: a dichotomy so a skip rule applies): 2^6 = 64 combinations less 16 Firth fits on all dyads
+#: (firth_samples) and 12 BMR weak links (a dichotomy's weak link is joint democracy itself) =
+#: 36 specifications, in two chunks. The full grid is
+#: ``make run``'s and the bench's; its estimation is checked on simulated frames in
+#: tests/unit/multiverse, so the tests' main job need not fit all of it.
+MAIN_RUN_CURVE = {
+    "chunk_size": 18,
+    "choices": {
+        "outcome": ["coercion_onset", "mid_onset"],
+        "democracy": ["polity", "bmr"],
+        "threshold": [{"label": "default"}],
+        "link": ["joint", "weak_link"],
+        "lag": [0],
+        "sample": ["all", "politically_relevant"],
+        "era": [{"label": "all years", "years": None}],
+        "time": ["cubic"],
+        "estimator": ["logit", "firth"],
+        "covariance": ["cluster", "dyadic"],
+    },
+}
+
+
+def main_run_config(mirror: str | Path) -> dict[str, Any]:
+    """The tests' main job: :func:`base_config` with the small curve :data:`MAIN_RUN_CURVE`.
+
+    Tests that rerun a copy of the main job use this config too, so the curve's jobs stay done.
+    """
+    config = base_config(mirror)
+    config["multiverse"] = {**config["multiverse"], **MAIN_RUN_CURVE}
+    return config
+
+
 def snakemake_argv(workdir: Path, configfile: Path, targets: list[str] | None = None,
                    cores: int = 2, *extra: str) -> list[str]:
     """Snakemake on the repository's Snakefile in ``workdir``; jobs in threads (faster start)."""
