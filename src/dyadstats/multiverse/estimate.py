@@ -99,13 +99,21 @@ def rescale_weak_link(focal: Mapping[str, float], sd: float) -> dict[str, float]
     return out
 
 
+_FOCAL_NUMBERS = ("estimate", "std_error", "conf_low", "conf_high", "p_value", "odds_ratio")
+
+
 def _focal_row(result: Any, focal: str | None) -> dict[str, Any]:
-    est = result.estimates
-    row = est[est["term"] == (focal or "")]
-    if row.empty:
-        return {k: math.nan for k in ("estimate", "std_error", "conf_low", "conf_high", "p_value", "odds_ratio")}
-    r = row.iloc[0]
-    return {k: float(r[k]) for k in ("estimate", "std_error", "conf_low", "conf_high", "p_value", "odds_ratio")}
+    """The focal term's numbers; from the tidy columns when the fit gave them (a DataFrame per
+    specification only to read one row cost a tenth of a chunk)."""
+    columns = result.estimate_columns
+    if columns is None:
+        est = result.estimates
+        columns = {k: est[k].to_numpy() for k in ("term", *_FOCAL_NUMBERS)}
+    terms = list(columns["term"])
+    if (focal or "") not in terms:
+        return dict.fromkeys(_FOCAL_NUMBERS, math.nan)
+    i = terms.index(focal or "")
+    return {k: float(columns[k][i]) for k in _FOCAL_NUMBERS}
 
 
 def _status(fit: Mapping[str, Any], focal: Mapping[str, float]) -> str:
@@ -186,7 +194,7 @@ def _fit_group(design: Design, group: Sequence[Specification], warm: WarmStarts)
         if estimator not in fits:
             try:
                 if estimator == "logit":
-                    fits[estimator] = fit_logit(design, model, warm.logit_start(design), checks.scales)
+                    fits[estimator] = fit_logit(design, model, warm.logit_start(design), checks.scale_values)
                     if fits[estimator].fitted[1]["converged"]:
                         logit = fits[estimator].fitted[0]
                         warm.add_logit(design, logit)

@@ -152,16 +152,16 @@ class EstimatorFit:
     bread: np.ndarray
 
 
-def fit_logit(design: Design, spec: ModelSpec, start: np.ndarray | None, scales: pd.Series) -> EstimatorFit:
+def fit_logit(design: Design, spec: ModelSpec, start: np.ndarray | None, scales: np.ndarray) -> EstimatorFit:
     """The models stage's logit (:func:`dyadstats.models.estimate._fit_logit`: NumPy Newton where
     its answer is clean, else statsmodels) from ``start``, with the scores and the bread at the
-    estimate (the Newton fit's own). ``scales``: the design's term scales (its checks)."""
+    estimate (the Newton fit's own). ``scales``: the design's term scales (its checks' array)."""
     X, y = design.X.to_numpy(), design.y
     gram = design.gram()
     fast = newton_logit(X, y, max_iter=spec.max_iter, start=start, gram=gram) if start is not None else None
     if fast is None:
         fast = newton_logit(X, y, max_iter=spec.max_iter, gram=gram)
-    if fast is not None and float(np.max(np.abs(fast.params) * scales.to_numpy())) <= HUGE_COEF:
+    if fast is not None and float(np.max(np.abs(fast.params) * scales)) <= HUGE_COEF:
         info = converged_info(fast.log_likelihood, y, fast.iterations, X.shape[1])
         scores = dcov.ScoreRows(X, y - expit(X @ fast.params))
         return EstimatorFit((pd.Series(fast.params, index=design.X.columns), info), scores, fast.bread)
