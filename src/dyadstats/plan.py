@@ -305,7 +305,14 @@ class RunPlan:
         """What ``rule all`` builds."""
         reports = self.layout.reports()
         return [*self.stage_targets(), f"{reports}/report.html", f"{reports}/report.md",
-                self.layout.audit("report")]
+                *self.report_curve_files(), self.layout.audit("report")]
+
+    def report_curve_files(self) -> list[str]:
+        """The specification curve's PNG and SVG as the report copies them into its figures
+        (:func:`dyadstats.report.render.curve_outputs`), when the run makes the curve."""
+        if not self.multiverse_section["enabled"]:
+            return []
+        return [f"{self.layout.reports()}/figures/specification_curve.{ext}" for ext in ("png", "svg")]
 
     def _rooted(self, rel: str) -> str:
         """A path the package writes relative to the run directory, under this layout's root."""

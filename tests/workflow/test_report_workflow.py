@@ -79,6 +79,10 @@ def test_report_carries_the_runs_specification_curve(run: Path) -> None:
     assert f"Across the specification curve ({estimated} of 36 specifications estimated" in md
     assert f"{100 * negative / estimated:.1f}% of the democracy terms are negative" in md
     assert 'src="data:image/png;base64,' in (run / "reports" / "report.html").read_text()
+    for ext in ("png", "svg"):  # copied into reports/, which alone holds what its Markdown links
+        copy = run / "reports" / "figures" / f"specification_curve.{ext}"
+        assert copy.read_bytes() == (run / "results" / "multiverse" / copy.name).read_bytes()
+        assert f"](figures/specification_curve.{ext})" in md
 
 
 def test_every_default_model_converged(run: Path) -> None:

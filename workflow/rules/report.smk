@@ -89,6 +89,8 @@ rule write_report:
             category="Figures",
             labels={"figure": "rate over time"},
         )),
+        # the curve's copies, when the run makes one (dyadstats.report.render.curve_outputs)
+        **{f"curve_{Path(f).suffix[1:]}": update(f) for f in PLAN.report_curve_files()},
     params:
         stage_outputs=PLAN.db_files(),
         extra_inputs=[str(Path(workflow.basedir) / config["manifest"]), *workflow.configfiles],

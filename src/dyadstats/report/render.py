@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import os
+import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import pandas as pd
 from dyadstats.audit import LINEAGE_COLUMNS, lineage_rows, read_audits, write_stage_audit
 from dyadstats.config import validated
 from dyadstats.config.build import BuildConfig
+from dyadstats.config.multiverse import MultiverseConfig
 from dyadstats.ingest.manifest import SourceFile
 from dyadstats.io.files import sha256_file, write_json, write_text
 from dyadstats.report import figures, regression, sample, tables
@@ -29,12 +31,14 @@ from dyadstats.report.methods import methods_paragraph
 from dyadstats.report.options import ReportOptions, report_options
 from dyadstats.report.provenance import build_provenance, utc_now
 from dyadstats.report.references import bib_keys, dataset_sources, references_bib
+from dyadstats.report.spec_curve import curve_caption
 
 log = logging.getLogger(__name__)
 
 TABLE_KEYS = ("main", "sample", "rates", "regression", "robustness")
 FIGURE_STEMS = ("odds_ratios", "predicted_probabilities", "rate_over_time")
-MULTIVERSE_FIGURE = "specification_curve.png"
+CURVE_STEM = "specification_curve"
+MULTIVERSE_FIGURE = f"{CURVE_STEM}.png"
 MULTIVERSE_SUMMARY = "summary.json"
 
 
@@ -49,15 +53,23 @@ class FigureRef:
         return "data:image/png;base64," + base64.b64encode(self.png.read_bytes()).decode("ascii")
 
 
-def report_outputs(out_dir: str | Path = "reports") -> dict[str, list[str]]:
-    """Every file the report stage writes, by kind (the workflow declares these as outputs)."""
+def report_outputs(out_dir: str | Path = "reports", curve: bool = False) -> dict[str, list[str]]:
+    """Every file the report stage writes, by kind (the workflow declares these as outputs);
+    ``curve``: with the specification curve's copies (:func:`curve_outputs`)."""
     out = Path(out_dir)
     return {
         "document": [str(out / "report.html"), str(out / "report.md"), str(out / "codebook.md")],
         "provenance": [str(out / "provenance.json"), str(out / "references.bib")],
         "tables": [str(out / "tables" / f"{k}.{ext}") for k in TABLE_KEYS for ext in ("csv", "tex")],
-        "figures": [str(out / "figures" / f"{s}.{ext}") for s in FIGURE_STEMS for ext in ("png", "svg")],
+        "figures": [str(out / "figures" / f"{s}.{ext}") for s in FIGURE_STEMS for ext in ("png", "svg")]
+        + (curve_outputs(out) if curve else []),
     }
+
+
+def curve_outputs(out_dir: str | Path = "reports") -> list[str]:
+    """The specification curve's PNG and SVG as copied into the report's figures (so reports/
+    alone holds every image its Markdown links)."""
+    return [str(Path(out_dir) / "figures" / f"{CURVE_STEM}.{ext}") for ext in ("png", "svg")]
 
 
 def _environment() -> jinja2.Environment:
@@ -147,11 +159,12 @@ def sources_frame(manifest: Mapping[str, SourceFile]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def multiverse_section(directory: str | Path) -> dict[str, Any] | None:
+def multiverse_section(directory: str | Path, figure_dir: str | Path) -> dict[str, Any] | None:
     """The optional specification-curve section, when the multiverse stage has written it.
 
-    Contract: ``<dir>/specification_curve.png`` (embedded; ``.svg`` beside it is linked) and
-    optionally ``<dir>/summary.json``, a flat mapping of labels to values shown as a table.
+    Contract: ``<dir>/specification_curve.png`` (and ``.svg`` beside it), copied into
+    ``figure_dir`` (the PNG embedded in the HTML, both linked from the Markdown), and optionally
+    ``<dir>/summary.json``, a flat mapping of labels to values shown as a table.
     """
     directory = Path(directory)
     png = directory / MULTIVERSE_FIGURE
@@ -159,8 +172,15 @@ def multiverse_section(directory: str | Path) -> dict[str, Any] | None:
     if not png.is_file() and not summary_path.is_file():
         return None
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
+    copies: dict[str, Path | None] = {"png": None, "svg": None}
+    for ext in copies:
+        source = directory / f"{CURVE_STEM}.{ext}"
+        if source.is_file():
+            copies[ext] = Path(figure_dir) / source.name
+            copies[ext].parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, copies[ext])
     return {
-        "png": png if png.is_file() else None,
+        **copies,
         "data_uri": ("data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")) if png.is_file() else None,
         "summary": {str(k): v for k, v in sorted(summary.items())},
         "directory": str(directory),
@@ -284,6 +304,7 @@ def build_report(
     )
     write_json(provenance, out / "provenance.json")
 
+    curve = multiverse_section(options.multiverse_dir, figure_dir)
     context = {
         "options": options,
         "failed_models": list(models.failed),
@@ -299,7 +320,9 @@ def build_report(
         "coverage": coverage,
         "figures": figure_refs,
         "robustness": finding.robustness,
-        "multiverse": multiverse_section(options.multiverse_dir),
+        "multiverse": curve,
+        "curve_caption": curve_caption(
+            validated(MultiverseConfig, config.get("multiverse") or {}, "multiverse").alpha),
         "provenance": provenance,
         "methods": methods_paragraph(config, models.fit, finding.outcome),
         "main_models": main_models,
@@ -312,4 +335,4 @@ def build_report(
     write_text(env.get_template("report.html.j2").render(**context), out / "report.html")
     write_text(env.get_template("report.md.j2").render(**context), out / "report.md")
     log.info("report: wrote %s and %s", out / "report.html", out / "report.md")
-    return report_outputs(out)
+    return report_outputs(out, curve=curve is not None and None not in (curve["png"], curve["svg"]))

@@ -39,6 +39,14 @@ def curve_colors(curve: pd.DataFrame, alpha: float) -> np.ndarray:
     return np.where(sig & (est < 0), NEGATIVE, np.where(sig & (est > 0), POSITIVE, NEUTRAL))
 
 
+def curve_caption(alpha: float) -> str:
+    """The figure's caption: what its marks and colours (:func:`curve_colors`) mean."""
+    return (f"Specification curve: each estimated specification's democracy term (log odds; weak links "
+            f"per SD of the lower score) with its 95% confidence interval, sorted by size; blue: "
+            f"negative with p < {alpha:g}, red: positive with p < {alpha:g}, grey: otherwise; the dashed "
+            f"line is the median. Below, the choices each specification made.")
+
+
 def specification_curve(
     df: pd.DataFrame, levels: Mapping[str, Sequence[str]], alpha: float = 0.05,
     labels: Mapping[str, str] | None = None,

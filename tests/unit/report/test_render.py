@@ -11,8 +11,11 @@ import pytest
 
 from dyadstats.cli.main import main as cli_main
 from dyadstats.ingest.manifest import load_manifest
+from dyadstats.paths import Layout
+from dyadstats.plan import RunPlan
 from dyadstats.report import build_report
-from dyadstats.report.render import report_outputs
+from dyadstats.report.render import curve_outputs, report_outputs
+from dyadstats.testing.repo import base_config, repo_root
 
 # Lines that legitimately differ between runs: run times and the git state (other people may
 # commit or edit while the test runs).
@@ -121,14 +124,22 @@ def test_multiverse_section_appears_only_when_its_outputs_exist(world: dict) -> 
     assert 'id="multiverse"' not in Path("reports/report.html").read_text()
     mv = Path("results/multiverse")
     mv.mkdir(parents=True)
-    (mv / "specification_curve.png").write_bytes(Path("reports/figures/odds_ratios.png").read_bytes())
+    png = Path("reports/figures/odds_ratios.png").read_bytes()
+    (mv / "specification_curve.png").write_bytes(png)
+    (mv / "specification_curve.svg").write_text("<svg/>")
     (mv / "summary.json").write_text(json.dumps({"specifications": 96, "share negative": 0.9}))
-    _build(world)
+    outputs = _build(world)
     html = Path("reports/report.html").read_text()
     assert 'id="multiverse"' in html and html.count("data:image/png;base64,") == 4
-    assert "share negative" in html
+    assert "share negative" in html and "<code>figures/specification_curve.svg</code>" in html
+    # reports/ alone holds every image its Markdown links: the curve is copied in and declared
     md = Path("reports/report.md").read_text()
-    assert "](../results/multiverse/specification_curve.png)" in md
+    assert "](figures/specification_curve.png)" in md and "](figures/specification_curve.svg)" in md
+    assert "](../" not in md
+    assert Path("reports/figures/specification_curve.png").read_bytes() == png
+    assert outputs == report_outputs("reports", curve=True)
+    assert curve_outputs("reports") == ["reports/figures/specification_curve.png",
+                                        "reports/figures/specification_curve.svg"]
 
 
 def test_audit_lineage_in_report_and_terminal(world: dict, capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,3 +165,14 @@ def test_a_stage_audit_without_tables_still_prints(tmp_path: Path, capsys: pytes
     write_stage_audit("models", [], tmp_path / "models.json")
     assert cli_main(["audit", "--directory", str(tmp_path)]) == 0
     assert capsys.readouterr().out.splitlines()[2].split()[0] == "models"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_workflow_declares_the_curve_copies_the_report_writes(tmp_path: Path, enabled: bool) -> None:
+    """rule write_report's outputs and rule all take the copies from the plan: the same paths as
+    the report stage's own list, and none when the run makes no curve."""
+    config = base_config(tmp_path)
+    config["multiverse"]["enabled"] = enabled
+    plan = RunPlan.from_config(config, repo_root(), Layout(root=None))
+    assert plan.report_curve_files() == (curve_outputs("reports") if enabled else [])
+    assert set(plan.report_curve_files()) <= set(plan.final_targets())
