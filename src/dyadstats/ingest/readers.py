@@ -161,7 +161,7 @@ def read_stata(path: str | Path) -> pd.DataFrame:
 def read_excel(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     try:
-        frame = pd.read_excel(path, sheet_name=0)
+        frame = pd.read_excel(path, sheet_name=0, engine="calamine")  # xlrd: deprecated by pandas
     except Exception as exc:
         raise ReadError(f"{path}: cannot read as an Excel workbook: {exc}") from exc
     if frame.empty:
