@@ -172,7 +172,7 @@ def test_covariates_attach_as_pairs_and_min_max(tmp_path: Path, state_years: str
     cov = CovariateRole(name="gdp", table="g", level="state_year", column="gdppc")
     table = parquet(tmp_path, "g", pd.DataFrame({"ccode": [2, 200, 365], "year": [1990] * 3,
                                                  "gdppc": [30.0, 20.0, None]}))
-    out_dir = tmp_path / "work"
+    out_dir = tmp_path / "the user's work"  # a quote in a path: quoted in the SQL, not pasted
     out = out_dir / role_output(cov)
     build_role_table(cov, table, state_years, str(out))
     dem = DemocracyRole(name="mine", table="x", score="s", threshold=1)

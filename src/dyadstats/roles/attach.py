@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import duckdb
 
+from dyadstats.io.db import quote_path
 from dyadstats.roles.parse import CovariateRole, EventRole, Roles, role_output
 from dyadstats.sql import read_sql
 
@@ -40,8 +41,8 @@ def attach_roles_sql(frame: str, roles: Roles, paths: Mapping[str, str] | None =
     for i, d in enumerate(roles.democracy):
         m, p = d.name, paths.get(role_output(d), role_output(d))
         a, b = f"dem{i}a", f"dem{i}b"
-        joins += [f"LEFT JOIN read_parquet('{p}') {a} ON {a}.ccode = d.ccode1 AND {a}.year = d.year",
-                  f"LEFT JOIN read_parquet('{p}') {b} ON {b}.ccode = d.ccode2 AND {b}.year = d.year"]
+        joins += [f"LEFT JOIN read_parquet({quote_path(p)}) {a} ON {a}.ccode = d.ccode1 AND {a}.year = d.year",
+                  f"LEFT JOIN read_parquet({quote_path(p)}) {b} ON {b}.ccode = d.ccode2 AND {b}.year = d.year"]
         both = f"{a}.democracy IS NOT NULL AND {b}.democracy IS NOT NULL"
         selects += [
             f"{a}.democracy AS dem_{m}_1", f"{b}.democracy AS dem_{m}_2",
@@ -60,7 +61,7 @@ def attach_roles_sql(frame: str, roles: Roles, paths: Mapping[str, str] | None =
         if c.absent is not None:
             # keys without a row inside the table's first..last year take the table's fill value
             joins.append(f"CROSS JOIN (SELECT min(year) AS lo, max(year) AS hi, any_value(absent) AS absent "
-                         f"FROM read_parquet('{p}')) {fill}")
+                         f"FROM read_parquet({quote_path(p)})) {fill}")
 
         def filled(alias: str, key: str, c: CovariateRole = c, fill: str = fill) -> str:
             if c.absent is None:
@@ -70,8 +71,8 @@ def attach_roles_sql(frame: str, roles: Roles, paths: Mapping[str, str] | None =
 
         if c.level == "state_year":
             a, b = f"cov{i}a", f"cov{i}b"
-            joins += [f"LEFT JOIN read_parquet('{p}') {a} ON {a}.ccode = d.ccode1 AND {a}.year = d.year",
-                      f"LEFT JOIN read_parquet('{p}') {b} ON {b}.ccode = d.ccode2 AND {b}.year = d.year"]
+            joins += [f"LEFT JOIN read_parquet({quote_path(p)}) {a} ON {a}.ccode = d.ccode1 AND {a}.year = d.year",
+                      f"LEFT JOIN read_parquet({quote_path(p)}) {b} ON {b}.ccode = d.ccode2 AND {b}.year = d.year"]
             v1, v2 = filled(a, "ccode"), filled(b, "ccode")
             # least/greatest skip NULLs in DuckDB; min/max of a pair must be NULL if either is.
             selects += [f"{v1} AS {n}_1", f"{v2} AS {n}_2",
@@ -83,7 +84,7 @@ def attach_roles_sql(frame: str, roles: Roles, paths: Mapping[str, str] | None =
             # directions of the pair get its value.
             c1, c2 = ("d.ccode1", "d.ccode2") if c.directed else (
                 "least(d.ccode1, d.ccode2)", "greatest(d.ccode1, d.ccode2)")
-            joins.append(f"LEFT JOIN read_parquet('{p}') {a} ON {a}.ccode1 = {c1} "
+            joins.append(f"LEFT JOIN read_parquet({quote_path(p)}) {a} ON {a}.ccode1 = {c1} "
                          f"AND {a}.ccode2 = {c2} AND {a}.year = d.year")
             selects.append(f"{filled(a, 'ccode1')} AS {n}")
     return f"SELECT {', '.join(selects)} FROM {frame} d {' '.join(joins)}"
@@ -105,11 +106,11 @@ def create_role_dispute_dyad_years(
     """
     if role.level == "dyadic":
         con.execute(
-            f"CREATE OR REPLACE TABLE dispute_dyad_years AS SELECT * FROM read_parquet('{role_path}') "
+            f"CREATE OR REPLACE TABLE dispute_dyad_years AS SELECT * FROM read_parquet({quote_path(role_path)}) "
             "ORDER BY ccode1, ccode2, year, dispnum"
         )
         return
-    con.execute(f"CREATE OR REPLACE VIEW mid5_participants AS SELECT * FROM read_parquet('{role_path}')")
+    con.execute(f"CREATE OR REPLACE VIEW mid5_participants AS SELECT * FROM read_parquet({quote_path(role_path)})")
     # the dispute level (MIDA's fields) derived from the participants
     con.execute(f"CREATE OR REPLACE VIEW mid5_disputes AS {read_sql('roles/disputes_from_participants')}")
     con.execute(

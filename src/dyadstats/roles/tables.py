@@ -12,6 +12,7 @@ import duckdb
 
 from dyadstats.audit import profile_relation, table_record
 from dyadstats.errors import SchemaError
+from dyadstats.io.db import quote_path
 from dyadstats.io.files import write_parquet
 from dyadstats.roles.checks import (
     check_codes,
@@ -48,7 +49,7 @@ def _record(
     con: duckdb.DuckDBPyConnection, table: str, out_path: str | Path, key: Sequence[str],
     rows_in: int, dropped: Mapping[str, int], inputs: Sequence[str], notes: Sequence[str],
 ) -> dict[str, Any]:
-    profile = profile_relation(con, f"SELECT * FROM read_parquet('{out_path}')", list(key))
+    profile = profile_relation(con, f"SELECT * FROM read_parquet({quote_path(out_path)})", list(key))
     return table_record(table, profile, rows_in=rows_in, dropped=dropped, inputs=inputs, notes=notes)
 
 
@@ -58,7 +59,7 @@ def build_democracy_table(
     """ccode, year, score, democracy (0/1; NULL where the score is missing) for system members."""
     key = f"roles.democracy.{role.name}"
     con = duckdb.connect()
-    src = f"read_parquet('{table_path}')"
+    src = f"read_parquet({quote_path(table_path)})"
     mapping = {"ccode": role.ccode, "year": role.year, "score": role.score}
     require_columns(con, src, mapping, key, table_path)
     require_numeric(con, src, mapping, key, table_path)
@@ -69,7 +70,7 @@ def build_democracy_table(
     require_not_null(con, "role_in", ["ccode", "year"], key, table_path)
     require_unique(con, "role_in", ["ccode", "year"], key, table_path)
     checked = check_membership(
-        con, "role_in", f"read_parquet('{state_years_path}')", ["ccode"], "year",
+        con, "role_in", f"read_parquet({quote_path(state_years_path)})", ["ccode"], "year",
         role.unknown_states, f"{table_path} ({key})", f"{key}.unknown_states",
     )
     op = RULES[role.rule]
@@ -93,7 +94,7 @@ def build_covariate_table(
     """State-year (ccode, year, value) or dyad-year (ccode1, ccode2, year, value) covariate."""
     key = f"roles.covariates.{role.name}"
     con = duckdb.connect()
-    src = f"read_parquet('{table_path}')"
+    src = f"read_parquet({quote_path(table_path)})"
     if role.level == "state_year":
         mapping = {"ccode": role.ccode, "year": role.year, "value": role.column}
         keys = ["ccode", "year"]
@@ -116,7 +117,7 @@ def build_covariate_table(
     require_unique(con, "role_in", keys, key, table_path)
     ccodes = ["ccode"] if role.level == "state_year" else ["ccode1", "ccode2"]
     checked = check_membership(
-        con, "role_in", f"read_parquet('{state_years_path}')", ccodes, "year",
+        con, "role_in", f"read_parquet({quote_path(state_years_path)})", ccodes, "year",
         role.unknown_states, f"{table_path} ({key})", f"{key}.unknown_states",
     )
     notes = [f"table {role.table}: column {role.column} ({role.level})"]
@@ -157,7 +158,7 @@ def _build_participants(
 ) -> dict[str, Any]:
     key = f"roles.events.{role.name}"
     con = duckdb.connect()
-    src = f"read_parquet('{table_path}')"
+    src = f"read_parquet({quote_path(table_path)})"
     have = _mapped(role, PARTICIPANT_COLUMNS, con, src)
     required = {c: role.columns.get(c, c) for c in PARTICIPANT_REQUIRED}
     require_columns(con, src, {**required, **have}, key, table_path)
@@ -172,7 +173,7 @@ def _build_participants(
     # A participant is a member in its first year of participation.
     con.execute("CREATE TEMP VIEW role_years AS SELECT *, styear AS year FROM role_in")
     checked = check_membership(
-        con, "role_years", f"read_parquet('{state_years_path}')", ["ccode"], "year",
+        con, "role_years", f"read_parquet({quote_path(state_years_path)})", ["ccode"], "year",
         role.unknown_states, f"{table_path} ({key})", f"{key}.unknown_states",
     )
     cols = ", ".join(PARTICIPANT_COLUMNS)
@@ -195,7 +196,7 @@ def _build_dyadic_events(
     """
     key = f"roles.events.{role.name}"
     con = duckdb.connect()
-    src = f"read_parquet('{table_path}')"
+    src = f"read_parquet({quote_path(table_path)})"
     have = _mapped(role, DYADIC_COLUMNS, con, src)
     required = {c: role.columns.get(c, c) for c in DYADIC_REQUIRED}
     require_columns(con, src, {**required, **have}, key, table_path)
@@ -221,7 +222,7 @@ def _build_dyadic_events(
         raise SchemaError(f"{table_path}: {key}: {self_pairs} rows pair a state with itself (ccode1 = ccode2)")
     checked = check_membership(
         con, "(SELECT a AS ccode1, b AS ccode2, * EXCLUDE (a, b) FROM role_in)",
-        f"read_parquet('{state_years_path}')", ["ccode1", "ccode2"], "year",
+        f"read_parquet({quote_path(state_years_path)})", ["ccode1", "ccode2"], "year",
         role.unknown_states, f"{table_path} ({key})", f"{key}.unknown_states",
     )
     kept = checked.kept_sql
