@@ -124,18 +124,19 @@ def _examples(
 ) -> str:
     """The first few offending (column, code, year) triples, with how many rows each covers."""
     parts = []
-    for c in ccode_columns:
+    names = {f"column_{i}": c for i, c in enumerate(ccode_columns)}  # config values: bound, not pasted
+    for key, c in names.items():
         parts.append(
-            f"SELECT '{c}' AS col, b.{_q(c)} AS code, b.{_q(year_column)} AS yr FROM ({bad_sql}) b "
+            f"SELECT ${key} AS col, b.{_q(c)} AS code, b.{_q(year_column)} AS yr FROM ({bad_sql}) b "
             f"WHERE NOT EXISTS (SELECT 1 FROM {state_years} s "
             f"WHERE s.ccode = b.{_q(c)} AND s.year = b.{_q(year_column)})"
         )
     union = " UNION ALL ".join(parts)
     rows = con.execute(
         f"SELECT col, code, min(yr), max(yr), count(*) AS n FROM ({union}) "
-        f"GROUP BY col, code ORDER BY n DESC, code NULLS FIRST, col LIMIT {MAX_EXAMPLES}"
+        f"GROUP BY col, code ORDER BY n DESC, code NULLS FIRST, col LIMIT {MAX_EXAMPLES}", names
     ).fetchall()
-    distinct = con.execute(f"SELECT count(DISTINCT (col, code)) FROM ({union})").fetchone()[0]
+    distinct = con.execute(f"SELECT count(DISTINCT (col, code)) FROM ({union})", names).fetchone()[0]
     shown = "; ".join(
         f"{col}={'NULL' if code is None else code} in "
         f"{lo if lo == hi else f'{lo}-{hi}'} ({n} row{'s' if n != 1 else ''})"
