@@ -38,9 +38,15 @@ CODEBOOK = f"{FRAMES_DIR}/codebook.md"
 
 #: The universe stage's tables, in the order the stage writes them.
 UNIVERSE_TABLES = ("state_years", "dyad_years", "directed_dyad_years")
-#: The events stage's tables (every dispute-dyad-year the whittle removed in mid_whittle_log).
-EVENT_TABLES = ("mid_dyad_years", "mid_directed_dyad_years", "ties_directed_dyad_years",
-                "icb_directed_dyad_years", "war_directed_dyad_years", "mid_whittle_log")
+#: The events stage's tables, each named once here (the stage, the plan and the frames' needs
+#: read these); every dispute-dyad-year the whittle removed is in WHITTLE_LOG_TABLE.
+MID_TABLE = "mid_dyad_years"
+MID_DIRECTED_TABLE = "mid_directed_dyad_years"
+TIES_TABLE = "ties_directed_dyad_years"
+ICB_TABLE = "icb_directed_dyad_years"
+WAR_TABLE = "war_directed_dyad_years"
+WHITTLE_LOG_TABLE = "mid_whittle_log"
+EVENT_TABLES = (MID_TABLE, MID_DIRECTED_TABLE, TIES_TABLE, ICB_TABLE, WAR_TABLE, WHITTLE_LOG_TABLE)
 #: The analysis frames: name -> directed.
 FRAME_TABLES = {"analysis_dyad_years": False, "analysis_directed_dyad_years": True}
 #: Per-model outputs of the model job, gathered by the models stage.

@@ -63,6 +63,7 @@ from dyadstats.events.war import WAR_TABLE, create_war_table, war_audit_record
 from dyadstats.events.whittle import WHITTLE_RULES, resolve_whittle_order
 from dyadstats.io.db import connect, quote_path
 from dyadstats.io.files import write_parquet
+from dyadstats.paths import MID_DIRECTED_TABLE, TIES_TABLE
 from dyadstats.roles.parse import EventRole
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ WHITTLE_LOG = "mid_whittle_log"
 
 
 #: The tables a run may leave out when its frames read none of them (``outputs`` decides).
-OPTIONAL_TABLES = ("mid_directed_dyad_years", "ties_directed_dyad_years", ICB_TABLE, WAR_TABLE)
+OPTIONAL_TABLES = (MID_DIRECTED_TABLE, TIES_TABLE, ICB_TABLE, WAR_TABLE)
 
 
 def build_events(

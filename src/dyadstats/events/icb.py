@@ -52,11 +52,11 @@ import duckdb
 
 from dyadstats.audit import profile_relation, table_record
 from dyadstats.events.flag_tables import create_flag_tables
+from dyadstats.paths import ICB_TABLE
 from dyadstats.sql import read_sql
 
 log = logging.getLogger(__name__)
 
-ICB_TABLE = "icb_directed_dyad_years"
 ICB_INPUT = "icb_actors"
 NON_STATE_CODE, MULTI_STATE_CODE, OTHER_CODE = 996, 997, 995
 # Audit categories, in the order the SQL tests them; all but 'state_trigger' give no dyad.

@@ -37,9 +37,9 @@ import duckdb
 
 from dyadstats.audit import profile_relation, table_record
 from dyadstats.events.flag_tables import create_flag_tables
+from dyadstats.paths import WAR_TABLE
 from dyadstats.sql import read_sql
 
-WAR_TABLE = "war_directed_dyad_years"
 WAR_INPUT = "ps_cow_war_inter"
 # frame outcome -> (event-table flag of the onset, flag of an active war)
 WAR_OUTCOMES: dict[str, tuple[str, str]] = {"war_onset": ("war_onset", "war_ongoing")}

@@ -18,18 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dyadstats.events.icb import ICB_TABLE
-from dyadstats.events.war import WAR_TABLE
 from dyadstats.frame.columns import icb_columns, war_columns
 from dyadstats.frame.controls import CONTIGUITY_SPELLS, CONTROL_GROUPS, CONTROL_SOURCES
 from dyadstats.frame.covariates import COVARIATE_TABLES
 from dyadstats.frame.democracy import MEASURES
 from dyadstats.frame.options import FrameOptions
 from dyadstats.frame.outcomes import TIES_OUTCOMES
+from dyadstats.paths import ICB_TABLE, MID_DIRECTED_TABLE, MID_TABLE, TIES_TABLE, WAR_TABLE
 
-MID_TABLE = "mid_dyad_years"
-MID_DIRECTED_TABLE = "mid_directed_dyad_years"
-TIES_TABLE = "ties_directed_dyad_years"
 #: The events stage's tables a frame can join, in the stage's order.
 FRAME_EVENT_TABLES = (MID_TABLE, MID_DIRECTED_TABLE, TIES_TABLE, ICB_TABLE, WAR_TABLE)
 #: Why an event table is left out when the options do not need it (audit notes).
