@@ -19,6 +19,7 @@ from dyadstats.paths import (
     EVENT_TABLES,
     FRAME_TABLES,
     UNIVERSE_TABLES,
+    WHITTLE_LOG_TABLE,
     WORKFLOW,
     Layout,
     frame_name,
@@ -40,7 +41,7 @@ EVENT_SOURCES = ("mid5_participants", "mid5_disputes", "dyadic_mid402", "ties", 
 MODEL_PRIORITY = {"mixed": 2, "firth": 1}
 #: The events stage's table that no frame reads (every dispute-dyad-year with the whittle rule
 #: that removed it, a reviewer's table): always built.
-WHITTLE_LOG = "mid_whittle_log"
+WHITTLE_LOG = WHITTLE_LOG_TABLE
 
 
 def rooted_sources(extra: Mapping[str, Any] | None, root: str | Path) -> dict[str, Any]:

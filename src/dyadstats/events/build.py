@@ -63,7 +63,7 @@ from dyadstats.events.war import WAR_TABLE, create_war_table, war_audit_record
 from dyadstats.events.whittle import WHITTLE_RULES, resolve_whittle_order
 from dyadstats.io.db import connect, quote_path
 from dyadstats.io.files import write_parquet
-from dyadstats.paths import MID_DIRECTED_TABLE, TIES_TABLE
+from dyadstats.paths import MID_DIRECTED_TABLE, MID_TABLE, TIES_TABLE, WHITTLE_LOG_TABLE
 from dyadstats.roles.parse import EventRole
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def _register_inputs(con: duckdb.DuckDBPyConnection, inputs: dict[str, str | Pat
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({quote_path(path)})")
 
 
-WHITTLE_LOG = "mid_whittle_log"
+WHITTLE_LOG = WHITTLE_LOG_TABLE
 
 
 #: The tables a run may leave out when its frames read none of them (``outputs`` decides).
@@ -102,7 +102,7 @@ def build_events(
     canonical role table.
     """
     order = resolve_whittle_order(whittle_order)
-    directed = "mid_directed_dyad_years" in outputs
+    directed = MID_DIRECTED_TABLE in outputs
     con = connect()
     try:
         _register_inputs(con, inputs)
@@ -111,13 +111,13 @@ def build_events(
         (rows_in,) = con.execute("SELECT count(*) FROM dispute_dyad_years").fetchall()[0]
         skipped = [t for t in OPTIONAL_TABLES if t not in outputs]
         records = [_mid_record(con, source, order, removed, int(rows_in), event_role, skipped)]
-        tables = ["mid_dyad_years"]
+        tables = [MID_TABLE]
         if directed:
             records.append(_mid_directed_record(con))
-            tables.append("mid_directed_dyad_years")
-        if "ties_directed_dyad_years" in outputs:  # needs inputs ties and cow_states
+            tables.append(MID_DIRECTED_TABLE)
+        if TIES_TABLE in outputs:  # needs inputs ties and cow_states
             records.append(_ties_record(con))
-            tables.append("ties_directed_dyad_years")
+            tables.append(TIES_TABLE)
         if WHITTLE_LOG in outputs:  # every dispute-dyad-year with the rule that removed it
             tables.append(WHITTLE_LOG)
         if ICB_TABLE in outputs:  # needs inputs icb_actors and cow_states

@@ -19,6 +19,7 @@ from dyadstats.frame.outcomes import (
     TIES_DIRECTED_OUTCOMES,
     TIES_OUTCOMES,
 )
+from dyadstats.paths import MID_DIRECTED_TABLE, MID_TABLE, TIES_TABLE
 
 
 def _require_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str]) -> None:
@@ -38,11 +39,11 @@ def create_event_tables(con: duckdb.DuckDBPyConnection, directed: bool = True, t
     the ``ongoing`` peace-years rule. Several rows per key are allowed (hand-built or
     unwhittled inputs): the flags are the maximum over them.
     """
-    _require_columns(con, "mid_dyad_years", MID_COLUMNS)
+    _require_columns(con, MID_TABLE, MID_COLUMNS)
     if directed:
-        _require_columns(con, "mid_directed_dyad_years", MID_DIRECTED_COLUMNS)
+        _require_columns(con, MID_DIRECTED_TABLE, MID_DIRECTED_COLUMNS)
     if ties:
-        _require_columns(con, "ties_directed_dyad_years", TIES_COLUMNS)
+        _require_columns(con, TIES_TABLE, TIES_COLUMNS)
     bad = con.execute("SELECT count(*) FROM mid_dyad_years WHERE ccode1 >= ccode2").fetchone()[0]
     if bad:
         raise SchemaError(f"mid_dyad_years: {bad} rows with ccode1 >= ccode2 (must be non-directed)")
@@ -71,7 +72,7 @@ def create_event_tables(con: duckdb.DuckDBPyConnection, directed: bool = True, t
     ).fetchone()
     facts = {
         "mid_dyad_year_rows": int(rows),
-        "mid_dyad_years": int(keys),
+        MID_TABLE: int(keys),
         # dyad-years whose every dispute has dyadic hostility 1 (no militarized action): no outcome
         "mid_dyad_years_hostility_below_2": con.execute(
             "SELECT count(*) FROM mid_dyad_years WHERE NOT list_has_any(active_hostlevs, [2, 3, 4, 5])"
