@@ -3,6 +3,8 @@ projection, and ds.logit against statsmodels (a second implementation)."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +20,9 @@ import statsmodels.api as sm
 import dyadstats as ds
 from dyadstats import stages
 from dyadstats.api import build as api_build
+from dyadstats.api import cache
 from dyadstats.api.build import Built, recipe_plan, visible_columns
-from dyadstats.api.home import Home
+from dyadstats.api.home import Home, code_fingerprint
 from dyadstats.errors import DyadstatsError
 from dyadstats.testing.simulate import simulate_analysis_frame
 
@@ -175,3 +178,37 @@ def test_docstring_examples_of_the_verbs_run() -> None:
 
     result = doctest.testmod(frame_module, extraglobs={"ds": ds}, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 12 and result.failed == 0
+
+
+def _recipe_dir(root: Path, name: str, code: str | None, last_use: float) -> Path:
+    directory = root / name
+    (directory / "results").mkdir(parents=True)
+    if code is not None:
+        (directory / cache.RECORD).write_text(json.dumps({"code": code}))
+        os.utime(directory / cache.RECORD, (last_use, last_use))
+    os.utime(directory, (last_use, last_use))
+    return directory
+
+
+def test_cache_prunes_what_no_call_will_reuse(tmp_path: Path) -> None:
+    """Other code's directories go once idle a day, any directory once idle 30 days (days
+    worked out by hand from the times below); the rest stay."""
+    now, day = 1_900_000_000.0, 86_400.0
+    root = tmp_path / "results" / "api"
+    keep = [_recipe_dir(root, "same-code-10d", "abc", now - 10 * day),
+            _recipe_dir(root, "other-code-2h", "old", now - 2 * 3600)]
+    gone = [_recipe_dir(root, "same-code-31d", "abc", now - 31 * day),
+            _recipe_dir(root, "other-code-2d", "old", now - 2 * day),
+            _recipe_dir(root, "no-record-3d", None, now - 3 * day)]
+    assert cache.prune(root, "abc", now=now) == sorted(gone)
+    assert sorted(p for p in root.iterdir()) == sorted(keep)
+    assert cache.prune(tmp_path / "nothing-here", "abc", now=now) == []
+
+
+def test_materialising_records_the_recipe_and_prunes_old_code(no_stages: list[str], tmp_path: Path) -> None:
+    stale = _recipe_dir(tmp_path / "results" / "api", "built-by-old-code", "old", 0.0)
+    recipe = ds.dyad_years(1990, 2000).add_mids(outcomes="coercion_onset").recipe
+    built = api_build.materialise(recipe, Home(tmp_path, REPO))
+    record = json.loads((built.directory / cache.RECORD).read_text())
+    assert record["code"] == code_fingerprint() and record["config"]["build"]["first_year"] == 1990
+    assert not stale.exists() and built.directory.exists()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dyadstats import stages
+from dyadstats.api.cache import prune, record_use
 from dyadstats.api.home import Home, code_fingerprint, ensure_ingested, load_config
 from dyadstats.api.recipe import Recipe
 from dyadstats.paths import frame_name
@@ -54,14 +55,19 @@ def recipe_plan(recipe: Recipe, home: Home) -> RunPlan:
     """The run plan of a recipe, laid out under its own cache directory."""
     config = recipe_config(recipe, home)
     probe = RunPlan.from_config(config, home.repo)
-    used = sorted(set(needed_tables(probe)))
-    key_doc = {
-        "config": {k: config.get(k) for k in ("build", "roles", "extra_sources")},
-        "sha256": {t: probe.manifest[t].sha256 for t in used if t in probe.manifest},
-        "code": code_fingerprint(),
-    }
+    key_doc = recipe_key_doc(probe)
     key = hashlib.sha256(json.dumps(key_doc, sort_keys=True, default=str).encode()).hexdigest()[:20]
     return RunPlan(config, probe.manifest, probe.mirrors, home.recipe_layout(key))
+
+
+def recipe_key_doc(plan: RunPlan) -> dict[str, Any]:
+    """What a recipe's cache key hashes (its cache record, :mod:`dyadstats.api.cache`)."""
+    used = sorted(set(needed_tables(plan)))
+    return {
+        "config": {k: plan.config.get(k) for k in ("build", "roles", "extra_sources")},
+        "sha256": {t: plan.manifest[t].sha256 for t in used if t in plan.manifest},
+        "code": code_fingerprint(),
+    }
 
 
 def needed_tables(plan: RunPlan) -> list[str]:
@@ -103,9 +109,15 @@ def materialise(recipe: Recipe, home: Home | None = None) -> Built:
     layout = plan.layout
     name = frame_name(recipe.directed)
     path = Path(layout.frame(name))
+    directory = Path(layout.root or ".")
+    key_doc = recipe_key_doc(plan)
     if not path.is_file():
         log.info("building %s for the recipe in %s", name, Path(layout.frame(name)).parent.parent)
         ensure_ingested(plan, needed_tables(plan), home)
         run_upstream(plan)
         stages.run_frame(plan.frame_inputs(), recipe.directed, path, layout.frame_part(name), options)
-    return Built(path, visible_columns(recipe, options), Path(layout.root or "."))
+        record_use(directory, key_doc)
+        prune(directory.parent, key_doc["code"])
+    else:
+        record_use(directory, key_doc)
+    return Built(path, visible_columns(recipe, options), directory)
