@@ -1,31 +1,39 @@
-"""A multiverse chunk in a process of its own: ``python -m dyadstats.multiverse.child``.
+"""A multiverse chunk in a process of its own, forked from a server that has the stack imported.
 
 The workflow runs its jobs as threads of one Snakemake process (``dyadstats run`` passes
 ``--force-use-threads``: one interpreter, the stack imported once). A chunk is Python-heavy
 (thousands of small NumPy calls and pandas rows per chunk), so chunks side by side in one
 process take turns at the GIL: two 96-specification chunks took 19.7 s as two threads of one
-process and 12.5 s as two processes. So each chunk job runs its chunk in one child interpreter
-(about 1 s of imports, paid on the chunk's own core), which also keeps the chunk's malloc
-settings (:mod:`dyadstats.multiverse.memory`) and memory out of the Snakemake process.
+process and 12.5 s as two processes. So each chunk job runs its chunk in a child process, which
+also keeps the chunk's malloc settings (:mod:`dyadstats.multiverse.memory`) and memory out of the
+Snakemake process.
 
-The job goes to the child as JSON on stdin; the child's log records come back as JSON lines on
-stderr and are logged again in the calling thread (so they reach the job's log file), anything
-else it prints (a traceback) as warnings. The child dies with the calling thread
-(``PR_SET_PDEATHSIG``, set by the child itself), and a job interrupted while waiting kills it,
-so no chunk outlives its run; its output is written atomically either way.
+The children are forked from one server per Snakemake process (:mod:`multiprocessing`'s
+forkserver, started by the first chunk) that has imported the estimation modules
+(:data:`PRELOAD`) once: a fresh interpreter per chunk paid about a second of imports each time.
+The server is a single-threaded process of its own, so forking it is safe where forking the
+threaded Snakemake process would not be.
+
+The child's log records come back over a pipe and are logged again in the calling thread (so
+they reach the job's log file); a failure comes back as its traceback. A child dies with the
+server that forked it (``PR_SET_PDEATHSIG``, set by the child itself), the server with the
+Snakemake process (it exits when its last client is gone), and a job interrupted while waiting
+kills its child, so no chunk outlives its run; its output is written atomically either way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import logging
+import multiprocessing
 import os
 import signal
-import subprocess
-import sys
+import threading
+import traceback
 from collections.abc import Mapping, Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
 from typing import Any
 
 from dyadstats.errors import DyadstatsError
@@ -34,14 +42,29 @@ log = logging.getLogger("dyadstats.multiverse")
 
 #: Linux's prctl option: a signal for this process when the thread that started it exits.
 PR_SET_PDEATHSIG = 1
-#: Lines of the child's other output quoted in the error of a failed chunk.
+#: Lines of the child's traceback quoted in the error of a failed chunk.
 ERROR_TAIL_LINES = 30
+#: What the fork server imports once, before it forks any chunk.
+PRELOAD = ("dyadstats.multiverse.estimate", "dyadstats.multiverse.memory", "threadpoolctl")
+
+_context_lock = threading.Lock()
+_context: BaseContext | None = None
+
+
+def chunk_context() -> BaseContext:
+    """The forkserver context chunks start in (its server started by the first chunk)."""
+    global _context
+    with _context_lock:
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(PRELOAD))
+            _context = context
+        return _context
 
 
 def die_with_parent(parent: int) -> None:
-    """In the child: ask for SIGTERM when the thread that started it ends (Linux's prctl; off
-    Linux nothing), and leave at once if that parent is gone already. Set by the child itself:
-    a ``preexec_fn`` would run Python between fork and exec in a process full of threads."""
+    """In the child: ask for SIGTERM when the process that forked it ends (Linux's prctl; off
+    Linux nothing), and leave at once if that parent (``parent``) is gone already."""
     with contextlib.suppress(OSError, AttributeError):  # the process's own symbols: libc's prctl
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:
@@ -51,66 +74,69 @@ def die_with_parent(parent: int) -> None:
 def run_chunk_in_child(frame_path: str, spec_dicts: Sequence[Mapping[str, Any]], chunk: str,
                        out_path: str, threads: int = 1) -> None:
     """:func:`dyadstats.multiverse.run_chunk` with the same arguments, in a child process."""
-    job = {"frame": frame_path, "specs": list(spec_dicts), "chunk": chunk, "out": out_path, "threads": threads,
-           "parent": os.getpid()}
-    proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    other: list[str] = []
+    job = {"frame": frame_path, "specs": list(spec_dicts), "chunk": chunk, "out": out_path, "threads": threads}
+    context = chunk_context()
+    reader, writer = context.Pipe(duplex=False)
+    proc = context.Process(target=_chunk_process, args=(job, writer), name=f"multiverse-chunk-{chunk}")
+    failure = ""
     try:
-        assert proc.stdin is not None and proc.stderr is not None
-        proc.stdin.write(json.dumps(job))
-        proc.stdin.close()
-        for line in proc.stderr:
-            if not _relay(line):
-                other.append(line.rstrip("\n"))
-        code = proc.wait()
+        proc.start()
+        writer.close()
+        while True:
+            try:
+                message = reader.recv()
+            except EOFError:
+                break
+            if "traceback" in message:
+                failure = str(message["traceback"])
+            else:
+                logging.getLogger(str(message["name"])).log(int(message["level"]), "%s", message["message"])
+        proc.join()
     except BaseException:
-        proc.kill()
-        proc.wait()
+        if proc.pid is not None:
+            proc.kill()
+            proc.join()
         raise
-    for line in other:
-        log.warning("multiverse chunk %s (child): %s", chunk, line)
-    if code != 0:
-        tail = "\n".join(other[-ERROR_TAIL_LINES:])
-        raise DyadstatsError(f"multiverse chunk {chunk}: its process failed (exit status {code})"
+    finally:
+        writer.close()
+        reader.close()
+    if proc.exitcode != 0:
+        tail = "\n".join(failure.rstrip("\n").splitlines()[-ERROR_TAIL_LINES:])
+        raise DyadstatsError(f"multiverse chunk {chunk}: its process failed (exit status {proc.exitcode})"
                              + (f":\n{tail}" if tail else ""))
 
 
-def _relay(line: str) -> bool:
-    """Log one of the child's JSON log records here; False for any other line."""
-    try:
-        record = json.loads(line)
-        level, name, message = int(record["level"]), str(record["name"]), str(record["message"])
-    except (ValueError, KeyError, TypeError):
-        return False
-    logging.getLogger(name).log(level, "%s", message)
-    return True
+class _PipeRecords(logging.Handler):
+    """The child's log records, sent to the calling thread over the job's pipe."""
 
-
-class _JsonLines(logging.Handler):
-    """The child's log records as JSON lines on stderr (for :func:`_relay`)."""
+    def __init__(self, conn: Connection) -> None:
+        super().__init__()
+        self.conn = conn
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            line = json.dumps({"level": record.levelno, "name": record.name, "message": record.getMessage()})
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
+            self.conn.send({"level": record.levelno, "name": record.name, "message": record.getMessage()})
+        except (BrokenPipeError, EOFError, OSError):
+            # the calling thread is gone (its run was killed): nobody waits for this chunk
+            os._exit(1)
         except Exception:  # a log line must never fail the chunk
             self.handleError(record)
 
 
-def main() -> int:
-    job = json.loads(sys.stdin.read())
-    die_with_parent(int(job["parent"]))
+def _chunk_process(job: Mapping[str, Any], conn: Connection) -> None:
+    """The child's body: the chunk, its records and any failure sent back over ``conn``."""
+    die_with_parent(os.getppid())
     logger = logging.getLogger("dyadstats")
     logger.setLevel(logging.INFO)
-    logger.addHandler(_JsonLines())
+    logger.handlers[:] = [_PipeRecords(conn)]
     logger.propagate = False
-    from dyadstats.multiverse.estimate import run_chunk
+    try:
+        from dyadstats.multiverse.estimate import run_chunk
 
-    run_chunk(job["frame"], job["specs"], job["chunk"], job["out"], int(job["threads"]))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+        run_chunk(job["frame"], job["specs"], job["chunk"], job["out"], int(job["threads"]))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            conn.send({"traceback": traceback.format_exc()})
+        raise SystemExit(1) from None
+    finally:
+        conn.close()
