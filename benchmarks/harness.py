@@ -288,8 +288,12 @@ def python() -> str:
 
 def snakemake_cmd(root: Path, workdir: Path, configfile: Path, cores: int,
                   targets: Sequence[str] = (), extra: Sequence[str] = ()) -> list[str]:
+    """Snakemake as ``dyadstats run`` starts it (:mod:`dyadstats.cli.snakemake_child`: the same
+    command line and jobs, without the seconds of heap teardown at exit a user never waits for)."""
+    from dyadstats.cli.snakemake_child import MODULE
+
     return [
-        python(), "-m", "snakemake",
+        python(), "-m", MODULE,
         *targets,  # first: `--quiet` takes any number of values
         "--snakefile", str(root / "Snakefile"),
         "--directory", str(workdir),

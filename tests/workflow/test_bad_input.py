@@ -16,7 +16,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import pytest
 import yaml
 
 from dyadstats.testing.raw_world import write_raw_world
-from dyadstats.testing.repo import base_config, repo_root
+from dyadstats.testing.repo import base_config, repo_root, snakemake_argv
 
 REPO = repo_root()
 
@@ -156,10 +155,8 @@ def break_inputs(user: Path, config: dict) -> None:
 def run(workdir: Path, config: dict, *extra: str) -> subprocess.CompletedProcess[str]:
     cfg = workdir / "config.yaml"
     cfg.write_text(yaml.safe_dump(config, sort_keys=False))
-    argv = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-            "--directory", str(workdir), "--configfile", str(cfg), "--cores", "2",
-            "--force-use-threads", *extra]  # run: jobs in threads, not one process per job
-    return subprocess.run(argv, capture_output=True, text=True, cwd=workdir)
+    # jobs in threads, Snakemake started as `dyadstats run` starts it
+    return subprocess.run(snakemake_argv(workdir, cfg, None, 2, *extra), capture_output=True, text=True, cwd=workdir)
 
 
 def targets(config: dict) -> list[str]:

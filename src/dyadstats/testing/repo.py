@@ -78,9 +78,15 @@ def main_run_config(mirror: str | Path) -> dict[str, Any]:
 
 def snakemake_argv(workdir: Path, configfile: Path, targets: list[str] | None = None,
                    cores: int = 2, *extra: str) -> list[str]:
-    """Snakemake on the repository's Snakefile in ``workdir``; jobs in threads (faster start)."""
+    """Snakemake on the repository's Snakefile in ``workdir``; jobs in threads (faster start).
+
+    Started as ``dyadstats run`` starts it (:mod:`dyadstats.cli.snakemake_child`: Snakemake's
+    command line, then an exit without tearing down the heap, which took seconds per run).
+    """
+    from dyadstats.cli.snakemake_child import MODULE
+
     return [
-        sys.executable, "-m", "snakemake",
+        sys.executable, "-m", MODULE,
         "--snakefile", str(repo_root() / "Snakefile"),
         "--directory", str(workdir),
         "--configfile", str(configfile),
