@@ -40,6 +40,8 @@ def main() -> None:
         code = 0
     except SystemExit as exc:
         code = exit_status(exc.code)
+    if "dyadstats.multiverse.child" in sys.modules:  # the run forked multiverse chunks
+        sys.modules["dyadstats.multiverse.child"].stop_chunk_server()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

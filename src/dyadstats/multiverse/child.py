@@ -62,6 +62,23 @@ def chunk_context() -> BaseContext:
         return _context
 
 
+def stop_chunk_server() -> None:
+    """What the interpreter's exit would do, for a process that leaves by ``os._exit``
+    (:mod:`dyadstats.cli.snakemake_child`): stop the fork server and wait for it (so its CPU
+    time and its chunks' are accounted to this process), then run multiprocessing's exit
+    handler (it removes the server's socket directory). Both are multiprocessing internals,
+    stable since Python 3.4; if either is missing, the server still exits by itself and only
+    the directory is left in the temp dir."""
+    if _context is None:
+        return
+    from multiprocessing import forkserver, util
+
+    with contextlib.suppress(Exception):
+        forkserver._forkserver._stop()
+    with contextlib.suppress(Exception):
+        util._exit_function()
+
+
 def die_with_parent(parent: int) -> None:
     """In the child: ask for SIGTERM when the process that forked it ends (Linux's prctl; off
     Linux nothing), and leave at once if that parent (``parent``) is gone already."""

@@ -57,3 +57,34 @@ def test_a_child_whose_run_has_ended_leaves_at_once() -> None:
     assert alive.returncode == 0, alive.stderr
     gone = subprocess.run([sys.executable, "-c", code, str(os.getpid() + 1_000_000)], capture_output=True, text=True)
     assert gone.returncode == 1 and "has ended" in gone.stderr
+
+
+def test_a_run_that_leaves_by_os_exit_stops_the_server_and_leaves_no_debris(tmp_path: Path) -> None:
+    """dyadstats.cli.snakemake_child leaves by os._exit, past multiprocessing's exit handler:
+    stop_chunk_server does its work (the server's socket directory removed, the server and
+    its chunk reaped, so their CPU time is the run's)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    frame = tmp_path / "frame.parquet"
+    pq.write_table(simulate_analysis_frame(n_states=12, n_years=40, start_year=1950, event_rate=0.05, seed=5), frame)
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"frame": str(frame), "specs": _specs()[:2], "out": str(tmp_path / "out.parquet")}))
+    code = ("import json, os, resource, sys\n"
+            "from dyadstats.multiverse.child import run_chunk_in_child, stop_chunk_server\n"
+            "job = json.load(open(sys.argv[1]))\n"
+            "run_chunk_in_child(job['frame'], job['specs'], '000', job['out'])\n"
+            "stop_chunk_server()\n"
+            "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+            "print(usage.ru_utime + usage.ru_stime, flush=True)\n"
+            "os._exit(0)\n")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    done = subprocess.run([sys.executable, "-c", code, str(job)], capture_output=True, text=True,
+                          env={**os.environ, "TMPDIR": str(temp)}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.parquet").is_file()
+    assert list(temp.iterdir()) == []  # multiprocessing's pymp-* socket directory is gone
+    assert float(done.stdout.strip()) > 0.5  # the server's imports and the chunk, reaped here
