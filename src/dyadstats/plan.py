@@ -39,9 +39,6 @@ EVENT_SOURCES = ("mid5_participants", "mid5_disputes", "dyadic_mid402", "ties", 
 #: Snakemake priority of a model job by estimator: the mixed fits (gpboost, seconds each) and the
 #: Firth fits first, the quick logits last (they fill the cores while the long fits run).
 MODEL_PRIORITY = {"mixed": 2, "firth": 1}
-#: The events stage's table that no frame reads (every dispute-dyad-year with the whittle rule
-#: that removed it, a reviewer's table): always built.
-WHITTLE_LOG = WHITTLE_LOG_TABLE
 
 
 def rooted_sources(extra: Mapping[str, Any] | None, root: str | Path) -> dict[str, Any]:
@@ -177,7 +174,9 @@ class RunPlan:
 
     def events_outputs(self) -> dict[str, str]:
         """The event tables the frames read (:attr:`frame_needs`) and the whittle log."""
-        tables = (*self.frame_needs.event_tables, WHITTLE_LOG)
+        # the whittle log no frame reads (every dispute-dyad-year with the rule that removed it, a
+        # reviewer's table) is always built
+        tables = (*self.frame_needs.event_tables, WHITTLE_LOG_TABLE)
         return {t: self.layout.frame(t) for t in EVENT_TABLES if t in tables}
 
     # -- frame ---------------------------------------------------------------------------------

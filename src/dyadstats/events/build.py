@@ -74,9 +74,6 @@ def _register_inputs(con: duckdb.DuckDBPyConnection, inputs: dict[str, str | Pat
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({quote_path(path)})")
 
 
-WHITTLE_LOG = WHITTLE_LOG_TABLE
-
-
 #: The tables a run may leave out when its frames read none of them (``outputs`` decides).
 OPTIONAL_TABLES = (MID_DIRECTED_TABLE, TIES_TABLE, ICB_TABLE, WAR_TABLE)
 
@@ -118,8 +115,8 @@ def build_events(
         if TIES_TABLE in outputs:  # needs inputs ties and cow_states
             records.append(_ties_record(con))
             tables.append(TIES_TABLE)
-        if WHITTLE_LOG in outputs:  # every dispute-dyad-year with the rule that removed it
-            tables.append(WHITTLE_LOG)
+        if WHITTLE_LOG_TABLE in outputs:  # every dispute-dyad-year with the rule that removed it
+            tables.append(WHITTLE_LOG_TABLE)
         if ICB_TABLE in outputs:  # needs inputs icb_actors and cow_states
             records.append(icb_audit_record(con, create_icb_table(con)))
             tables.append(ICB_TABLE)
