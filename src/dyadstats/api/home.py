@@ -19,6 +19,7 @@ carries the manifest's current sha256 for its raw file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -135,8 +136,10 @@ def ensure_ingested(plan: Any, tables: Iterable[str], home: Home) -> dict[str, s
     return out
 
 
+@functools.cache
 def code_fingerprint() -> str:
-    """A hash of the package's code and SQL: a cached frame built by other code is not reused."""
+    """A hash of the package's code and SQL: a cached frame built by other code is not reused.
+    Once per process: the modules it runs were loaded once too."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.rglob("*")):
         if path.suffix in (".py", ".sql") and "__pycache__" not in path.parts:
