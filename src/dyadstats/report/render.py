@@ -162,9 +162,9 @@ def sources_frame(manifest: Mapping[str, SourceFile]) -> pd.DataFrame:
 def multiverse_section(directory: str | Path, figure_dir: str | Path) -> dict[str, Any] | None:
     """The optional specification-curve section, when the multiverse stage has written it.
 
-    Contract: ``<dir>/specification_curve.png`` (and ``.svg`` beside it), copied into
-    ``figure_dir`` (the PNG embedded in the HTML, both linked from the Markdown), and optionally
-    ``<dir>/summary.json``, a flat mapping of labels to values shown as a table.
+    Contract: ``<dir>/specification_curve.png`` (and ``.svg`` beside it; both copied into
+    ``figure_dir`` by :func:`copy_curve_figures`, the PNG also embedded in the HTML) and
+    optionally ``<dir>/summary.json``, a flat mapping of labels to values shown as a table.
     """
     directory = Path(directory)
     png = directory / MULTIVERSE_FIGURE
@@ -172,19 +172,27 @@ def multiverse_section(directory: str | Path, figure_dir: str | Path) -> dict[st
     if not png.is_file() and not summary_path.is_file():
         return None
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
-    copies: dict[str, Path | None] = {"png": None, "svg": None}
-    for ext in copies:
-        source = directory / f"{CURVE_STEM}.{ext}"
-        if source.is_file():
-            copies[ext] = Path(figure_dir) / source.name
-            copies[ext].parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, copies[ext])
     return {
-        **copies,
+        **copy_curve_figures(directory, figure_dir),
         "data_uri": ("data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")) if png.is_file() else None,
         "summary": {str(k): v for k, v in sorted(summary.items())},
         "directory": str(directory),
     }
+
+
+def copy_curve_figures(directory: str | Path, figure_dir: str | Path) -> dict[str, Path | None]:
+    """The curve's PNG and SVG copied from the multiverse ``directory`` into the report's
+    figures (so reports/ alone holds what its Markdown links); extension -> copy, or None."""
+    copies: dict[str, Path | None] = {}
+    for ext in ("png", "svg"):
+        source = Path(directory) / f"{CURVE_STEM}.{ext}"
+        copies[ext] = None
+        if source.is_file():
+            target = Path(figure_dir) / source.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            copies[ext] = target
+    return copies
 
 
 def _relative(path: Path, start: Path) -> str:
